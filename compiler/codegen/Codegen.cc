@@ -1,0 +1,126 @@
+#include "codegen/Codegen.h"
+
+#include "absl/strings/str_format.h"
+#include "llvm/Analysis/CGSCCPassManager.h"
+#include "llvm/Analysis/LoopAnalysisManager.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/Mem2Reg.h"
+#include "llvm/Transforms/Scalar/SROA.h"
+
+namespace kiln::codegen {
+namespace {
+
+constexpr const char* kTriple = "x86_64-unknown-linux-gnu";
+
+void initializeTargets() {
+  static bool done = [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    LLVMInitializeX86AsmParser();
+    return true;
+  }();
+  (void)done;
+}
+
+uint64_t featureMask(const llvm::MCSubtargetInfo& sti) {
+  struct F {
+    const char* name;
+    uint64_t bit;
+  };
+  static const F features[] = {
+      {"sse3", KILN_CPU_SSE3},       {"ssse3", KILN_CPU_SSSE3},   {"sse4.1", KILN_CPU_SSE41},
+      {"sse4.2", KILN_CPU_SSE42},    {"popcnt", KILN_CPU_POPCNT}, {"avx", KILN_CPU_AVX},
+      {"avx2", KILN_CPU_AVX2},       {"bmi", KILN_CPU_BMI1},      {"bmi2", KILN_CPU_BMI2},
+      {"lzcnt", KILN_CPU_LZCNT},     {"fma", KILN_CPU_FMA},       {"f16c", KILN_CPU_F16C},
+      {"movbe", KILN_CPU_MOVBE},     {"avx512f", KILN_CPU_AVX512F},
+      {"avx512bw", KILN_CPU_AVX512BW}, {"avx512dq", KILN_CPU_AVX512DQ},
+      {"avx512vl", KILN_CPU_AVX512VL}, {"cx16", KILN_CPU_CX16},   {"sahf", KILN_CPU_SAHF}};
+  uint64_t mask = 0;
+  for (const F& f : features)
+    if (sti.checkFeatures(std::string("+") + f.name)) mask |= f.bit;
+  return mask;
+}
+
+}  // namespace
+
+absl::StatusOr<Target> createTarget(const std::string& cpuIn, int optLevel) {
+  initializeTargets();
+  std::string error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(kTriple, error);
+  if (!target) return absl::InternalError("no x86-64 target in this LLVM: " + error);
+  std::string cpu = cpuIn == "native" ? llvm::sys::getHostCPUName().str() : cpuIn;
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(kTriple, cpu, ""));
+  if (!sti || !sti->isCPUStringValid(cpu))
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "unknown target CPU '%s' (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, native or an "
+        "LLVM CPU name such as skylake)", cpuIn));
+  Target t;
+  t.info.cpu = cpu;
+  t.info.cpuFeatureMask = featureMask(*sti);
+  t.info.optLevel = optLevel;
+  if (!(t.info.cpuFeatureMask & KILN_CPU_SSE41))
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "target CPU '%s' lacks SSE4.1, which kiln requires for exact float rounding; use "
+        "x86-64-v2 or newer", cpu));
+  llvm::TargetOptions opts;
+  opts.ExceptionModel = llvm::ExceptionHandling::None;
+  llvm::CodeGenOptLevel level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
+                                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                                : llvm::CodeGenOptLevel::Aggressive;
+  t.machine.reset(target->createTargetMachine(kTriple, cpu, "", opts, llvm::Reloc::PIC_,
+                                              llvm::CodeModel::Small, level));
+  if (!t.machine) return absl::InternalError("could not create the x86-64 target machine");
+  return t;
+}
+
+void optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions pto;
+  llvm::PassBuilder pb(&tm, pto);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  if (optLevel <= 0) {
+    // Even at -O0 promote locals to SSA: keeps -O0 code and compile time reasonable.
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::PromotePass());
+    llvm::ModulePassManager mpm;
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+    mpm.run(module, mam);
+    return;
+  }
+  llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
+absl::StatusOr<std::string> emitMachineCode(llvm::Module& module, llvm::TargetMachine& tm,
+                                            bool assembly) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             assembly ? llvm::CodeGenFileType::AssemblyFile
+                                      : llvm::CodeGenFileType::ObjectFile))
+    return absl::InternalError("the target cannot emit this file type");
+  pm.run(module);
+  return std::string(buffer.begin(), buffer.end());
+}
+
+}  // namespace kiln::codegen

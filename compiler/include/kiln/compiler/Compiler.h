@@ -1,0 +1,34 @@
+// The compiler's public entry points: Wasm bytes in, artifact (or IR/asm/object) out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace kiln {
+
+enum class EmitKind { SharedObject, Object, Assembly, LLVMIR };
+
+struct CompileOptions {
+  int optLevel = 2;                       // 0..3
+  std::string targetCpu = "x86-64-v2";    // a named portable baseline, never "native" by default
+  EmitKind emit = EmitKind::SharedObject;
+  std::string inputName = "module.wasm";  // for messages
+};
+
+// The portable baseline CPU used when none is given.
+inline constexpr const char* kDefaultTargetCpu = "x86-64-v2";
+
+const char* compilerVersion();
+
+// Decodes and validates `wasm`, then lowers, optimises and emits it to `outputPath`.
+absl::Status compileToFile(const std::vector<uint8_t>& wasm, const CompileOptions& options,
+                           const std::string& outputPath);
+
+// Decode + validate only.
+absl::Status validateOnly(const std::vector<uint8_t>& wasm);
+
+}  // namespace kiln

@@ -1,0 +1,1164 @@
+// Lowering of one Wasm function body to LLVM IR.
+//
+// The body is walked once with an operand stack of llvm::Value* and a stack of control
+// frames. Locals live in allocas (promoted by mem2reg/SROA). Code after an unconditional
+// branch is skipped up to the matching `else`/`end`. Every trap is a branch to a cold block
+// calling the noreturn `trap` builtin through the vmctx.
+#include <cmath>
+#include <optional>
+
+#include "absl/strings/str_format.h"
+#include "kiln/wasm/BodyReader.h"
+#include "kiln/wasm/Opcodes.h"
+#include "Lowering.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/IntrinsicsX86.h"
+#include "llvm/IR/InlineAsm.h"
+
+namespace kiln::lower {
+namespace {
+
+using wasm::BodyReader;
+using wasm::FuncType;
+using wasm::ValType;
+namespace op = wasm::op;
+
+struct Frame {
+  enum Kind { Block, Loop, If, Func } kind;
+  std::vector<ValType> params;
+  std::vector<ValType> results;
+  size_t height = 0;                      // operand stack height below the params
+  llvm::BasicBlock* cont = nullptr;       // after `end` (for Func: the return block)
+  llvm::BasicBlock* header = nullptr;     // Loop: branch target
+  llvm::BasicBlock* elseBlock = nullptr;  // If: start of the else arm (until seen)
+  std::vector<llvm::PHINode*> resultPhis;  // in cont
+  std::vector<llvm::PHINode*> loopPhis;    // in header
+  std::vector<llvm::Value*> ifParams;      // If: params for the else arm
+  bool sawElse = false;
+  bool unreachable = false;  // the rest of the current arm is dead
+
+  const std::vector<ValType>& labelTypes() const { return kind == Loop ? params : results; }
+};
+
+class FunctionLowering {
+ public:
+  FunctionLowering(ModuleContext& c, uint32_t funcIndex)
+      : c_(c),
+        m_(c.wasm),
+        funcIndex_(funcIndex),
+        def_(m_.functions[funcIndex - m_.numImportedFuncs]),
+        type_(m_.funcType(funcIndex)),
+        fn_(c.funcs[funcIndex]),
+        b_(c.ctx),
+        r_(m_.bytes.data(), def_.bodyStart, def_.bodyEnd) {}
+
+  absl::Status run();
+
+ private:
+  // ---- helpers: types, constants ----
+  llvm::Type* ty(ValType t) { return c_.type(t); }
+  llvm::Constant* zero(ValType t) { return llvm::Constant::getNullValue(ty(t)); }
+  llvm::ConstantInt* i32c(uint64_t v) { return llvm::ConstantInt::get(c_.i32, v); }
+  llvm::ConstantInt* i64c(uint64_t v) { return llvm::ConstantInt::get(c_.i64, v); }
+
+  // ---- stack ----
+  void push(llvm::Value* v) { stack_.push_back(v); }
+  llvm::Value* pop() {
+    llvm::Value* v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  std::vector<llvm::Value*> popN(size_t n) {
+    std::vector<llvm::Value*> out(stack_.end() - n, stack_.end());
+    stack_.resize(stack_.size() - n);
+    return out;
+  }
+
+  // ---- vmctx access ----
+  llvm::Value* vmctxField(uint32_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(c_.i8, vmctx_, offset);
+  }
+  llvm::LoadInst* loadRuntime(llvm::Type* t, llvm::Value* p, bool invariant) {
+    llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(t->isPointerTy() ? 8 : 4));
+    l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaRuntime);
+    if (invariant)
+      l->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(c_.ctx, {}));
+    return l;
+  }
+  llvm::Value* memoryObject(uint32_t mem) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.memories + 8 * mem), true);
+  }
+  llvm::Value* memoryBase(uint32_t mem);
+  llvm::Value* tableObject(uint32_t t) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.tables + 8 * t), true);
+  }
+  llvm::Value* globalPtr(uint32_t g) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.globals + 8 * g), true);
+  }
+  llvm::Value* funcRef(uint32_t f) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.funcs + 8 * f), true);
+  }
+  llvm::Value* typeId(uint32_t t) {
+    return loadRuntime(c_.i32, vmctxField(c_.layout.type_ids + 4 * t), true);
+  }
+  llvm::FunctionCallee builtin(unsigned slot, llvm::FunctionType* ft) {
+    llvm::Value* table = loadRuntime(c_.ptr, vmctxField(KILN_VMCTX_OFFSET_BUILTINS), true);
+    llvm::Value* fp =
+        loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, table, 8 * slot), true);
+    return llvm::FunctionCallee(ft, fp);
+  }
+
+  // ---- traps ----
+  llvm::BasicBlock* trapBlock(kiln_trap_code code);
+  void trapIf(llvm::Value* cond, kiln_trap_code code);
+  void trapNow(kiln_trap_code code);
+
+  // ---- control ----
+  llvm::BasicBlock* newBlock(const char* name) {
+    return llvm::BasicBlock::Create(c_.ctx, name, fn_);
+  }
+  void pushFrame(Frame::Kind kind, int64_t blockType);
+  std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
+  void branchTo(Frame& target);  // from the current position, with the top values
+  void addIncoming(Frame& target, const std::vector<llvm::Value*>& vals);
+  void markUnreachable();
+  void terminateDead();
+  void discard(llvm::Value* v, int budget = 24);
+  void skipDeadCode();
+  void endFrame();
+  void elseFrame();
+  Frame& label(uint32_t depth) { return frames_[frames_.size() - 1 - depth]; }
+
+  // ---- instructions ----
+  absl::Status lowerInstruction(uint8_t opcode);
+  absl::Status lowerPrefixFC(uint32_t sub);
+  void lowerLoad(uint8_t opcode);
+  void lowerStore(uint8_t opcode);
+  llvm::Value* effectiveAddress(uint32_t mem, llvm::Value* addr, uint64_t offset);
+  void memarg(uint32_t* mem, uint64_t* offset);
+  void lowerCall(uint32_t funcIndex);
+  void lowerCallIndirect(uint32_t typeIndex, uint32_t table);
+  void emitCall(llvm::FunctionType* ft, llvm::Value* callee, llvm::Value* calleeVmctx,
+                const FuncType& sig);
+  void intBinary(uint8_t opcode);
+  void floatOp(uint8_t opcode);
+  void convert(uint8_t opcode);
+  llvm::Value* truncChecked(llvm::Value* x, bool isSigned, llvm::IntegerType* to);
+  llvm::Value* unaryIntrinsic(llvm::Intrinsic::ID id, llvm::Value* x) {
+    return b_.CreateUnaryIntrinsic(id, x);
+  }
+  llvm::Value* boolToI32(llvm::Value* b) { return b_.CreateZExt(b, c_.i32); }
+  void tableBoundsCheck(llvm::Value* table, llvm::Value* index, kiln_trap_code code);
+
+  ModuleContext& c_;
+  const wasm::Module& m_;
+  uint32_t funcIndex_;
+  const wasm::Function& def_;
+  const FuncType& type_;
+  llvm::Function* fn_;
+  llvm::IRBuilder<> b_;
+  BodyReader r_;
+
+  llvm::Value* vmctx_ = nullptr;
+  llvm::BasicBlock* entry_ = nullptr;
+  std::vector<llvm::AllocaInst*> locals_;
+  std::vector<ValType> localTypes_;
+  std::vector<llvm::Value*> stack_;
+  std::vector<Frame> frames_;
+  std::vector<llvm::Value*> memBases_;
+  llvm::BasicBlock* trapBlocks_[KILN_TRAP_COUNT] = {};
+  size_t instrOffset_ = 0;
+};
+
+llvm::Value* FunctionLowering::memoryBase(uint32_t mem) {
+  if (memBases_.size() <= mem) memBases_.resize(mem + 1, nullptr);
+  if (!memBases_[mem]) {
+    // Materialise in the entry block: the base never moves, so it is loop invariant.
+    llvm::IRBuilder<>::InsertPointGuard guard(b_);
+    b_.SetInsertPoint(entry_->getTerminator());
+    llvm::Value* obj = memoryObject(mem);
+    memBases_[mem] = loadRuntime(c_.ptr, obj, true);
+  }
+  return memBases_[mem];
+}
+
+llvm::BasicBlock* FunctionLowering::trapBlock(kiln_trap_code code) {
+  if (!trapBlocks_[code]) {
+    llvm::IRBuilder<>::InsertPointGuard guard(b_);
+    llvm::BasicBlock* bb = newBlock("trap");
+    b_.SetInsertPoint(bb);
+    auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32}, false);
+    llvm::FunctionCallee trap = builtin(KILN_BUILTIN_TRAP, ft);
+    llvm::CallInst* call = b_.CreateCall(trap, {vmctx_, i32c(code)});
+    call->setDoesNotReturn();
+    call->setDoesNotThrow();
+    b_.CreateUnreachable();
+    trapBlocks_[code] = bb;
+  }
+  return trapBlocks_[code];
+}
+
+void FunctionLowering::trapIf(llvm::Value* cond, kiln_trap_code code) {
+  llvm::BasicBlock* ok = newBlock("ok");
+  llvm::MDBuilder md(c_.ctx);
+  b_.CreateCondBr(cond, trapBlock(code), ok, md.createBranchWeights(1, 1u << 20));
+  b_.SetInsertPoint(ok);
+}
+
+void FunctionLowering::trapNow(kiln_trap_code code) {
+  b_.CreateBr(trapBlock(code));
+  markUnreachable();
+}
+
+std::pair<std::vector<ValType>, std::vector<ValType>> FunctionLowering::blockSig(int64_t bt) {
+  if (bt >= 0) {
+    const FuncType& ft = m_.types[static_cast<uint32_t>(bt)];
+    return {ft.params, ft.results};
+  }
+  uint8_t code = static_cast<uint8_t>(bt & 0x7F);
+  if (code == 0x40) return {{}, {}};
+  return {{}, {static_cast<ValType>(code)}};
+}
+
+void FunctionLowering::pushFrame(Frame::Kind kind, int64_t blockType) {
+  Frame f;
+  f.kind = kind;
+  std::tie(f.params, f.results) = blockSig(blockType);
+  f.height = stack_.size() - f.params.size();
+  f.cont = newBlock(kind == Frame::Loop ? "loop.end" : kind == Frame::If ? "if.end" : "block.end");
+  {
+    llvm::IRBuilder<> pb(f.cont);
+    for (ValType t : f.results) f.resultPhis.push_back(pb.CreatePHI(ty(t), 2));
+  }
+  if (kind == Frame::Loop) {
+    f.header = newBlock("loop");
+    std::vector<llvm::Value*> params = popN(f.params.size());
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    b_.CreateBr(f.header);
+    b_.SetInsertPoint(f.header);
+    for (size_t i = 0; i < params.size(); ++i) {
+      llvm::PHINode* phi = b_.CreatePHI(ty(f.params[i]), 2);
+      phi->addIncoming(params[i], from);
+      f.loopPhis.push_back(phi);
+      push(phi);
+    }
+  }
+  frames_.push_back(std::move(f));
+}
+
+void FunctionLowering::addIncoming(Frame& target, const std::vector<llvm::Value*>& vals) {
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  auto& phis = target.kind == Frame::Loop ? target.loopPhis : target.resultPhis;
+  for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(vals[i], from);
+}
+
+void FunctionLowering::branchTo(Frame& target) {
+  size_t n = target.labelTypes().size();
+  std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
+  addIncoming(target, vals);
+  b_.CreateBr(target.kind == Frame::Loop ? target.header : target.cont);
+}
+
+// Values thrown away by `drop` or by a branch: a linear-memory load among their inputs
+// must still execute (and trap when out of bounds), so it is made volatile here, before
+// the optimiser could delete it as dead.
+void FunctionLowering::discard(llvm::Value* v, int budget) {
+  auto* inst = llvm::dyn_cast<llvm::Instruction>(v);
+  if (!inst || budget <= 0) return;
+  if (auto* load = llvm::dyn_cast<llvm::LoadInst>(inst)) {
+    if (load->getMetadata(c_.memKindId)) load->setVolatile(true);
+    return;
+  }
+  if (llvm::isa<llvm::PHINode>(inst) || llvm::isa<llvm::CallBase>(inst) ||
+      llvm::isa<llvm::AllocaInst>(inst))
+    return;
+  for (llvm::Value* operand : inst->operands()) discard(operand, budget - 1);
+}
+
+void FunctionLowering::markUnreachable() {
+  Frame& f = frames_.back();
+  while (stack_.size() > f.height) discard(pop());
+  f.unreachable = true;
+}
+
+absl::Status FunctionLowering::run() {
+  entry_ = llvm::BasicBlock::Create(c_.ctx, "entry", fn_);
+  llvm::BasicBlock* body = llvm::BasicBlock::Create(c_.ctx, "body", fn_);
+  b_.SetInsertPoint(entry_);
+  auto argIt = fn_->arg_begin();
+  vmctx_ = &*argIt++;
+  vmctx_->setName("vmctx");
+
+  // Locals: params first, then declared locals, zero-initialised.
+  for (ValType t : type_.params) localTypes_.push_back(t);
+  for (ValType t : def_.locals) localTypes_.push_back(t);
+  for (size_t i = 0; i < localTypes_.size(); ++i) {
+    llvm::AllocaInst* a = b_.CreateAlloca(ty(localTypes_[i]), nullptr, "local");
+    locals_.push_back(a);
+  }
+  for (size_t i = 0; i < localTypes_.size(); ++i) {
+    llvm::Value* init = i < type_.params.size() ? static_cast<llvm::Value*>(&*argIt++)
+                                                : zero(localTypes_[i]);
+    b_.CreateStore(init, locals_[i]);
+  }
+  b_.CreateBr(body);
+  b_.SetInsertPoint(body);
+
+  // Stack limit check: trap before the native stack is exhausted.
+  {
+    llvm::Function* readReg =
+        llvm::Intrinsic::getDeclaration(&c_.mod, llvm::Intrinsic::read_register, {c_.i64});
+    llvm::Metadata* rsp = llvm::MDString::get(c_.ctx, "rsp");
+    llvm::Value* sp = b_.CreateCall(readReg, {llvm::MetadataAsValue::get(
+                                                 c_.ctx, llvm::MDNode::get(c_.ctx, {rsp}))});
+    llvm::Value* limit = loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_STACK_LIMIT), false);
+    trapIf(b_.CreateICmpULT(sp, limit), KILN_TRAP_STACK_EXHAUSTED);
+  }
+
+  Frame f;
+  f.kind = Frame::Func;
+  f.results = type_.results;
+  f.height = 0;
+  f.cont = llvm::BasicBlock::Create(c_.ctx, "return", fn_);
+  {
+    llvm::IRBuilder<> pb(f.cont);
+    for (ValType t : f.results) f.resultPhis.push_back(pb.CreatePHI(ty(t), 2));
+  }
+  frames_.push_back(std::move(f));
+
+  while (!frames_.empty()) {
+    if (frames_.back().unreachable) skipDeadCode();
+    if (r_.atEnd() || r_.failed()) break;
+    instrOffset_ = r_.pos();
+    uint8_t opcode = r_.u8();
+    absl::Status s = lowerInstruction(opcode);
+    if (!s.ok()) return s;
+    if (r_.failed())
+      return absl::InternalError(
+          absl::StrFormat("lowering function %u: %s at byte 0x%x", funcIndex_, r_.error(),
+                          r_.errorOffset()));
+  }
+  if (!frames_.empty())
+    return absl::InternalError(absl::StrFormat("function %u: body ended early", funcIndex_));
+  return absl::OkStatus();
+}
+
+void FunctionLowering::terminateDead() {
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateUnreachable();
+}
+
+void FunctionLowering::endFrame() {
+  Frame& f = frames_.back();
+  if (f.unreachable) terminateDead();
+  if (!f.unreachable) {
+    if (f.kind == Frame::If && !f.sawElse) {
+      // Implicit else: params flow through as results (validated equal).
+    }
+    branchTo(f);
+  }
+  if (f.kind == Frame::If && !f.sawElse) {
+    // The missing else arm passes the params straight to the end.
+    llvm::IRBuilder<>::InsertPointGuard guard(b_);
+    b_.SetInsertPoint(f.elseBlock);
+    for (size_t i = 0; i < f.resultPhis.size(); ++i)
+      f.resultPhis[i]->addIncoming(f.ifParams[i], f.elseBlock);
+    b_.CreateBr(f.cont);
+  }
+  stack_.resize(f.height);
+  llvm::BasicBlock* cont = f.cont;
+  std::vector<llvm::PHINode*> phis = f.resultPhis;
+  Frame::Kind kind = f.kind;
+  frames_.pop_back();
+
+  b_.SetInsertPoint(cont);
+  bool reachable = !llvm::pred_empty(cont);
+  if (kind == Frame::Func) {
+    if (!reachable) {
+      b_.CreateUnreachable();
+      for (auto* phi : phis) phi->eraseFromParent();
+      return;
+    }
+    if (phis.empty()) {
+      b_.CreateRetVoid();
+    } else if (phis.size() == 1) {
+      b_.CreateRet(phis[0]);
+    } else {
+      llvm::Value* agg = llvm::UndefValue::get(fn_->getReturnType());
+      for (unsigned i = 0; i < phis.size(); ++i) agg = b_.CreateInsertValue(agg, phis[i], i);
+      b_.CreateRet(agg);
+    }
+    return;
+  }
+  if (!reachable) {
+    for (auto* phi : phis) phi->eraseFromParent();
+    cont->eraseFromParent();
+    // Everything after this `end` in the enclosing frame is dead too.
+    b_.SetInsertPoint(newBlock("dead"));
+    frames_.back().unreachable = true;
+    return;
+  }
+  for (auto* phi : phis) push(phi);
+}
+
+void FunctionLowering::elseFrame() {
+  Frame& f = frames_.back();
+  if (f.unreachable) terminateDead();
+  if (!f.unreachable) branchTo(f);
+  stack_.resize(f.height);
+  for (llvm::Value* v : f.ifParams) push(v);
+  f.sawElse = true;
+  f.unreachable = false;
+  b_.SetInsertPoint(f.elseBlock);
+}
+
+// Immediates of every instruction, for skipping dead code.
+static void skipImmediates(uint8_t opcode, BodyReader& r) {
+  switch (opcode) {
+    case op::Block: case op::Loop: case op::If:
+      r.s33();
+      break;
+    case op::Br: case op::BrIf: case op::Call: case op::ReturnCall: case op::LocalGet:
+    case op::LocalSet: case op::LocalTee: case op::GlobalGet: case op::GlobalSet:
+    case op::TableGet: case op::TableSet: case op::RefFunc: case op::Throw:
+    case op::Rethrow: case op::CallRef: case op::ReturnCallRef: case op::BrOnNull:
+    case op::BrOnNonNull: case op::Delegate: case op::Catch:
+      r.u32();
+      break;
+    case op::BrTable: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; i <= n && !r.failed(); ++i) r.u32();
+      break;
+    }
+    case op::CallIndirect: case op::ReturnCallIndirect:
+      r.u32();
+      r.u32();
+      break;
+    case op::SelectT: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; i < n && !r.failed(); ++i) r.u8();
+      break;
+    }
+    case op::MemorySize: case op::MemoryGrow:
+      r.u32();
+      break;
+    case op::I32Const: r.s32(); break;
+    case op::I64Const: r.s64(); break;
+    case op::F32Const: r.f32bits(); break;
+    case op::F64Const: r.f64bits(); break;
+    case op::RefNull: r.s33(); break;
+    case op::PrefixFC: {
+      uint32_t sub = r.u32();
+      switch (sub) {
+        case op::MemoryInit: r.u32(); r.u32(); break;
+        case op::DataDrop: r.u32(); break;
+        case op::MemoryCopy: r.u32(); r.u32(); break;
+        case op::MemoryFill: r.u32(); break;
+        case op::TableInit: r.u32(); r.u32(); break;
+        case op::ElemDrop: r.u32(); break;
+        case op::TableCopy: r.u32(); r.u32(); break;
+        case op::TableGrow: case op::TableSize: case op::TableFill: r.u32(); break;
+        default: break;
+      }
+      break;
+    }
+    default:
+      if (opcode >= op::I32Load && opcode <= op::I64Store32) {
+        uint32_t align = r.u32();
+        if (align & 0x40) r.u32();  // multi-memory: explicit memory index
+        r.u64();
+      }
+      break;
+  }
+}
+
+// Skips dead instructions up to (not including) the `else` or `end` of the current frame.
+void FunctionLowering::skipDeadCode() {
+  unsigned depth = 0;
+  while (!r_.atEnd() && !r_.failed()) {
+    size_t at = r_.pos();
+    uint8_t opcode = r_.u8();
+    if (opcode == op::Block || opcode == op::Loop || opcode == op::If) {
+      ++depth;
+    } else if (opcode == op::End) {
+      if (depth == 0) {
+        r_.seek(at);
+        return;
+      }
+      --depth;
+    } else if (opcode == op::Else && depth == 0) {
+      r_.seek(at);
+      return;
+    }
+    skipImmediates(opcode, r_);
+  }
+}
+
+void FunctionLowering::memarg(uint32_t* mem, uint64_t* offset) {
+  uint32_t align = r_.u32();
+  *mem = 0;
+  if (align & 0x40) *mem = r_.u32();
+  *offset = r_.u64();
+}
+
+llvm::Value* FunctionLowering::effectiveAddress(uint32_t mem, llvm::Value* addr,
+                                                uint64_t offset) {
+  // Guard-page strategy: zext(i32) + u32 offset < 2^33 stays inside the reservation.
+  llvm::Value* a = b_.CreateZExt(addr, c_.i64);
+  if (offset) a = b_.CreateAdd(a, i64c(offset), "", /*NUW=*/true, /*NSW=*/true);
+  return b_.CreateInBoundsGEP(c_.i8, memoryBase(mem), a, "ea");
+}
+
+void FunctionLowering::lowerLoad(uint8_t opcode) {
+  uint32_t mem;
+  uint64_t offset;
+  memarg(&mem, &offset);
+  llvm::Value* p = effectiveAddress(mem, pop(), offset);
+  llvm::Type* loadTy;
+  llvm::Type* resultTy = nullptr;
+  bool sext = false;
+  switch (opcode) {
+    case op::I32Load: loadTy = c_.i32; break;
+    case op::I64Load: loadTy = c_.i64; break;
+    case op::F32Load: loadTy = c_.f32; break;
+    case op::F64Load: loadTy = c_.f64; break;
+    case op::I32Load8S: loadTy = c_.i8; resultTy = c_.i32; sext = true; break;
+    case op::I32Load8U: loadTy = c_.i8; resultTy = c_.i32; break;
+    case op::I32Load16S: loadTy = c_.i16; resultTy = c_.i32; sext = true; break;
+    case op::I32Load16U: loadTy = c_.i16; resultTy = c_.i32; break;
+    case op::I64Load8S: loadTy = c_.i8; resultTy = c_.i64; sext = true; break;
+    case op::I64Load8U: loadTy = c_.i8; resultTy = c_.i64; break;
+    case op::I64Load16S: loadTy = c_.i16; resultTy = c_.i64; sext = true; break;
+    case op::I64Load16U: loadTy = c_.i16; resultTy = c_.i64; break;
+    case op::I64Load32S: loadTy = c_.i32; resultTy = c_.i64; sext = true; break;
+    default: loadTy = c_.i32; resultTy = c_.i64; break;  // I64Load32U
+  }
+  llvm::LoadInst* l = b_.CreateAlignedLoad(loadTy, p, llvm::Align(1));
+  l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
+  l->setMetadata(c_.memKindId, llvm::MDNode::get(c_.ctx, {}));
+  llvm::Value* v = l;
+  if (resultTy) v = sext ? b_.CreateSExt(l, resultTy) : b_.CreateZExt(l, resultTy);
+  push(v);
+}
+
+void FunctionLowering::lowerStore(uint8_t opcode) {
+  uint32_t mem;
+  uint64_t offset;
+  memarg(&mem, &offset);
+  llvm::Value* v = pop();
+  llvm::Value* p = effectiveAddress(mem, pop(), offset);
+  switch (opcode) {
+    case op::I32Store8: case op::I64Store8: v = b_.CreateTrunc(v, c_.i8); break;
+    case op::I32Store16: case op::I64Store16: v = b_.CreateTrunc(v, c_.i16); break;
+    case op::I64Store32: v = b_.CreateTrunc(v, c_.i32); break;
+    default: break;
+  }
+  llvm::StoreInst* s = b_.CreateAlignedStore(v, p, llvm::Align(1));
+  s->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
+}
+
+void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
+                                llvm::Value* calleeVmctx, const FuncType& sig) {
+  std::vector<llvm::Value*> args = popN(sig.params.size());
+  args.insert(args.begin(), calleeVmctx);
+  llvm::CallInst* call = b_.CreateCall(ft, callee, args);
+  call->setCallingConv(kWasmCC);
+  // A Wasm call consumes stack: never turn it into a jump (tail-recursion elimination or a
+  // sibling call would make runaway recursion loop forever instead of trapping).
+  call->setTailCallKind(llvm::CallInst::TCK_NoTail);
+  if (sig.results.size() == 1) {
+    push(call);
+  } else {
+    for (unsigned i = 0; i < sig.results.size(); ++i) push(b_.CreateExtractValue(call, i));
+  }
+}
+
+void FunctionLowering::lowerCall(uint32_t funcIndex) {
+  const FuncType& sig = m_.funcType(funcIndex);
+  llvm::FunctionType* ft = c_.wasmFnTypes[m_.funcTypes[funcIndex]];
+  if (!m_.isImportedFunc(funcIndex)) {
+    emitCall(ft, c_.funcs[funcIndex], vmctx_, sig);
+    return;
+  }
+  llvm::Value* ref = funcRef(funcIndex);
+  llvm::Value* code = loadRuntime(c_.ptr, ref, true);
+  llvm::Value* calleeVmctx =
+      loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
+  emitCall(ft, code, calleeVmctx, sig);
+}
+
+void FunctionLowering::tableBoundsCheck(llvm::Value* table, llvm::Value* index,
+                                        kiln_trap_code code) {
+  llvm::Value* size =
+      loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, table, 8), false);
+  trapIf(b_.CreateICmpUGE(b_.CreateZExt(index, c_.i64), size), code);
+}
+
+void FunctionLowering::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex) {
+  const FuncType& sig = m_.types[typeIndex];
+  llvm::Value* index = pop();
+  llvm::Value* table = tableObject(tableIndex);
+  tableBoundsCheck(table, index, KILN_TRAP_UNDEFINED_ELEMENT);
+  llvm::Value* elems = loadRuntime(c_.ptr, table, false);
+  llvm::Value* slot = b_.CreateInBoundsGEP(c_.ptr, elems, b_.CreateZExt(index, c_.i64));
+  llvm::LoadInst* ref = b_.CreateAlignedLoad(c_.ptr, slot, llvm::Align(8));
+  ref->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaTable);
+  trapIf(b_.CreateICmpEQ(ref, llvm::ConstantPointerNull::get(c_.ptr)),
+         KILN_TRAP_UNINITIALIZED_ELEMENT);
+  llvm::Value* actual =
+      loadRuntime(c_.i32, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 16), true);
+  trapIf(b_.CreateICmpNE(actual, typeId(typeIndex)), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+  llvm::Value* code = loadRuntime(c_.ptr, ref, true);
+  llvm::Value* calleeVmctx =
+      loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
+  emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, sig);
+}
+
+void FunctionLowering::intBinary(uint8_t opcode) {
+  llvm::Value* rhs = pop();
+  llvm::Value* lhs = pop();
+  llvm::Type* t = lhs->getType();
+  unsigned bits = t->getIntegerBitWidth();
+  auto c = [&](uint64_t v) { return llvm::ConstantInt::get(t, v); };
+  bool is32 = bits == 32;
+  uint8_t base = is32 ? op::I32Add : op::I64Add;  // normalise i64 ops onto i32 numbering
+  uint8_t k = static_cast<uint8_t>(opcode - base);
+  llvm::Value* r = nullptr;
+  switch (k) {
+    case 0: r = b_.CreateAdd(lhs, rhs); break;
+    case 1: r = b_.CreateSub(lhs, rhs); break;
+    case 2: r = b_.CreateMul(lhs, rhs); break;
+    case 3: {  // div_s
+      trapIf(b_.CreateICmpEQ(rhs, c(0)), KILN_TRAP_INT_DIV_ZERO);
+      llvm::Value* minV = llvm::ConstantInt::get(t, llvm::APInt::getSignedMinValue(bits));
+      trapIf(b_.CreateAnd(b_.CreateICmpEQ(lhs, minV),
+                          b_.CreateICmpEQ(rhs, llvm::ConstantInt::getSigned(t, -1))),
+             KILN_TRAP_INT_OVERFLOW);
+      r = b_.CreateSDiv(lhs, rhs);
+      break;
+    }
+    case 4:  // div_u
+      trapIf(b_.CreateICmpEQ(rhs, c(0)), KILN_TRAP_INT_DIV_ZERO);
+      r = b_.CreateUDiv(lhs, rhs);
+      break;
+    case 5: {  // rem_s: x rem -1 is 0 (x86 idiv would fault on INT_MIN)
+      trapIf(b_.CreateICmpEQ(rhs, c(0)), KILN_TRAP_INT_DIV_ZERO);
+      llvm::Value* isMinus1 = b_.CreateICmpEQ(rhs, llvm::ConstantInt::getSigned(t, -1));
+      r = b_.CreateSRem(lhs, b_.CreateSelect(isMinus1, c(1), rhs));
+      break;
+    }
+    case 6:
+      trapIf(b_.CreateICmpEQ(rhs, c(0)), KILN_TRAP_INT_DIV_ZERO);
+      r = b_.CreateURem(lhs, rhs);
+      break;
+    case 7: r = b_.CreateAnd(lhs, rhs); break;
+    case 8: r = b_.CreateOr(lhs, rhs); break;
+    case 9: r = b_.CreateXor(lhs, rhs); break;
+    case 10: r = b_.CreateShl(lhs, b_.CreateAnd(rhs, c(bits - 1))); break;
+    case 11: r = b_.CreateAShr(lhs, b_.CreateAnd(rhs, c(bits - 1))); break;
+    case 12: r = b_.CreateLShr(lhs, b_.CreateAnd(rhs, c(bits - 1))); break;
+    case 13: r = b_.CreateIntrinsic(llvm::Intrinsic::fshl, {t}, {lhs, lhs, rhs}); break;
+    case 14: r = b_.CreateIntrinsic(llvm::Intrinsic::fshr, {t}, {lhs, lhs, rhs}); break;
+  }
+  push(r);
+}
+
+// Float arithmetic and unary ops; opcode ranges of f32 and f64 have the same shape.
+void FunctionLowering::floatOp(uint8_t opcode) {
+  bool is32 = opcode <= op::F32Copysign;
+  uint8_t k = static_cast<uint8_t>(opcode - (is32 ? op::F32Abs : op::F64Abs));
+  using llvm::Intrinsic::ID;
+  if (k <= 6) {
+    llvm::Value* x = pop();
+    static const ID ids[] = {llvm::Intrinsic::fabs, llvm::Intrinsic::not_intrinsic,
+                             llvm::Intrinsic::ceil, llvm::Intrinsic::floor,
+                             llvm::Intrinsic::trunc, llvm::Intrinsic::roundeven,
+                             llvm::Intrinsic::sqrt};
+    push(k == 1 ? b_.CreateFNeg(x) : unaryIntrinsic(ids[k], x));
+    return;
+  }
+  llvm::Value* rhs = pop();
+  llvm::Value* lhs = pop();
+  llvm::Value* r = nullptr;
+  switch (k) {
+    case 7: r = b_.CreateFAdd(lhs, rhs); break;
+    case 8: r = b_.CreateFSub(lhs, rhs); break;
+    case 9: r = b_.CreateFMul(lhs, rhs); break;
+    case 10: r = b_.CreateFDiv(lhs, rhs); break;
+    case 11: r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, lhs, rhs); break;
+    case 12: r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, lhs, rhs); break;
+    case 13: r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, lhs, rhs); break;
+  }
+  push(r);
+}
+
+// Trapping float -> int truncation: NaN traps "invalid conversion", out of range traps
+// "integer overflow". Bounds are exclusive and exactly representable in the source type.
+llvm::Value* FunctionLowering::truncChecked(llvm::Value* x, bool isSigned,
+                                            llvm::IntegerType* to) {
+  llvm::Type* ft = x->getType();
+  unsigned n = to->getBitWidth();
+  bool isF64 = ft->isDoubleTy();
+  trapIf(b_.CreateFCmpUNO(x, x), KILN_TRAP_INVALID_CONVERSION);
+  double lo, hi;
+  bool loInclusive = false;
+  if (isSigned) {
+    hi = std::ldexp(1.0, n - 1);
+    if (isF64 && n == 32) {
+      lo = -2147483649.0;  // exactly representable in f64
+    } else {
+      lo = -std::ldexp(1.0, n - 1);
+      loInclusive = true;
+    }
+  } else {
+    hi = std::ldexp(1.0, n);
+    lo = -1.0;
+  }
+  llvm::Value* loC = llvm::ConstantFP::get(ft, lo);
+  llvm::Value* hiC = llvm::ConstantFP::get(ft, hi);
+  llvm::Value* inRange =
+      b_.CreateAnd(loInclusive ? b_.CreateFCmpOGE(x, loC) : b_.CreateFCmpOGT(x, loC),
+                   b_.CreateFCmpOLT(x, hiC));
+  trapIf(b_.CreateNot(inRange), KILN_TRAP_INT_OVERFLOW);
+  return isSigned ? b_.CreateFPToSI(x, to) : b_.CreateFPToUI(x, to);
+}
+
+void FunctionLowering::convert(uint8_t opcode) {
+  llvm::Value* x = pop();
+  llvm::Value* r = nullptr;
+  switch (opcode) {
+    case op::I32WrapI64: r = b_.CreateTrunc(x, c_.i32); break;
+    case op::I32TruncF32S: case op::I32TruncF64S: r = truncChecked(x, true, c_.i32); break;
+    case op::I32TruncF32U: case op::I32TruncF64U: r = truncChecked(x, false, c_.i32); break;
+    case op::I64ExtendI32S: r = b_.CreateSExt(x, c_.i64); break;
+    case op::I64ExtendI32U: r = b_.CreateZExt(x, c_.i64); break;
+    case op::I64TruncF32S: case op::I64TruncF64S: r = truncChecked(x, true, c_.i64); break;
+    case op::I64TruncF32U: case op::I64TruncF64U: r = truncChecked(x, false, c_.i64); break;
+    case op::F32ConvertI32S: case op::F32ConvertI64S: r = b_.CreateSIToFP(x, c_.f32); break;
+    case op::F32ConvertI32U: case op::F32ConvertI64U: r = b_.CreateUIToFP(x, c_.f32); break;
+    case op::F32DemoteF64: r = b_.CreateFPTrunc(x, c_.f32); break;
+    case op::F64ConvertI32S: case op::F64ConvertI64S: r = b_.CreateSIToFP(x, c_.f64); break;
+    case op::F64ConvertI32U: case op::F64ConvertI64U: r = b_.CreateUIToFP(x, c_.f64); break;
+    case op::F64PromoteF32: r = b_.CreateFPExt(x, c_.f64); break;
+    case op::I32ReinterpretF32: r = b_.CreateBitCast(x, c_.i32); break;
+    case op::I64ReinterpretF64: r = b_.CreateBitCast(x, c_.i64); break;
+    case op::F32ReinterpretI32: r = b_.CreateBitCast(x, c_.f32); break;
+    case op::F64ReinterpretI64: r = b_.CreateBitCast(x, c_.f64); break;
+  }
+  push(r);
+}
+
+absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
+  switch (sub) {
+    case op::I32TruncSatF32S: case op::I32TruncSatF64S:
+    case op::I64TruncSatF32S: case op::I64TruncSatF64S:
+    case op::I32TruncSatF32U: case op::I32TruncSatF64U:
+    case op::I64TruncSatF32U: case op::I64TruncSatF64U: {
+      bool isSigned = sub == op::I32TruncSatF32S || sub == op::I32TruncSatF64S ||
+                      sub == op::I64TruncSatF32S || sub == op::I64TruncSatF64S;
+      llvm::Type* to = sub <= op::I32TruncSatF64U ? c_.i32 : c_.i64;
+      llvm::Value* x = pop();
+      push(b_.CreateIntrinsic(isSigned ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat,
+                              {to, x->getType()}, {x}));
+      return absl::OkStatus();
+    }
+    case op::MemoryInit: {
+      uint32_t seg = r_.u32();
+      uint32_t mem = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* s = pop();
+      llvm::Value* d = pop();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i32, c_.i32}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_INIT, ft),
+                    {vmctx_, i32c(mem), i32c(seg), b_.CreateZExt(d, c_.i64), s, n});
+      return absl::OkStatus();
+    }
+    case op::DataDrop: {
+      uint32_t seg = r_.u32();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_DATA_DROP, ft), {vmctx_, i32c(seg)});
+      return absl::OkStatus();
+    }
+    case op::MemoryCopy: {
+      uint32_t dstMem = r_.u32();
+      uint32_t srcMem = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* s = pop();
+      llvm::Value* d = pop();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i64, c_.i64}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_COPY, ft),
+                    {vmctx_, i32c(dstMem), i32c(srcMem), b_.CreateZExt(d, c_.i64),
+                     b_.CreateZExt(s, c_.i64), b_.CreateZExt(n, c_.i64)});
+      return absl::OkStatus();
+    }
+    case op::MemoryFill: {
+      uint32_t mem = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* v = pop();
+      llvm::Value* d = pop();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i64, c_.i32, c_.i64}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_FILL, ft),
+                    {vmctx_, i32c(mem), b_.CreateZExt(d, c_.i64), v, b_.CreateZExt(n, c_.i64)});
+      return absl::OkStatus();
+    }
+    case op::TableInit: {
+      uint32_t seg = r_.u32();
+      uint32_t table = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* s = pop();
+      llvm::Value* d = pop();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i32, c_.i32}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_TABLE_INIT, ft),
+                    {vmctx_, i32c(table), i32c(seg), b_.CreateZExt(d, c_.i64), s, n});
+      return absl::OkStatus();
+    }
+    case op::ElemDrop: {
+      uint32_t seg = r_.u32();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_ELEM_DROP, ft), {vmctx_, i32c(seg)});
+      return absl::OkStatus();
+    }
+    case op::TableCopy: {
+      uint32_t dst = r_.u32();
+      uint32_t src = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* s = pop();
+      llvm::Value* d = pop();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i64, c_.i64}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_TABLE_COPY, ft),
+                    {vmctx_, i32c(dst), i32c(src), b_.CreateZExt(d, c_.i64),
+                     b_.CreateZExt(s, c_.i64), b_.CreateZExt(n, c_.i64)});
+      return absl::OkStatus();
+    }
+    case op::TableGrow: {
+      uint32_t table = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* init = pop();
+      auto* ft = llvm::FunctionType::get(c_.i64, {c_.ptr, c_.i32, c_.ptr, c_.i64}, false);
+      llvm::Value* old = b_.CreateCall(builtin(KILN_BUILTIN_TABLE_GROW, ft),
+                                       {vmctx_, i32c(table), init, b_.CreateZExt(n, c_.i64)});
+      push(b_.CreateTrunc(old, c_.i32));
+      return absl::OkStatus();
+    }
+    case op::TableSize: {
+      uint32_t table = r_.u32();
+      llvm::Value* t = tableObject(table);
+      llvm::Value* size =
+          loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, t, 8), false);
+      push(b_.CreateTrunc(size, c_.i32));
+      return absl::OkStatus();
+    }
+    case op::TableFill: {
+      uint32_t table = r_.u32();
+      llvm::Value* n = pop();
+      llvm::Value* v = pop();
+      llvm::Value* d = pop();
+      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i64, c_.ptr, c_.i64}, false);
+      b_.CreateCall(builtin(KILN_BUILTIN_TABLE_FILL, ft),
+                    {vmctx_, i32c(table), b_.CreateZExt(d, c_.i64), v, b_.CreateZExt(n, c_.i64)});
+      return absl::OkStatus();
+    }
+  }
+  return absl::UnimplementedError(
+      absl::StrFormat("opcode 0xfc %u at byte 0x%x is not supported", sub, instrOffset_));
+}
+
+absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
+  switch (opcode) {
+    case op::Unreachable:
+      trapNow(KILN_TRAP_UNREACHABLE);
+      return absl::OkStatus();
+    case op::Nop:
+      return absl::OkStatus();
+    case op::Block:
+      pushFrame(Frame::Block, r_.s33());
+      return absl::OkStatus();
+    case op::Loop:
+      pushFrame(Frame::Loop, r_.s33());
+      return absl::OkStatus();
+    case op::If: {
+      int64_t bt = r_.s33();
+      llvm::Value* cond = b_.CreateICmpNE(pop(), i32c(0));
+      pushFrame(Frame::If, bt);
+      Frame& f = frames_.back();
+      f.ifParams.assign(stack_.end() - f.params.size(), stack_.end());
+      llvm::BasicBlock* thenBlock = newBlock("then");
+      f.elseBlock = newBlock("else");
+      b_.CreateCondBr(cond, thenBlock, f.elseBlock);
+      b_.SetInsertPoint(thenBlock);
+      return absl::OkStatus();
+    }
+    case op::Else:
+      elseFrame();
+      return absl::OkStatus();
+    case op::End:
+      endFrame();
+      return absl::OkStatus();
+    case op::Br: {
+      Frame& target = label(r_.u32());
+      branchTo(target);
+      markUnreachable();
+      return absl::OkStatus();
+    }
+    case op::BrIf: {
+      Frame& target = label(r_.u32());
+      llvm::Value* cond = b_.CreateICmpNE(pop(), i32c(0));
+      size_t n = target.labelTypes().size();
+      std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
+      addIncoming(target, vals);
+      llvm::BasicBlock* fallthrough = newBlock("br_if.else");
+      b_.CreateCondBr(cond, target.kind == Frame::Loop ? target.header : target.cont,
+                      fallthrough);
+      b_.SetInsertPoint(fallthrough);
+      return absl::OkStatus();
+    }
+    case op::BrTable: {
+      uint32_t n = r_.u32();
+      std::vector<uint32_t> depths(n);
+      for (uint32_t i = 0; i < n; ++i) depths[i] = r_.u32();
+      uint32_t defaultDepth = r_.u32();
+      llvm::Value* index = pop();
+      auto targetBlock = [&](uint32_t depth) {
+        Frame& t = label(depth);
+        return t.kind == Frame::Loop ? t.header : t.cont;
+      };
+      llvm::SwitchInst* sw = b_.CreateSwitch(index, targetBlock(defaultDepth), n);
+      // One incoming edge per distinct target block.
+      std::vector<llvm::BasicBlock*> seen;
+      auto addEdge = [&](uint32_t depth) {
+        llvm::BasicBlock* bb = targetBlock(depth);
+        for (auto* s : seen)
+          if (s == bb) return;
+        seen.push_back(bb);
+        Frame& t = label(depth);
+        size_t k = t.labelTypes().size();
+        std::vector<llvm::Value*> vals(stack_.end() - k, stack_.end());
+        addIncoming(t, vals);
+      };
+      addEdge(defaultDepth);
+      for (uint32_t i = 0; i < n; ++i) {
+        sw->addCase(i32c(i), targetBlock(depths[i]));
+        addEdge(depths[i]);
+      }
+      markUnreachable();
+      return absl::OkStatus();
+    }
+    case op::Return: {
+      branchTo(frames_.front());
+      markUnreachable();
+      return absl::OkStatus();
+    }
+    case op::Call:
+      lowerCall(r_.u32());
+      return absl::OkStatus();
+    case op::CallIndirect: {
+      uint32_t typeIndex = r_.u32();
+      uint32_t table = r_.u32();
+      lowerCallIndirect(typeIndex, table);
+      return absl::OkStatus();
+    }
+    case op::Drop:
+      discard(pop());
+      return absl::OkStatus();
+    case op::Select:
+    case op::SelectT: {
+      if (opcode == op::SelectT) {
+        uint32_t n = r_.u32();
+        for (uint32_t i = 0; i < n; ++i) r_.u8();
+      }
+      llvm::Value* cond = pop();
+      llvm::Value* f = pop();
+      llvm::Value* t = pop();
+      if (llvm::isa<llvm::Constant>(cond)) {  // both operands were evaluated
+        discard(t);
+        discard(f);
+      }
+      push(b_.CreateSelect(b_.CreateICmpNE(cond, i32c(0)), t, f));
+      return absl::OkStatus();
+    }
+    case op::LocalGet: {
+      uint32_t i = r_.u32();
+      push(b_.CreateLoad(ty(localTypes_[i]), locals_[i]));
+      return absl::OkStatus();
+    }
+    case op::LocalSet: {
+      uint32_t i = r_.u32();
+      b_.CreateStore(pop(), locals_[i]);
+      return absl::OkStatus();
+    }
+    case op::LocalTee: {
+      uint32_t i = r_.u32();
+      b_.CreateStore(stack_.back(), locals_[i]);
+      return absl::OkStatus();
+    }
+    case op::GlobalGet: {
+      uint32_t g = r_.u32();
+      llvm::Type* t = ty(m_.globals[g].type);
+      llvm::LoadInst* l = b_.CreateAlignedLoad(t, globalPtr(g), llvm::Align(8));
+      l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaGlobal);
+      push(l);
+      return absl::OkStatus();
+    }
+    case op::GlobalSet: {
+      uint32_t g = r_.u32();
+      llvm::StoreInst* s = b_.CreateAlignedStore(pop(), globalPtr(g), llvm::Align(8));
+      s->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaGlobal);
+      return absl::OkStatus();
+    }
+    case op::TableGet: {
+      uint32_t t = r_.u32();
+      llvm::Value* index = pop();
+      llvm::Value* table = tableObject(t);
+      tableBoundsCheck(table, index, KILN_TRAP_TABLE_OOB);
+      llvm::Value* elems = loadRuntime(c_.ptr, table, false);
+      llvm::LoadInst* l = b_.CreateAlignedLoad(
+          c_.ptr, b_.CreateInBoundsGEP(c_.ptr, elems, b_.CreateZExt(index, c_.i64)),
+          llvm::Align(8));
+      l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaTable);
+      push(l);
+      return absl::OkStatus();
+    }
+    case op::TableSet: {
+      uint32_t t = r_.u32();
+      llvm::Value* v = pop();
+      llvm::Value* index = pop();
+      llvm::Value* table = tableObject(t);
+      tableBoundsCheck(table, index, KILN_TRAP_TABLE_OOB);
+      llvm::Value* elems = loadRuntime(c_.ptr, table, false);
+      llvm::StoreInst* s = b_.CreateAlignedStore(
+          v, b_.CreateInBoundsGEP(c_.ptr, elems, b_.CreateZExt(index, c_.i64)), llvm::Align(8));
+      s->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaTable);
+      return absl::OkStatus();
+    }
+    case op::MemorySize: {
+      uint32_t mem = r_.u32();
+      llvm::Value* obj = memoryObject(mem);
+      llvm::Value* len =
+          loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, obj, 8), false);
+      push(b_.CreateTrunc(b_.CreateLShr(len, 16), c_.i32));
+      return absl::OkStatus();
+    }
+    case op::MemoryGrow: {
+      uint32_t mem = r_.u32();
+      llvm::Value* delta = pop();
+      auto* ft = llvm::FunctionType::get(c_.i64, {c_.ptr, c_.i32, c_.i64}, false);
+      llvm::Value* old = b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_GROW, ft),
+                                       {vmctx_, i32c(mem), b_.CreateZExt(delta, c_.i64)});
+      push(b_.CreateTrunc(old, c_.i32));
+      return absl::OkStatus();
+    }
+    case op::I32Const:
+      push(i32c(static_cast<uint32_t>(r_.s32())));
+      return absl::OkStatus();
+    case op::I64Const:
+      push(i64c(static_cast<uint64_t>(r_.s64())));
+      return absl::OkStatus();
+    case op::F32Const:
+      push(llvm::ConstantFP::get(c_.ctx, llvm::APFloat(llvm::APFloat::IEEEsingle(),
+                                                       llvm::APInt(32, r_.f32bits()))));
+      return absl::OkStatus();
+    case op::F64Const:
+      push(llvm::ConstantFP::get(c_.ctx, llvm::APFloat(llvm::APFloat::IEEEdouble(),
+                                                       llvm::APInt(64, r_.f64bits()))));
+      return absl::OkStatus();
+    case op::I32Eqz:
+      push(boolToI32(b_.CreateICmpEQ(pop(), i32c(0))));
+      return absl::OkStatus();
+    case op::I64Eqz:
+      push(boolToI32(b_.CreateICmpEQ(pop(), i64c(0))));
+      return absl::OkStatus();
+    case op::RefNull:
+      r_.s33();
+      push(llvm::ConstantPointerNull::get(c_.ptr));
+      return absl::OkStatus();
+    case op::RefIsNull:
+      push(boolToI32(b_.CreateICmpEQ(pop(), llvm::ConstantPointerNull::get(c_.ptr))));
+      return absl::OkStatus();
+    case op::RefFunc:
+      push(funcRef(r_.u32()));
+      return absl::OkStatus();
+    case op::PrefixFC:
+      return lowerPrefixFC(r_.u32());
+    default:
+      break;
+  }
+  if (opcode >= op::I32Load && opcode <= op::I64Load32U) {
+    lowerLoad(opcode);
+    return absl::OkStatus();
+  }
+  if (opcode >= op::I32Store && opcode <= op::I64Store32) {
+    lowerStore(opcode);
+    return absl::OkStatus();
+  }
+  if ((opcode >= op::I32Eq && opcode <= op::I32GeU) ||
+      (opcode >= op::I64Eq && opcode <= op::I64GeU)) {
+    static const llvm::CmpInst::Predicate preds[] = {
+        llvm::CmpInst::ICMP_EQ,  llvm::CmpInst::ICMP_NE,  llvm::CmpInst::ICMP_SLT,
+        llvm::CmpInst::ICMP_ULT, llvm::CmpInst::ICMP_SGT, llvm::CmpInst::ICMP_UGT,
+        llvm::CmpInst::ICMP_SLE, llvm::CmpInst::ICMP_ULE, llvm::CmpInst::ICMP_SGE,
+        llvm::CmpInst::ICMP_UGE};
+    unsigned k = opcode <= op::I32GeU ? opcode - op::I32Eq : opcode - op::I64Eq;
+    llvm::Value* rhs = pop();
+    llvm::Value* lhs = pop();
+    push(boolToI32(b_.CreateICmp(preds[k], lhs, rhs)));
+    return absl::OkStatus();
+  }
+  if ((opcode >= op::F32Eq && opcode <= op::F32Ge) ||
+      (opcode >= op::F64Eq && opcode <= op::F64Ge)) {
+    static const llvm::CmpInst::Predicate preds[] = {
+        llvm::CmpInst::FCMP_OEQ, llvm::CmpInst::FCMP_UNE, llvm::CmpInst::FCMP_OLT,
+        llvm::CmpInst::FCMP_OGT, llvm::CmpInst::FCMP_OLE, llvm::CmpInst::FCMP_OGE};
+    unsigned k = opcode <= op::F32Ge ? opcode - op::F32Eq : opcode - op::F64Eq;
+    llvm::Value* rhs = pop();
+    llvm::Value* lhs = pop();
+    push(boolToI32(b_.CreateFCmp(preds[k], lhs, rhs)));
+    return absl::OkStatus();
+  }
+  if ((opcode >= op::I32Clz && opcode <= op::I32Popcnt) ||
+      (opcode >= op::I64Clz && opcode <= op::I64Popcnt)) {
+    unsigned k = opcode <= op::I32Popcnt ? opcode - op::I32Clz : opcode - op::I64Clz;
+    llvm::Value* x = pop();
+    llvm::Value* r;
+    if (k == 0)
+      r = b_.CreateIntrinsic(llvm::Intrinsic::ctlz, {x->getType()}, {x, b_.getFalse()});
+    else if (k == 1)
+      r = b_.CreateIntrinsic(llvm::Intrinsic::cttz, {x->getType()}, {x, b_.getFalse()});
+    else
+      r = unaryIntrinsic(llvm::Intrinsic::ctpop, x);
+    push(r);
+    return absl::OkStatus();
+  }
+  if ((opcode >= op::I32Add && opcode <= op::I32Rotr) ||
+      (opcode >= op::I64Add && opcode <= op::I64Rotr)) {
+    intBinary(opcode);
+    return absl::OkStatus();
+  }
+  if (opcode >= op::F32Abs && opcode <= op::F64Copysign) {
+    floatOp(opcode);
+    return absl::OkStatus();
+  }
+  if (opcode >= op::I32WrapI64 && opcode <= op::F64ReinterpretI64) {
+    convert(opcode);
+    return absl::OkStatus();
+  }
+  if (opcode >= op::I32Extend8S && opcode <= op::I64Extend32S) {
+    llvm::Value* x = pop();
+    llvm::Type* t = x->getType();
+    llvm::Type* narrow = opcode == op::I32Extend8S || opcode == op::I64Extend8S ? c_.i8
+                         : opcode == op::I64Extend32S                          ? c_.i32
+                                                                               : c_.i16;
+    push(b_.CreateSExt(b_.CreateTrunc(x, narrow), t));
+    return absl::OkStatus();
+  }
+  return absl::UnimplementedError(absl::StrFormat(
+      "function %u: opcode 0x%02x at byte 0x%x is not supported yet", funcIndex_, opcode,
+      instrOffset_));
+}
+
+}  // namespace
+
+absl::Status lowerFunction(ModuleContext& ctx, uint32_t funcIndex) {
+  FunctionLowering lowering(ctx, funcIndex);
+  return lowering.run();
+}
+
+}  // namespace kiln::lower

@@ -1,0 +1,74 @@
+// Internal interfaces of the Wasm -> LLVM IR lowering.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "kiln/abi.h"
+#include "kiln/wasm/Module.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/Module.h"
+
+namespace kiln::lower {
+
+// Calling convention of Wasm functions, n2a stubs and calls between them.
+inline constexpr llvm::CallingConv::ID kWasmCC = llvm::CallingConv::Fast;
+
+// Everything the per-function lowering needs to know about the module being built.
+struct ModuleContext {
+  const wasm::Module& wasm;
+  llvm::LLVMContext& ctx;
+  llvm::Module& mod;
+
+  llvm::Type* voidTy;
+  llvm::IntegerType* i1;
+  llvm::IntegerType* i8;
+  llvm::IntegerType* i16;
+  llvm::IntegerType* i32;
+  llvm::IntegerType* i64;
+  llvm::Type* f32;
+  llvm::Type* f64;
+  llvm::PointerType* ptr;
+
+  kiln_vmctx_layout layout;
+  std::vector<llvm::FunctionType*> wasmFnTypes;  // per type index
+  std::vector<llvm::Function*> funcs;            // per function index; nullptr for imports
+  std::vector<std::string> funcNames;            // display names per function index
+
+  // Alias classes: linear memory never aliases runtime structures.
+  llvm::MDNode* tbaaMemory;   // linear memory contents
+  llvm::MDNode* tbaaRuntime;  // vmctx, kiln_memory/table/funcref objects
+  llvm::MDNode* tbaaGlobal;   // global storage
+  llvm::MDNode* tbaaTable;    // table element arrays
+  unsigned memKindId;         // metadata kind "kiln.mem" on linear-memory loads
+
+  ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::Module& m);
+
+  llvm::Type* type(wasm::ValType t) const;
+  // Return type of a Wasm function with these results: void, the type, or a struct.
+  llvm::Type* resultType(const std::vector<wasm::ValType>& results) const;
+  llvm::FunctionType* wasmFunctionType(const wasm::FuncType& ft) const;
+};
+
+// Lowers the body of defined function `funcIndex` into ctx.funcs[funcIndex].
+absl::Status lowerFunction(ModuleContext& ctx, uint32_t funcIndex);
+
+// Emits memcpy/memset/memmove inside the artifact (LLVM may call them on its own).
+void emitLibcallBuiltins(ModuleContext& ctx);
+
+struct TargetInfo {
+  std::string cpu;
+  std::string features;
+  uint64_t cpuFeatureMask = 0;
+  int optLevel = 2;
+};
+
+// Builds the whole LLVM module: functions, trampolines, stubs, descriptor.
+absl::Status lowerModule(const wasm::Module& module, const TargetInfo& target,
+                         const std::vector<uint8_t>& wasmBytes, llvm::Module& out);
+
+}  // namespace kiln::lower
