@@ -1,0 +1,81 @@
+// A kilnc artifact (.so) verified, mapped and its descriptor validated. Immutable and
+// shareable: any number of instances can be created from one Artifact.
+#ifndef KILN_LOADER_ARTIFACT_H
+#define KILN_LOADER_ARTIFACT_H
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "kiln/Types.h"
+#include "kiln/abi.h"
+
+namespace kiln {
+
+class MappedImage;
+
+struct LoadOptions {
+  // KILN_CPU_* features to check the artifact against instead of this CPU's (for tests and
+  // for deciding about an artifact meant for another host).
+  std::optional<uint64_t> host_cpu_features;
+  // Files larger than this are refused before being read.
+  uint64_t max_file_size = 1ull << 30;
+};
+
+class Artifact {
+ public:
+  // Reads, verifies and maps `path`. Errors are "<path>: <reason>".
+  static absl::StatusOr<std::shared_ptr<const Artifact>> LoadFile(const std::string& path,
+                                                                  const LoadOptions& options = {});
+  // Same for bytes already in memory; `name` is used in messages.
+  static absl::StatusOr<std::shared_ptr<const Artifact>> LoadBytes(
+      std::span<const uint8_t> bytes, const std::string& name, const LoadOptions& options = {});
+
+  ~Artifact();
+  Artifact(const Artifact&) = delete;
+  Artifact& operator=(const Artifact&) = delete;
+
+  const std::string& name() const { return name_; }
+  const kiln_module_desc& desc() const { return *desc_; }
+
+  // Signature of module type `type_index` and its process-wide canonical id.
+  const FuncType& type(uint32_t type_index) const { return types_[type_index]; }
+  uint32_t canonical_type_id(uint32_t type_index) const { return type_ids_[type_index]; }
+  const FuncType& func_type(uint32_t func_index) const {
+    return types_[desc_->funcs[func_index].type_index];
+  }
+
+  // Descriptor strings as views (empty when absent).
+  std::string_view import_module(uint32_t i) const;
+  std::string_view import_name(uint32_t i) const;
+  std::string_view export_name(uint32_t i) const;
+  std::string_view function_name(uint32_t func_index) const;
+
+  // The defined function whose code contains `pc` (nearest lower entry point), if `pc` is
+  // in this artifact's code.
+  std::optional<uint32_t> FunctionAt(uintptr_t pc) const;
+  bool ContainsCode(uintptr_t pc) const;
+
+  // The loaded artifact whose code contains `pc` (nullptr if none). Not signal-safe.
+  static const Artifact* FindByPc(uintptr_t pc);
+
+ private:
+  Artifact() = default;
+
+  std::string name_;
+  std::unique_ptr<MappedImage> image_;
+  const kiln_module_desc* desc_ = nullptr;
+  std::vector<FuncType> types_;
+  std::vector<uint32_t> type_ids_;
+  std::vector<std::pair<uintptr_t, uint32_t>> entry_points_;  // sorted (code, func index)
+  std::vector<int> code_slots_;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_LOADER_ARTIFACT_H

@@ -1,0 +1,145 @@
+// A module instance: an Artifact plus its vmctx, imports, memories, tables, globals and
+// segment state. Created by Instance::Instantiate following the spec's instantiation
+// order; shared ownership (exports keep their instance alive).
+#ifndef KILN_LOADER_INSTANCE_H
+#define KILN_LOADER_INSTANCE_H
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "kiln/Artifact.h"
+#include "kiln/Extern.h"
+#include "kiln/Types.h"
+#include "kiln/abi.h"
+
+namespace kiln {
+
+// What a module asks for: handed to the resolver for each import, in descriptor order.
+struct ImportRequest {
+  std::string_view module;
+  std::string_view name;
+  ExternKind kind = ExternKind::kFunc;
+  uint32_t index = 0;                  // in that kind's index space
+  const FuncType* func_type = nullptr; // kFunc
+  TableType table_type;                // kTable
+  MemoryType memory_type;              // kMemory
+  GlobalType global_type;              // kGlobal
+};
+
+// Returns the extern bound to an import, or nullopt ("unknown import"). The returned
+// extern is type-checked against the request by the loader.
+using ImportResolver = std::function<std::optional<Extern>(const ImportRequest&)>;
+
+struct InstanceOptions {
+  // Operator cap on the pages of memories this instance defines.
+  std::optional<uint64_t> max_memory_pages;
+  // Operator cap on the elements of tables this instance defines.
+  uint64_t max_table_elements = kDefaultMaxTableElements;
+  // Run the start function (if any) as the last step of instantiation.
+  bool run_start = true;
+};
+
+struct HostBinding;
+struct ConstValue;
+
+class Instance : public std::enable_shared_from_this<Instance> {
+ public:
+  // Errors: link errors ("unknown import \"m\" \"n\"", "incompatible import type for ..."),
+  // resource errors, or a trap during initialisation (TrapFromStatus recovers it; effects
+  // on imported tables and memories made before the trap stay, as the spec requires).
+  static absl::StatusOr<std::shared_ptr<Instance>> Instantiate(
+      std::shared_ptr<const Artifact> artifact, const ImportResolver& resolver,
+      const InstanceOptions& options = {});
+
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  const Artifact& artifact() const { return *artifact_; }
+  void* vmctx() const { return vmctx_; }
+
+  std::optional<Extern> GetExport(std::string_view name);
+  // All exports in descriptor order.
+  std::vector<std::pair<std::string, Extern>> Exports();
+  // The function with index `func_index` as an extern (for funcref values and tests).
+  Extern FunctionExtern(uint32_t func_index);
+
+  // Objects in the module's index spaces (imports first).
+  GuardedMemory* memory(uint32_t index) const { return memories_[index].get(); }
+  Table* table(uint32_t index) const { return tables_[index].get(); }
+  Global* global(uint32_t index) const { return globals_[index].get(); }
+  uint32_t num_memories() const { return static_cast<uint32_t>(memories_.size()); }
+
+  // Segment state used by the builtins (memory.init, table.init, data.drop, elem.drop).
+  // A dropped segment has length 0.
+  std::span<const uint8_t> data_segment(uint32_t index) const;
+  std::span<void* const> elem_segment(uint32_t index) const;
+  void DropData(uint32_t index) { data_dropped_[index] = true; }
+  void DropElem(uint32_t index) { elem_segments_[index].clear(); }
+  uint32_t num_datas() const { return static_cast<uint32_t>(data_dropped_.size()); }
+  uint32_t num_elems() const { return static_cast<uint32_t>(elem_segments_.size()); }
+
+  static Instance* FromVmctx(void* vmctx) {
+    return static_cast<Instance*>(static_cast<kiln_vmctx_header*>(vmctx)->instance);
+  }
+
+ private:
+  Instance() = default;
+  absl::Status ResolveImports(const ImportResolver& resolver);
+  absl::Status CreateDefinitions(const InstanceOptions& options);
+  absl::Status InitializeSegments(bool* wrote_imported_table);
+  absl::StatusOr<ConstValue> Evaluate(const uint8_t* bytes, uint32_t len,
+                                    uint32_t readable_globals, uint8_t expected_type,
+                                    const char* what, uint32_t index);
+  void WriteVmctxArrays();
+
+  std::shared_ptr<const Artifact> artifact_;
+  void* vmctx_ = nullptr;
+  kiln_vmctx_layout layout_{};
+  std::vector<std::shared_ptr<GuardedMemory>> memories_;
+  std::vector<std::shared_ptr<Table>> tables_;
+  std::vector<std::shared_ptr<Global>> globals_;
+  std::vector<kiln_funcref*> funcrefs_;          // every function, imports first
+  std::vector<void*> func_a2n_;                  // entry trampoline per function
+  std::vector<Instance*> func_callee_;           // instance owning each function's vmctx
+  std::unique_ptr<kiln_funcref[]> defined_funcrefs_;
+  std::vector<std::unique_ptr<HostBinding>> host_bindings_;
+  std::vector<std::shared_ptr<const void>> import_owners_;
+  std::vector<std::shared_ptr<HostFunction>> host_functions_;
+  std::vector<std::vector<void*>> elem_segments_;
+  std::vector<bool> data_dropped_;
+};
+
+// A (module, name) -> Extern map usable as an ImportResolver, e.g. for a spec-test harness
+// ("spectest" functions, registered module instances) or an embedder's approved set.
+class ImportMap {
+ public:
+  void Add(std::string module, std::string name, Extern value);
+  // Adds every export of `instance` under `module` (the spec harness's `register`).
+  void AddInstance(const std::string& module, Instance& instance);
+  // Consulted for imports the map does not hold (e.g. a WASI resolver).
+  void SetFallback(ImportResolver fallback) { fallback_ = std::move(fallback); }
+
+  std::optional<Extern> Find(std::string_view module, std::string_view name) const;
+  std::optional<Extern> Resolve(const ImportRequest& request) const;
+  // A resolver referring to this map (which must outlive it).
+  ImportResolver AsResolver() const {
+    return [this](const ImportRequest& r) { return Resolve(r); };
+  }
+
+ private:
+  std::vector<std::pair<std::pair<std::string, std::string>, Extern>> entries_;
+  ImportResolver fallback_;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_LOADER_INSTANCE_H

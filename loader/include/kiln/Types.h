@@ -1,0 +1,69 @@
+// Wasm external types as the loader sees them, and the process-wide registry that gives
+// every function signature a canonical id (what call_indirect compares).
+#ifndef KILN_LOADER_TYPES_H
+#define KILN_LOADER_TYPES_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/abi.h"
+
+namespace kiln {
+
+// A function signature: value type codes (KILN_I32, ...) of params and results.
+struct FuncType {
+  std::vector<uint8_t> params;
+  std::vector<uint8_t> results;
+
+  bool operator==(const FuncType&) const = default;
+  // "(i32, i64) -> (f32)"
+  std::string ToString() const;
+};
+
+// "i32", "funcref", ...; "<0xNN>" for unknown codes.
+const char* ValueTypeName(uint8_t code);
+bool IsValidValueType(uint8_t code);
+bool IsReferenceType(uint8_t code);
+
+struct Limits {
+  uint64_t min = 0;
+  std::optional<uint64_t> max;
+
+  bool operator==(const Limits&) const = default;
+  // The import-matching rule of the spec: `actual` (what the exporter has now) matches
+  // `declared` (what the importer asks for).
+  static bool Matches(const Limits& actual, const Limits& declared);
+};
+
+struct TableType {
+  uint8_t elem_type = KILN_FUNCREF;
+  Limits limits;
+};
+
+struct MemoryType {
+  Limits limits;  // in 64 KiB pages
+  bool is64 = false;
+  bool shared = false;
+};
+
+struct GlobalType {
+  uint8_t type = KILN_I32;
+  bool mut = false;
+  bool operator==(const GlobalType&) const = default;
+};
+
+// Process-wide canonical signature ids. Equal signatures get equal ids in every module of
+// the process, so a call_indirect across modules can compare ids. Thread-safe; ids are
+// never released.
+class TypeRegistry {
+ public:
+  static uint32_t Intern(const FuncType& type);
+  // The signature of a registered id; aborts on an id that was never handed out.
+  static FuncType Lookup(uint32_t id);
+};
+
+}  // namespace kiln
+
+#endif  // KILN_LOADER_TYPES_H

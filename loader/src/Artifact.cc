@@ -1,0 +1,143 @@
+#include "kiln/Artifact.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "AddressRangeRegistry.h"
+#include "ArtifactMapper.h"
+#include "DescriptorValidator.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "kiln/CpuFeatures.h"
+#include "kiln/ElfVerifier.h"
+
+namespace kiln {
+namespace {
+
+absl::Status WithName(const std::string& name, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(name, ": ", s.message()));
+}
+
+absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint64_t max_size) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_size) {
+    close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": file too large"));
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      close(fd);
+      return absl::DataLossError(absl::StrCat(path, ": read failed: ", std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  return bytes;
+}
+
+std::string_view View(const char* p, uint32_t len) {
+  return p == nullptr ? std::string_view() : std::string_view(p, len);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadFile(const std::string& path,
+                                                                   const LoadOptions& options) {
+  absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(path, options.max_file_size);
+  if (!bytes.ok()) return bytes.status();
+  return LoadBytes(*bytes, path, options);
+}
+
+absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
+    std::span<const uint8_t> bytes, const std::string& name, const LoadOptions& options) {
+  absl::StatusOr<VerifiedElf> elf = VerifyElf(bytes);
+  if (!elf.ok()) return WithName(name, elf.status());
+  absl::StatusOr<std::unique_ptr<MappedImage>> image = MapArtifact(*elf, bytes);
+  if (!image.ok()) return WithName(name, image.status());
+
+  const uintptr_t desc_addr = (*image)->Address(elf->descriptor_vaddr);
+  const uint64_t features = options.host_cpu_features.value_or(HostCpuFeatures());
+  if (absl::Status s = ValidateDescriptor(desc_addr, elf->descriptor_size, **image, features);
+      !s.ok()) {
+    return WithName(name, s);
+  }
+
+  std::shared_ptr<Artifact> a(new Artifact);
+  a->name_ = name;
+  a->image_ = std::move(*image);
+  a->desc_ = reinterpret_cast<const kiln_module_desc*>(desc_addr);
+  const kiln_module_desc& d = *a->desc_;
+  a->types_.reserve(d.num_types);
+  a->type_ids_.reserve(d.num_types);
+  for (uint32_t i = 0; i < d.num_types; ++i) {
+    const kiln_type_desc& t = d.types[i];
+    FuncType ft;
+    ft.params.assign(t.types, t.types + t.num_params);
+    ft.results.assign(t.types + t.num_params, t.types + t.num_params + t.num_results);
+    a->type_ids_.push_back(TypeRegistry::Intern(ft));
+    a->types_.push_back(std::move(ft));
+  }
+  for (uint32_t i = d.num_imported_funcs; i < d.num_funcs; ++i) {
+    a->entry_points_.emplace_back(reinterpret_cast<uintptr_t>(d.funcs[i].code), i);
+  }
+  std::sort(a->entry_points_.begin(), a->entry_points_.end());
+  for (const MappedImage::Segment& seg : a->image_->segments()) {
+    if (!seg.executable) continue;
+    const int slot = CodeRanges().Add(seg.start, seg.end, a.get());
+    if (slot < 0) return absl::ResourceExhaustedError(absl::StrCat(name, ": too many artifacts"));
+    a->code_slots_.push_back(slot);
+  }
+  return std::shared_ptr<const Artifact>(std::move(a));
+}
+
+Artifact::~Artifact() {
+  for (int slot : code_slots_) CodeRanges().Remove(slot);
+}
+
+std::string_view Artifact::import_module(uint32_t i) const {
+  return View(desc_->imports[i].module, desc_->imports[i].module_len);
+}
+std::string_view Artifact::import_name(uint32_t i) const {
+  return View(desc_->imports[i].name, desc_->imports[i].name_len);
+}
+std::string_view Artifact::export_name(uint32_t i) const {
+  return View(desc_->exports[i].name, desc_->exports[i].name_len);
+}
+std::string_view Artifact::function_name(uint32_t func_index) const {
+  if (func_index >= desc_->num_funcs) return {};
+  return View(desc_->funcs[func_index].name, desc_->funcs[func_index].name_len);
+}
+
+bool Artifact::ContainsCode(uintptr_t pc) const { return image_->IsCode(pc); }
+
+std::optional<uint32_t> Artifact::FunctionAt(uintptr_t pc) const {
+  if (!ContainsCode(pc)) return std::nullopt;
+  auto it = std::upper_bound(entry_points_.begin(), entry_points_.end(),
+                             std::make_pair(pc, UINT32_MAX));
+  if (it == entry_points_.begin()) return std::nullopt;
+  return std::prev(it)->second;
+}
+
+const Artifact* Artifact::FindByPc(uintptr_t pc) {
+  return static_cast<const Artifact*>(CodeRanges().Find(pc));
+}
+
+}  // namespace kiln

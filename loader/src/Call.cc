@@ -1,0 +1,99 @@
+#include "kiln/Call.h"
+
+#include <algorithm>
+
+#include "TrapHandler.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "kiln/Artifact.h"
+#include "kiln/Instance.h"
+
+namespace kiln {
+namespace {
+
+using ArrayToNative = void (*)(void* code, void* vmctx, kiln_val* args_results);
+
+struct WasmCall {
+  ArrayToNative entry;
+  kiln_funcref* funcref;
+  kiln_val* values;
+};
+
+void RunWasmCall(void* arg) {
+  auto* c = static_cast<WasmCall*>(arg);
+  c->entry(c->funcref->code, c->funcref->vmctx, c->values);
+}
+
+Trap MakeTrap(const TrapRecord& record) {
+  Trap trap;
+  trap.code = static_cast<kiln_trap_code>(record.code);
+  trap.message = record.message.empty() ? kiln_trap_message(record.code) : record.message;
+  trap.exit_code = record.exit_code;
+  trap.pc = record.pc;
+  if (record.pc != 0) {
+    if (const Artifact* artifact = Artifact::FindByPc(record.pc)) {
+      trap.func_index = artifact->FunctionAt(record.pc);
+      if (trap.func_index.has_value()) {
+        trap.func_name = std::string(artifact->function_name(*trap.func_index));
+      }
+    }
+  }
+  return trap;
+}
+
+}  // namespace
+
+void PrepareThreadForWasm() { PrepareThread(); }
+
+absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> args) {
+  if (func.kind != ExternKind::kFunc) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot call a ", ExternKindName(func.kind), ": not a function"));
+  }
+  const FuncType type = TypeRegistry::Lookup(func.func_type_id);
+  if (args.size() != type.params.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("function ", type.ToString(), " takes ",
+                                                   type.params.size(), " arguments, got ",
+                                                   args.size()));
+  }
+  std::vector<kiln_val> values(std::max<size_t>({type.params.size(), type.results.size(), 1}));
+  std::copy(args.begin(), args.end(), values.begin());
+  CallResult result;
+
+  if (func.funcref == nullptr) {
+    if (!func.host_function) return absl::InvalidArgumentError("empty function extern");
+    HostCall call;
+    call.type = &func.host_function->type();
+    call.values = values.data();
+    func.host_function->Invoke(call);
+    if (call.trap_code != KILN_TRAP_NONE) {
+      TrapRecord record;
+      record.code = call.trap_code;
+      record.exit_code = call.exit_code;
+      record.message = std::move(call.trap_message);
+      result.trap = MakeTrap(record);
+      return result;
+    }
+  } else {
+    if (func.array_to_native == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the artifact has no entry trampoline for ", type.ToString()));
+    }
+    PrepareThread();
+    if (func.callee_instance != nullptr) {
+      static_cast<kiln_vmctx_header*>(func.callee_instance->vmctx())->stack_limit =
+          ThreadStackLimit();
+    }
+    WasmCall call{reinterpret_cast<ArrayToNative>(func.array_to_native), func.funcref,
+                  values.data()};
+    TrapRecord record;
+    if (!RunGuarded(RunWasmCall, &call, &record)) {
+      result.trap = MakeTrap(record);
+      return result;
+    }
+  }
+  result.results.assign(values.begin(), values.begin() + type.results.size());
+  return result;
+}
+
+}  // namespace kiln

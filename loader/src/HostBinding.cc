@@ -1,0 +1,37 @@
+#include "HostBinding.h"
+
+#include <exception>
+#include <string>
+
+#include "TrapHandler.h"
+
+namespace kiln {
+namespace {
+
+// Returns the requested trap code (KILN_TRAP_NONE if none). All C++ objects of the call
+// live in this frame, so they are destroyed before the caller unwinds.
+__attribute__((noinline)) uint32_t InvokeHost(HostBinding* binding, kiln_val* values) {
+  HostCall call;
+  call.caller = binding->importer;
+  call.type = &binding->function->type();
+  call.values = values;
+  try {
+    binding->function->Invoke(call);
+  } catch (const std::exception& e) {
+    call.Trap(KILN_TRAP_HOST, std::string("host function threw: ") + e.what());
+  } catch (...) {
+    call.Trap(KILN_TRAP_HOST, "host function threw an exception");
+  }
+  if (call.trap_code == KILN_TRAP_NONE) return KILN_TRAP_NONE;
+  SetPendingTrapDetails(std::move(call.trap_message), call.exit_code);
+  return call.trap_code;
+}
+
+}  // namespace
+
+void HostBindingEntry(kiln_host_func* self, kiln_val* values) {
+  const uint32_t code = InvokeHost(static_cast<HostBinding*>(self->env), values);
+  if (code != KILN_TRAP_NONE) RaiseTrap(code, 0);
+}
+
+}  // namespace kiln

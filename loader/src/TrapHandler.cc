@@ -1,0 +1,256 @@
+#include "TrapHandler.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "AddressRangeRegistry.h"
+#include "kiln/abi.h"
+
+namespace kiln {
+namespace {
+
+constexpr uintptr_t kStackMargin = 128 * 1024;
+constexpr uintptr_t kStackGuardSlack = 1024 * 1024;  // below the stack end: guard / gap
+constexpr size_t kAltStackSize = 64 * 1024;
+
+struct EntryFrame {
+  sigjmp_buf jump;
+  EntryFrame* prev;
+  volatile uint32_t code;
+  volatile uintptr_t pc;
+  int32_t exit_code;
+  std::string message;
+};
+
+struct ThreadInfo {
+  bool ready;
+  uintptr_t stack_lo;
+  uintptr_t stack_limit;
+};
+
+// Plain data read by the signal handler: initial-exec TLS never allocates.
+__attribute__((tls_model("initial-exec"))) thread_local EntryFrame* t_frame = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local ThreadInfo t_info = {false, 0, 0};
+
+// Owns the alternate signal stack this thread got from us; removes it at thread exit.
+class AltStack {
+ public:
+  void Install() {
+    stack_t current;
+    if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE) &&
+        current.ss_size >= 16 * 1024) {
+      return;  // the embedder already gave this thread one
+    }
+    const long page = sysconf(_SC_PAGESIZE);
+    size_ = kAltStackSize + static_cast<size_t>(page);
+    void* mem = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return;
+    mprotect(mem, static_cast<size_t>(page), PROT_NONE);  // guard page below
+    stack_t ss{};
+    ss.ss_sp = static_cast<char*>(mem) + page;
+    ss.ss_size = kAltStackSize;
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, nullptr) != 0) {
+      munmap(mem, size_);
+      return;
+    }
+    mem_ = mem;
+  }
+  ~AltStack() {
+    if (mem_ == nullptr) return;
+    stack_t ss{};
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, nullptr);
+    munmap(mem_, size_);
+  }
+
+ private:
+  void* mem_ = nullptr;
+  size_t size_ = 0;
+};
+thread_local AltStack t_alt_stack;
+
+constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+struct sigaction g_previous[NSIG];
+
+bool InStackGuard(uintptr_t addr) {
+  if (!t_info.ready) return false;
+  return addr < t_info.stack_limit && addr + kStackGuardSlack >= t_info.stack_lo;
+}
+
+// For a #DE fault on `div`/`idiv` with a register divisor: a non-zero divisor means the
+// quotient overflowed (INT_MIN / -1) rather than a division by zero.
+uint32_t DivideTrapCode(const ucontext_t* uc, uintptr_t pc) {
+  static constexpr int kRegs[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
+                                    REG_RSI, REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11,
+                                    REG_R12, REG_R13, REG_R14, REG_R15};
+  if (CodeRanges().Find(pc + 3) == nullptr) return KILN_TRAP_INT_DIV_ZERO;
+  const auto* p = reinterpret_cast<const uint8_t*>(pc);
+  uint8_t rex = 0;
+  if ((p[0] & 0xF0) == 0x40) rex = *p++;
+  if (p[0] != 0xF7) return KILN_TRAP_INT_DIV_ZERO;
+  const uint8_t modrm = p[1];
+  if ((modrm >> 6) != 3) return KILN_TRAP_INT_DIV_ZERO;
+  const int reg = (modrm & 7) | ((rex & 1) << 3);
+  uint64_t divisor = static_cast<uint64_t>(uc->uc_mcontext.gregs[kRegs[reg]]);
+  if (!(rex & 8)) divisor &= 0xFFFFFFFFu;
+  return divisor != 0 ? KILN_TRAP_INT_OVERFLOW : KILN_TRAP_INT_DIV_ZERO;
+}
+
+void ChainToPrevious(int sig, siginfo_t* info, void* context) {
+  const struct sigaction& prev = g_previous[sig];
+  if (prev.sa_flags & SA_SIGINFO) {
+    if (prev.sa_sigaction != nullptr) prev.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN) {
+    // Put the old disposition back and return: the faulting instruction runs again and
+    // gets the default action (core dump), as if we had never been installed.
+    sigaction(sig, &prev, nullptr);
+    return;
+  }
+  prev.sa_handler(sig);
+}
+
+void HandleFault(int sig, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+  auto* uc = static_cast<ucontext_t*>(context);
+  const uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  EntryFrame* frame = t_frame;
+  if (frame != nullptr && info->si_code > 0 && CodeRanges().Find(pc) != nullptr) {
+    uint32_t code = KILN_TRAP_NONE;
+    switch (sig) {
+      case SIGSEGV:
+      case SIGBUS: {
+        const uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
+        if (MemoryReservations().Find(addr) != nullptr) {
+          code = KILN_TRAP_MEMORY_OOB;
+        } else if (InStackGuard(addr)) {
+          code = KILN_TRAP_STACK_EXHAUSTED;
+        }
+        break;
+      }
+      case SIGFPE:
+        code = info->si_code == FPE_INTOVF ? uint32_t{KILN_TRAP_INT_OVERFLOW} : DivideTrapCode(uc, pc);
+        break;
+      case SIGILL:
+        code = KILN_TRAP_UNREACHABLE;
+        break;
+    }
+    if (code != KILN_TRAP_NONE) {
+      frame->code = code;
+      frame->pc = pc;
+      // We leave the handler by jumping: unblock the signal the kernel blocked for it.
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, sig);
+      pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+      siglongjmp(frame->jump, 1);
+    }
+  }
+  errno = saved_errno;
+  ChainToPrevious(sig, info, context);
+}
+
+void InstallHandlers() {
+  CodeRanges();  // construct the registries before any signal can need them
+  MemoryReservations();
+  struct sigaction action{};
+  action.sa_sigaction = HandleFault;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  for (int sig : kSignals) {
+    if (sigaction(sig, &action, &g_previous[sig]) != 0) {
+      std::fprintf(stderr, "kiln: cannot install the %s handler: %s\n", strsignal(sig),
+                   std::strerror(errno));
+      std::abort();
+    }
+  }
+}
+
+}  // namespace
+
+void PrepareThread() {
+  if (t_info.ready) return;
+  static std::once_flag once;
+  std::call_once(once, InstallHandlers);
+  t_alt_stack.Install();
+  uintptr_t lo = 0, hi = 0;
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+      lo = reinterpret_cast<uintptr_t>(addr);
+      hi = lo + size;
+    }
+    pthread_attr_destroy(&attr);
+  }
+  if (hi == 0) {
+    // Unknown bounds: assume 1 MiB below the current frame.
+    hi = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    lo = hi - (1u << 20);
+  }
+  t_info.stack_lo = lo;
+  t_info.stack_limit = lo + std::min<uintptr_t>(kStackMargin, (hi - lo) / 4);
+  t_info.ready = true;
+}
+
+uintptr_t ThreadStackLimit() {
+  PrepareThread();
+  return t_info.stack_limit;
+}
+
+bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
+  PrepareThread();
+  EntryFrame frame;
+  frame.prev = t_frame;
+  frame.code = KILN_TRAP_NONE;
+  frame.pc = 0;
+  frame.exit_code = 0;
+  if (sigsetjmp(frame.jump, 0) == 0) {
+    t_frame = &frame;
+    fn(arg);
+    t_frame = frame.prev;
+    return true;
+  }
+  t_frame = frame.prev;
+  trap->code = frame.code;
+  trap->pc = frame.pc;
+  trap->exit_code = frame.exit_code;
+  trap->message = std::move(frame.message);
+  return false;
+}
+
+bool InGuardedCall() { return t_frame != nullptr; }
+
+void SetPendingTrapDetails(std::string message, int32_t exit_code) {
+  if (t_frame == nullptr) return;
+  t_frame->message = std::move(message);
+  t_frame->exit_code = exit_code;
+}
+
+void RaiseTrap(uint32_t code, uintptr_t pc) {
+  EntryFrame* frame = t_frame;
+  if (frame == nullptr) {
+    std::fprintf(stderr, "kiln: fatal: trap \"%s\" raised outside of any Wasm call\n",
+                 kiln_trap_message(code));
+    std::abort();
+  }
+  frame->code = code;
+  frame->pc = pc;
+  siglongjmp(frame->jump, 1);
+}
+
+}  // namespace kiln

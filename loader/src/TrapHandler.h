@@ -1,0 +1,48 @@
+// Per-thread entry frames, trap unwinding and the fault signal handlers.
+//
+// A host -> Wasm call runs inside RunGuarded(), which pushes an entry frame (a sigjmp_buf)
+// for this thread. Traps unwind to the innermost frame with siglongjmp:
+//  - explicit traps: the `trap` builtin and the other builtins call RaiseTrap();
+//  - faults: SIGSEGV/SIGBUS (guard pages, stack guard), SIGFPE, SIGILL whose PC lies in a
+//    loaded artifact's code while this thread is inside a Wasm call; everything else goes
+//    to the handler that was installed before ours.
+// Handlers run on an alternate signal stack installed for every thread that enters Wasm.
+#ifndef KILN_LOADER_TRAP_HANDLER_H
+#define KILN_LOADER_TRAP_HANDLER_H
+
+#include <cstdint>
+#include <string>
+
+namespace kiln {
+
+struct TrapRecord {
+  uint32_t code = 0;
+  uintptr_t pc = 0;
+  int32_t exit_code = 0;
+  std::string message;
+};
+
+// Installs the signal handlers (once per process) and this thread's alternate signal stack
+// and stack bounds (once per thread).
+void PrepareThread();
+
+// The lowest stack pointer Wasm may use on this thread (stack end + safety margin).
+uintptr_t ThreadStackLimit();
+
+// Runs fn(arg) under a new entry frame. Returns true when fn returned, false when a trap
+// unwound to this frame (then *trap describes it).
+bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap);
+
+// True while this thread is inside RunGuarded.
+bool InGuardedCall();
+
+// Attaches a message / exit code to the trap about to be raised on this thread.
+void SetPendingTrapDetails(std::string message, int32_t exit_code);
+
+// Unwinds to the innermost entry frame of this thread. `pc` attributes the trap to a
+// function (0: unknown). Aborts the process if the thread is not inside a Wasm call.
+[[noreturn]] void RaiseTrap(uint32_t code, uintptr_t pc);
+
+}  // namespace kiln
+
+#endif  // KILN_LOADER_TRAP_HANDLER_H

@@ -1,0 +1,94 @@
+#include "kiln/Types.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <mutex>
+
+namespace kiln {
+
+const char* ValueTypeName(uint8_t code) {
+  switch (code) {
+    case KILN_I32: return "i32";
+    case KILN_I64: return "i64";
+    case KILN_F32: return "f32";
+    case KILN_F64: return "f64";
+    case KILN_V128: return "v128";
+    case KILN_FUNCREF: return "funcref";
+    case KILN_EXTERNREF: return "externref";
+    default: return "<invalid type>";
+  }
+}
+
+bool IsValidValueType(uint8_t code) {
+  switch (code) {
+    case KILN_I32: case KILN_I64: case KILN_F32: case KILN_F64: case KILN_V128:
+    case KILN_FUNCREF: case KILN_EXTERNREF:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsReferenceType(uint8_t code) { return code == KILN_FUNCREF || code == KILN_EXTERNREF; }
+
+std::string FuncType::ToString() const {
+  std::string out = "(";
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (i) out += ", ";
+    out += ValueTypeName(params[i]);
+  }
+  out += ") -> (";
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (i) out += ", ";
+    out += ValueTypeName(results[i]);
+  }
+  out += ")";
+  return out;
+}
+
+bool Limits::Matches(const Limits& actual, const Limits& declared) {
+  if (actual.min < declared.min) return false;
+  if (declared.max.has_value()) {
+    if (!actual.max.has_value()) return false;
+    if (*actual.max > *declared.max) return false;
+  }
+  return true;
+}
+
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>, uint32_t> ids;
+  std::deque<FuncType> by_id;
+};
+
+Registry& GetRegistry() {
+  static Registry* registry = new Registry;  // never destroyed: ids outlive everything
+  return *registry;
+}
+
+}  // namespace
+
+uint32_t TypeRegistry::Intern(const FuncType& type) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto [it, inserted] =
+      r.ids.try_emplace({type.params, type.results}, static_cast<uint32_t>(r.by_id.size()));
+  if (inserted) r.by_id.push_back(type);
+  return it->second;
+}
+
+FuncType TypeRegistry::Lookup(uint32_t id) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (id >= r.by_id.size()) {
+    std::fprintf(stderr, "kiln: internal error: unknown canonical type id %u\n", id);
+    std::abort();
+  }
+  return r.by_id[id];
+}
+
+}  // namespace kiln
