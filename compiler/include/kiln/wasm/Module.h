@@ -131,6 +131,21 @@ struct Names {
   std::map<uint32_t, std::map<uint32_t, std::string>> locals;
 };
 
+// File offsets of declarations, for error messages. Each vector runs parallel to the index
+// space or list of the same name in Module (imports first where the space has imports).
+struct DeclOffsets {
+  std::vector<uint32_t> types;     // each type's entry in the type section
+  std::vector<uint32_t> imports;   // each import entry
+  std::vector<uint32_t> funcs;     // each function: its import or function-section entry
+  std::vector<uint32_t> tables;    // each table: its import or table-section entry
+  std::vector<uint32_t> memories;  // each memory: its import or memory-section entry
+  std::vector<uint32_t> globals;   // each global: its import or global-section entry
+  std::vector<uint32_t> exports;   // each export entry
+  std::vector<uint32_t> elems;     // each element segment
+  std::vector<uint32_t> datas;     // each data segment
+  uint32_t start = 0;              // the start section's function index
+};
+
 struct Module {
   std::vector<uint8_t> bytes;  // the whole binary; offsets above point into it
 
@@ -159,6 +174,8 @@ struct Module {
   std::optional<uint32_t> dataCount;
   std::vector<CustomSection> customSections;
   Names names;
+  std::optional<std::string> nameSectionProblem;  // why the `name` section was ignored
+  DeclOffsets offsets;
 
   const FuncType& funcType(uint32_t funcIndex) const { return types[funcTypes[funcIndex]]; }
   bool isImportedFunc(uint32_t funcIndex) const { return funcIndex < numImportedFuncs; }

@@ -1,0 +1,314 @@
+// One decoded instruction (opcode + immediates) and the reader that produces it from the
+// binary. The decoder uses it to check that function bodies and constant expressions are
+// well formed, the validator to type them, and the lowering may use it to walk bodies.
+//
+// The reader checks the binary encoding only (known opcodes, LEB128 ranges, reserved zero
+// bytes, memarg flags, value-type bytes); index ranges and types are the validator's job.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/wasm/BodyReader.h"
+#include "kiln/wasm/Features.h"
+#include "kiln/wasm/Module.h"
+#include "kiln/wasm/Opcodes.h"
+
+namespace kiln::wasm {
+
+// The type immediate of block, loop and if.
+struct BlockType {
+  enum class Kind : uint8_t { Empty, Value, TypeIndex };
+  Kind kind = Kind::Empty;
+  ValType value = ValType::I32;  // Kind::Value: the single result
+  uint32_t typeIndex = 0;        // Kind::TypeIndex: index into Module::types
+};
+
+struct MemArg {
+  uint32_t alignLog2 = 0;  // the alignment exponent (flags without the memory-index bit)
+  uint32_t memory = 0;     // memory index (always 0 without multi-memory)
+  uint64_t offset = 0;
+};
+
+// Immediates are set according to the opcode; the others keep their defaults.
+//   block/loop/if                  block
+//   br, br_if                      index = label depth
+//   br_table                       labels = targets, index = default target
+//   call, ref.func                 index = function
+//   call_indirect                  index = type, index2 = table
+//   select t*                      types
+//   local.*, global.*              index
+//   table.get/set/size/grow/fill   index = table
+//   loads, stores                  mem
+//   memory.size/grow/fill          index = memory
+//   i32.const / i64.const          i32 / i64
+//   f32.const / f64.const          f32Bits / f64Bits (raw IEEE bits)
+//   ref.null                       refType
+//   memory.init                    index = data segment, index2 = memory
+//   data.drop                      index = data segment
+//   memory.copy                    index = destination memory, index2 = source memory
+//   table.init                     index = elem segment, index2 = table
+//   elem.drop                      index = elem segment
+//   table.copy                     index = destination table, index2 = source table
+struct Instruction {
+  uint32_t offset = 0;     // file offset of the opcode byte
+  uint8_t opcode = 0;      // the first byte (the prefix for prefixed instructions)
+  uint32_t subOpcode = 0;  // prefixed instructions (0xFC): the LEB128 sub-opcode
+  BlockType block;
+  uint32_t index = 0;
+  uint32_t index2 = 0;
+  MemArg mem;
+  int32_t i32 = 0;
+  int64_t i64 = 0;
+  uint32_t f32Bits = 0;
+  uint64_t f64Bits = 0;
+  ValType refType = ValType::FuncRef;
+  std::vector<ValType> types;
+  std::vector<uint32_t> labels;
+};
+
+// Reads instructions and type bytes from a BodyReader. On failure the BodyReader holds the
+// message and offset (sticky), and `unsupported()` says whether the input used a feature
+// kiln does not support yet (e.g. SIMD) rather than being malformed.
+class InstructionReader {
+ public:
+  InstructionReader(BodyReader& r, const Features& features) : r_(r), features_(features) {}
+
+  BodyReader& bytes() { return r_; }
+  bool unsupported() const { return unsupported_; }
+
+  // A value type byte: "malformed value type" if unknown.
+  std::optional<ValType> valType() {
+    size_t at = r_.pos();
+    uint8_t b = r_.u8();
+    if (r_.failed()) return std::nullopt;
+    switch (b) {
+      case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x70: case 0x6F:
+        return static_cast<ValType>(b);
+      case 0x7B:
+        if (features_.simd) return ValType::V128;
+        return unsupportedAt(at, "SIMD type v128 is not supported yet");
+      default:
+        r_.failAt(at, "malformed value type");
+        return std::nullopt;
+    }
+  }
+
+  // A reference type byte (table element type, ref.null): "malformed reference type".
+  std::optional<ValType> refType() {
+    size_t at = r_.pos();
+    uint8_t b = r_.u8();
+    if (r_.failed()) return std::nullopt;
+    if (b == 0x70 || b == 0x6F) return static_cast<ValType>(b);
+    r_.failAt(at, "malformed reference type");
+    return std::nullopt;
+  }
+
+  // Reads the next instruction into `out` (whose vectors are reused). False on failure.
+  bool next(Instruction& out) {
+    out.offset = static_cast<uint32_t>(r_.pos());
+    out.subOpcode = 0;
+    out.index = out.index2 = 0;
+    out.mem = MemArg{};
+    out.types.clear();
+    out.labels.clear();
+    const uint8_t opc = r_.u8();
+    out.opcode = opc;
+    if (r_.failed()) return false;
+    switch (opc) {
+      case op::Unreachable: case op::Nop: case op::Else: case op::End: case op::Return:
+      case op::Drop: case op::Select: case op::RefIsNull:
+        return true;
+      case op::Block: case op::Loop: case op::If:
+        return blockType(out.block);
+      case op::Br: case op::BrIf: case op::Call: case op::LocalGet: case op::LocalSet:
+      case op::LocalTee: case op::GlobalGet: case op::GlobalSet: case op::TableGet:
+      case op::TableSet: case op::RefFunc:
+        out.index = r_.u32();
+        return !r_.failed();
+      case op::BrTable: {
+        uint32_t n = r_.u32();
+        if (r_.failed()) return false;
+        if (n > r_.end() - r_.pos()) {  // every target takes at least one byte
+          r_.fail("unexpected end");
+          return false;
+        }
+        out.labels.reserve(n);
+        for (uint32_t i = 0; i < n && !r_.failed(); ++i) out.labels.push_back(r_.u32());
+        out.index = r_.u32();
+        return !r_.failed();
+      }
+      case op::CallIndirect:
+        out.index = r_.u32();
+        out.index2 = r_.u32();
+        return !r_.failed();
+      case op::SelectT: {
+        uint32_t n = r_.u32();
+        if (r_.failed()) return false;
+        if (n > r_.end() - r_.pos()) {
+          r_.fail("unexpected end");
+          return false;
+        }
+        for (uint32_t i = 0; i < n; ++i) {
+          auto t = valType();
+          if (!t) return false;
+          out.types.push_back(*t);
+        }
+        return true;
+      }
+      case op::MemorySize: case op::MemoryGrow:
+        return memoryIndex(out.index);
+      case op::I32Const:
+        out.i32 = r_.s32();
+        return !r_.failed();
+      case op::I64Const:
+        out.i64 = r_.s64();
+        return !r_.failed();
+      case op::F32Const:
+        out.f32Bits = r_.f32bits();
+        return !r_.failed();
+      case op::F64Const:
+        out.f64Bits = r_.f64bits();
+        return !r_.failed();
+      case op::RefNull: {
+        auto t = refType();
+        if (!t) return false;
+        out.refType = *t;
+        return true;
+      }
+      case op::PrefixFC:
+        return prefixFC(out);
+      case op::PrefixSIMD:
+        unsupportedAt(out.offset, "SIMD instructions (0xfd prefix) are not supported yet");
+        return false;
+      default:
+        break;
+    }
+    if (opc >= op::I32Load && opc <= op::I64Store32) return memArg(out.mem);
+    if (opc >= op::I32Eqz && opc <= op::I64Extend32S) return true;  // numeric, no immediates
+    r_.failAt(out.offset, illegal(opc));
+    return false;
+  }
+
+  // Block type: 0x40 (empty), a value type byte, or a non-negative s33 type index.
+  bool blockType(BlockType& bt) {
+    size_t at = r_.pos();
+    uint8_t b = r_.peek();
+    if (r_.atEnd()) {
+      r_.u8();  // reports "unexpected end"
+      return false;
+    }
+    if (b == 0x40) {
+      r_.u8();
+      bt.kind = BlockType::Kind::Empty;
+      return true;
+    }
+    if ((b & 0xC0) == 0x40) {  // a one-byte negative s33: must be a value type
+      auto t = valType();
+      if (!t) return false;
+      bt.kind = BlockType::Kind::Value;
+      bt.value = *t;
+      return true;
+    }
+    int64_t x = r_.s33();
+    if (r_.failed()) return false;
+    if (x < 0 || x > UINT32_MAX) {
+      r_.failAt(at, "malformed block type");
+      return false;
+    }
+    bt.kind = BlockType::Kind::TypeIndex;
+    bt.typeIndex = static_cast<uint32_t>(x);
+    return true;
+  }
+
+ private:
+  std::nullopt_t unsupportedAt(size_t at, const char* what) {
+    if (!r_.failed()) unsupported_ = true;
+    r_.failAt(at, what);
+    return std::nullopt;
+  }
+
+  static std::string illegal(uint8_t opc) {
+    static const char* hex = "0123456789abcdef";
+    return std::string("illegal opcode 0x") + hex[opc >> 4] + hex[opc & 15];
+  }
+
+  // The memory index of memory.size/grow/init/copy/fill: a single zero byte in 2.0, a u32
+  // with multi-memory.
+  bool memoryIndex(uint32_t& index) {
+    if (features_.multiMemory) {
+      index = r_.u32();
+      return !r_.failed();
+    }
+    size_t at = r_.pos();
+    uint8_t b = r_.u8();
+    if (r_.failed()) return false;
+    if (b != 0) {
+      r_.failAt(at, "zero byte expected");
+      return false;
+    }
+    index = 0;
+    return true;
+  }
+
+  // memarg: alignment flags (bit 6 announces a memory index with multi-memory), offset.
+  bool memArg(MemArg& m) {
+    size_t at = r_.pos();
+    uint32_t flags = r_.u32();
+    if (r_.failed()) return false;
+    if (features_.multiMemory) {
+      if (flags >= 0x80) {
+        r_.failAt(at, "malformed memop flags");
+        return false;
+      }
+      if (flags & 0x40) m.memory = r_.u32();
+      m.alignLog2 = flags & 0x3F;
+    } else {
+      if (flags >= 32) {
+        r_.failAt(at, "malformed memop flags");
+        return false;
+      }
+      m.alignLog2 = flags;
+    }
+    m.offset = r_.u32();
+    return !r_.failed();
+  }
+
+  bool prefixFC(Instruction& out) {
+    out.subOpcode = r_.u32();
+    if (r_.failed()) return false;
+    switch (out.subOpcode) {
+      case op::I32TruncSatF32S: case op::I32TruncSatF32U: case op::I32TruncSatF64S:
+      case op::I32TruncSatF64U: case op::I64TruncSatF32S: case op::I64TruncSatF32U:
+      case op::I64TruncSatF64S: case op::I64TruncSatF64U:
+        return true;
+      case op::MemoryInit:
+        out.index = r_.u32();
+        if (r_.failed()) return false;
+        return memoryIndex(out.index2);
+      case op::DataDrop: case op::ElemDrop: case op::TableGrow: case op::TableSize:
+      case op::TableFill:
+        out.index = r_.u32();
+        return !r_.failed();
+      case op::MemoryCopy:
+        return memoryIndex(out.index) && memoryIndex(out.index2);
+      case op::MemoryFill:
+        return memoryIndex(out.index);
+      case op::TableInit: case op::TableCopy:
+        out.index = r_.u32();
+        out.index2 = r_.u32();
+        return !r_.failed();
+      default:
+        r_.failAt(out.offset, "illegal opcode 0xfc " + std::to_string(out.subOpcode));
+        return false;
+    }
+  }
+
+  BodyReader& r_;
+  const Features& features_;
+  bool unsupported_ = false;
+};
+
+}  // namespace kiln::wasm

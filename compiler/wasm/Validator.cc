@@ -1,0 +1,999 @@
+// The validator. ModuleValidator checks the module-level rules (limits, indices, constant
+// expressions, segments, exports, start) and runs a FunctionValidator on each body: the
+// operand-stack + control-frame algorithm from the appendix of the core spec, with an
+// "unknown" bottom type for the polymorphic stack after unreachable/br/br_table/return.
+#include "kiln/wasm/Validator.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unordered_set>
+#include "absl/strings/str_format.h"
+#include "kiln/wasm/BodyReader.h"
+#include "kiln/wasm/Opcodes.h"
+
+namespace kiln::wasm {
+namespace {
+
+// The bottom type of the spec's algorithm: a value popped from the polymorphic stack of
+// unreachable code, which matches every type.
+constexpr ValType kUnknown = static_cast<ValType>(0);
+
+const char* typeName(ValType t) { return t == kUnknown ? "unknown" : valTypeName(t); }
+
+std::string typeList(const std::vector<ValType>& ts) {
+  std::string s = "[";
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (i) s += ' ';
+    s += typeName(ts[i]);
+  }
+  return s + "]";
+}
+
+// Block types without a type index point at these instead of allocating per block.
+const std::vector<ValType>& noTypes() {
+  static const std::vector<ValType> empty;
+  return empty;
+}
+const std::vector<ValType>& singleType(ValType t) {
+  static const std::vector<ValType> i32{ValType::I32}, i64{ValType::I64}, f32{ValType::F32},
+      f64{ValType::F64}, v128{ValType::V128}, funcref{ValType::FuncRef},
+      externref{ValType::ExternRef};
+  switch (t) {
+    case ValType::I32: return i32;
+    case ValType::I64: return i64;
+    case ValType::F32: return f32;
+    case ValType::F64: return f64;
+    case ValType::V128: return v128;
+    case ValType::FuncRef: return funcref;
+    case ValType::ExternRef: return externref;
+  }
+  return i32;
+}
+
+// Numeric instructions without immediates (0x45..0xC4): operand count, operand type,
+// result type.
+struct NumericSig {
+  uint8_t arity = 0;  // 0: not a numeric instruction
+  ValType in = ValType::I32;
+  ValType out = ValType::I32;
+};
+
+constexpr std::array<NumericSig, 256> makeNumericSigs() {
+  using enum ValType;
+  std::array<NumericSig, 256> t{};
+  auto range = [&t](int lo, int hi, uint8_t arity, ValType in, ValType out) {
+    for (int i = lo; i <= hi; ++i) t[i] = NumericSig{arity, in, out};
+  };
+  range(0x45, 0x45, 1, I32, I32);  // i32.eqz
+  range(0x46, 0x4F, 2, I32, I32);  // i32 comparisons
+  range(0x50, 0x50, 1, I64, I32);  // i64.eqz
+  range(0x51, 0x5A, 2, I64, I32);  // i64 comparisons
+  range(0x5B, 0x60, 2, F32, I32);  // f32 comparisons
+  range(0x61, 0x66, 2, F64, I32);  // f64 comparisons
+  range(0x67, 0x69, 1, I32, I32);  // i32 clz ctz popcnt
+  range(0x6A, 0x78, 2, I32, I32);  // i32 arithmetic
+  range(0x79, 0x7B, 1, I64, I64);
+  range(0x7C, 0x8A, 2, I64, I64);
+  range(0x8B, 0x91, 1, F32, F32);  // f32 abs .. sqrt
+  range(0x92, 0x98, 2, F32, F32);
+  range(0x99, 0x9F, 1, F64, F64);
+  range(0xA0, 0xA6, 2, F64, F64);
+  range(0xA7, 0xA7, 1, I64, I32);  // i32.wrap_i64
+  range(0xA8, 0xA9, 1, F32, I32);  // i32.trunc_f32_s/u
+  range(0xAA, 0xAB, 1, F64, I32);
+  range(0xAC, 0xAD, 1, I32, I64);  // i64.extend_i32_s/u
+  range(0xAE, 0xAF, 1, F32, I64);
+  range(0xB0, 0xB1, 1, F64, I64);
+  range(0xB2, 0xB3, 1, I32, F32);  // f32.convert_i32_s/u
+  range(0xB4, 0xB5, 1, I64, F32);
+  range(0xB6, 0xB6, 1, F64, F32);  // f32.demote_f64
+  range(0xB7, 0xB8, 1, I32, F64);
+  range(0xB9, 0xBA, 1, I64, F64);
+  range(0xBB, 0xBB, 1, F32, F64);  // f64.promote_f32
+  range(0xBC, 0xBC, 1, F32, I32);  // reinterpretations
+  range(0xBD, 0xBD, 1, F64, I64);
+  range(0xBE, 0xBE, 1, I32, F32);
+  range(0xBF, 0xBF, 1, I64, F64);
+  range(0xC0, 0xC1, 1, I32, I32);  // i32.extend8_s/16_s
+  range(0xC2, 0xC4, 1, I64, I64);  // i64.extend8_s/16_s/32_s
+  return t;
+}
+constexpr std::array<NumericSig, 256> kNumericSigs = makeNumericSigs();
+
+// 0xFC 0..7: saturating truncations.
+constexpr NumericSig kTruncSatSigs[8] = {
+    {1, ValType::F32, ValType::I32}, {1, ValType::F32, ValType::I32},
+    {1, ValType::F64, ValType::I32}, {1, ValType::F64, ValType::I32},
+    {1, ValType::F32, ValType::I64}, {1, ValType::F32, ValType::I64},
+    {1, ValType::F64, ValType::I64}, {1, ValType::F64, ValType::I64},
+};
+
+// Loads and stores (0x28..0x3E): value type, natural alignment (log2), store or load.
+struct MemAccess {
+  ValType type;
+  uint8_t naturalLog2;
+  bool store;
+};
+constexpr MemAccess kMemAccess[] = {
+    {ValType::I32, 2, false}, {ValType::I64, 3, false}, {ValType::F32, 2, false},
+    {ValType::F64, 3, false}, {ValType::I32, 0, false}, {ValType::I32, 0, false},
+    {ValType::I32, 1, false}, {ValType::I32, 1, false}, {ValType::I64, 0, false},
+    {ValType::I64, 0, false}, {ValType::I64, 1, false}, {ValType::I64, 1, false},
+    {ValType::I64, 2, false}, {ValType::I64, 2, false}, {ValType::I32, 2, true},
+    {ValType::I64, 3, true},  {ValType::F32, 2, true},  {ValType::F64, 3, true},
+    {ValType::I32, 0, true},  {ValType::I32, 1, true},  {ValType::I64, 0, true},
+    {ValType::I64, 1, true},  {ValType::I64, 2, true},
+};
+
+constexpr uint64_t kMaxMemoryPages = 65536;
+
+uint32_t offsetAt(const std::vector<uint32_t>& offsets, size_t i) {
+  return i < offsets.size() ? offsets[i] : 0;
+}
+
+// ---- Function bodies ----------------------------------------------------------------
+
+class FunctionValidator {
+ public:
+  FunctionValidator(const Module& m, const Features& features,
+                    const std::vector<bool>& declaredFuncs)
+      : m_(m), features_(features), declared_(declaredFuncs) {}
+
+  // Validates defined function `funcIndex`. On failure returns false and sets
+  // errorOffset()/error().
+  bool run(uint32_t funcIndex);
+  size_t errorOffset() const { return errorOffset_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct ControlFrame {
+    uint8_t opcode;  // Block, Loop, If, Else; Block for the function itself
+    const std::vector<ValType>* params;
+    const std::vector<ValType>* results;
+    size_t height;
+    bool unreachable;
+    const std::vector<ValType>& labelTypes() const {
+      return opcode == op::Loop ? *params : *results;
+    }
+  };
+
+  bool fail(std::string msg) {
+    error_ = std::move(msg);
+    errorOffset_ = ins_.offset;
+    return false;
+  }
+
+  void push(ValType t) { stack_.push_back(t); }
+  void pushAll(const std::vector<ValType>& ts) { stack_.insert(stack_.end(), ts.begin(), ts.end()); }
+  bool popAny(ValType& out, const char* expected);
+  bool pop(ValType expected);
+  bool popAll(const std::vector<ValType>& ts);
+  bool popRef(ValType& out);
+  void pushFrame(uint8_t opcode, const std::vector<ValType>& params,
+                 const std::vector<ValType>& results);
+  bool popFrame(ControlFrame& out);
+  void setUnreachable();
+
+  bool label(uint32_t depth, const ControlFrame*& out);
+  bool resolveBlockType(const BlockType& bt, const std::vector<ValType>*& params,
+                        const std::vector<ValType>*& results);
+  bool checkMemory(uint32_t index);
+  bool checkTable(uint32_t index);
+  bool checkElem(uint32_t index);
+  bool checkData(uint32_t index);
+
+  bool instruction();
+  bool prefixFC();
+
+  const Module& m_;
+  const Features& features_;
+  const std::vector<bool>& declared_;
+  Instruction ins_;
+  std::vector<ValType> locals_;
+  std::vector<ValType> stack_;
+  std::vector<ControlFrame> frames_;
+  std::vector<ValType> scratch_;
+  const FuncType* funcType_ = nullptr;
+  std::string error_;
+  size_t errorOffset_ = 0;
+};
+
+bool FunctionValidator::popAny(ValType& out, const char* expected) {
+  const ControlFrame& f = frames_.back();
+  if (stack_.size() == f.height) {
+    if (f.unreachable) {
+      out = kUnknown;
+      return true;
+    }
+    return fail(absl::StrFormat("type mismatch: expected %s but nothing is on the stack",
+                                expected));
+  }
+  out = stack_.back();
+  stack_.pop_back();
+  return true;
+}
+
+bool FunctionValidator::pop(ValType expected) {
+  ValType actual;
+  if (!popAny(actual, typeName(expected))) return false;
+  if (actual != expected && actual != kUnknown && expected != kUnknown) {
+    return fail(absl::StrFormat("type mismatch: expected %s but got %s", typeName(expected),
+                                typeName(actual)));
+  }
+  return true;
+}
+
+bool FunctionValidator::popAll(const std::vector<ValType>& ts) {
+  for (size_t i = ts.size(); i-- > 0;) {
+    if (!pop(ts[i])) return false;
+  }
+  return true;
+}
+
+bool FunctionValidator::popRef(ValType& out) {
+  if (!popAny(out, "a reference")) return false;
+  if (out != kUnknown && !isRefType(out)) {
+    return fail(absl::StrFormat("type mismatch: expected a reference but got %s",
+                                typeName(out)));
+  }
+  return true;
+}
+
+void FunctionValidator::pushFrame(uint8_t opcode, const std::vector<ValType>& params,
+                                  const std::vector<ValType>& results) {
+  frames_.push_back(ControlFrame{opcode, &params, &results, stack_.size(), false});
+  pushAll(params);
+}
+
+bool FunctionValidator::popFrame(ControlFrame& out) {
+  const ControlFrame& f = frames_.back();
+  if (!popAll(*f.results)) return false;
+  if (stack_.size() != f.height) {
+    return fail(absl::StrFormat("type mismatch: %u value(s) left on the stack at the end of "
+                                "a block of type %s",
+                                stack_.size() - f.height, typeList(*f.results)));
+  }
+  out = f;
+  frames_.pop_back();
+  return true;
+}
+
+void FunctionValidator::setUnreachable() {
+  stack_.resize(frames_.back().height);
+  frames_.back().unreachable = true;
+}
+
+bool FunctionValidator::label(uint32_t depth, const ControlFrame*& out) {
+  if (depth >= frames_.size()) return fail(absl::StrFormat("unknown label %u", depth));
+  out = &frames_[frames_.size() - 1 - depth];
+  return true;
+}
+
+bool FunctionValidator::resolveBlockType(const BlockType& bt,
+                                         const std::vector<ValType>*& params,
+                                         const std::vector<ValType>*& results) {
+  switch (bt.kind) {
+    case BlockType::Kind::Empty:
+      params = results = &noTypes();
+      return true;
+    case BlockType::Kind::Value:
+      params = &noTypes();
+      results = &singleType(bt.value);
+      return true;
+    case BlockType::Kind::TypeIndex:
+      if (bt.typeIndex >= m_.types.size()) {
+        return fail(absl::StrFormat("unknown type %u", bt.typeIndex));
+      }
+      params = &m_.types[bt.typeIndex].params;
+      results = &m_.types[bt.typeIndex].results;
+      return true;
+  }
+  return false;
+}
+
+bool FunctionValidator::checkMemory(uint32_t index) {
+  if (index >= m_.memories.size()) return fail(absl::StrFormat("unknown memory %u", index));
+  return true;
+}
+bool FunctionValidator::checkTable(uint32_t index) {
+  if (index >= m_.tables.size()) return fail(absl::StrFormat("unknown table %u", index));
+  return true;
+}
+bool FunctionValidator::checkElem(uint32_t index) {
+  if (index >= m_.elems.size()) return fail(absl::StrFormat("unknown elem segment %u", index));
+  return true;
+}
+bool FunctionValidator::checkData(uint32_t index) {
+  if (!m_.dataCount) return fail("data count section required");
+  if (index >= *m_.dataCount) return fail(absl::StrFormat("unknown data segment %u", index));
+  return true;
+}
+
+bool FunctionValidator::run(uint32_t funcIndex) {
+  const Function& fn = m_.functions[funcIndex - m_.numImportedFuncs];
+  funcType_ = &m_.types[fn.typeIndex];
+  locals_ = funcType_->params;
+  locals_.insert(locals_.end(), fn.locals.begin(), fn.locals.end());
+  stack_.clear();
+  frames_.clear();
+  ins_ = Instruction{};
+  ins_.offset = fn.bodyStart;
+  pushFrame(op::Block, noTypes(), funcType_->results);
+  frames_.back().params = &noTypes();
+
+  BodyReader r(m_.bytes.data(), fn.bodyStart, fn.bodyEnd);
+  InstructionReader ir(r, features_);
+  while (!frames_.empty()) {
+    if (!ir.next(ins_)) {
+      error_ = r.error();
+      if (error_ == "unexpected end") error_ = "unexpected end of function body";
+      errorOffset_ = r.errorOffset();
+      return false;
+    }
+    if (!instruction()) return false;
+  }
+  if (!r.atEnd()) {
+    errorOffset_ = r.pos();
+    error_ = "function body continues after its final end";
+    return false;
+  }
+  return true;
+}
+
+bool FunctionValidator::instruction() {
+  const uint8_t opc = ins_.opcode;
+  switch (opc) {
+    case op::Unreachable:
+      setUnreachable();
+      return true;
+    case op::Nop:
+      return true;
+    case op::Block: case op::Loop: case op::If: {
+      const std::vector<ValType>* params;
+      const std::vector<ValType>* results;
+      if (!resolveBlockType(ins_.block, params, results)) return false;
+      if (opc == op::If && !pop(ValType::I32)) return false;
+      if (!popAll(*params)) return false;
+      pushFrame(opc, *params, *results);
+      return true;
+    }
+    case op::Else: {
+      if (frames_.back().opcode != op::If) return fail("else without a matching if");
+      ControlFrame f;
+      if (!popFrame(f)) return false;
+      pushFrame(op::Else, *f.params, *f.results);
+      return true;
+    }
+    case op::End: {
+      ControlFrame f;
+      if (!popFrame(f)) return false;
+      if (f.opcode == op::If && *f.params != *f.results) {
+        return fail(absl::StrFormat("type mismatch: if without else must have matching "
+                                    "parameter and result types, but has %s -> %s",
+                                    typeList(*f.params), typeList(*f.results)));
+      }
+      pushAll(*f.results);
+      return true;
+    }
+    case op::Br: {
+      const ControlFrame* target;
+      if (!label(ins_.index, target) || !popAll(target->labelTypes())) return false;
+      setUnreachable();
+      return true;
+    }
+    case op::BrIf: {
+      const ControlFrame* target;
+      if (!label(ins_.index, target) || !pop(ValType::I32)) return false;
+      const std::vector<ValType>& ts = target->labelTypes();
+      if (!popAll(ts)) return false;
+      pushAll(ts);
+      return true;
+    }
+    case op::BrTable: {
+      if (!pop(ValType::I32)) return false;
+      const ControlFrame* deflt;
+      if (!label(ins_.index, deflt)) return false;
+      const size_t arity = deflt->labelTypes().size();
+      for (uint32_t depth : ins_.labels) {
+        const ControlFrame* target;
+        if (!label(depth, target)) return false;
+        const std::vector<ValType>& ts = target->labelTypes();
+        if (ts.size() != arity) {
+          return fail(absl::StrFormat("type mismatch: br_table target %u expects %u value(s) "
+                                      "but the default target expects %u",
+                                      depth, ts.size(), arity));
+        }
+        // Pop this label's types and push back what was actually there (which keeps the
+        // unknown values of a polymorphic stack unknown).
+        scratch_.assign(ts.size(), kUnknown);
+        for (size_t i = ts.size(); i-- > 0;) {
+          ValType actual;
+          if (!popAny(actual, typeName(ts[i]))) return false;
+          if (actual != ts[i] && actual != kUnknown) {
+            return fail(absl::StrFormat("type mismatch: expected %s but got %s",
+                                        typeName(ts[i]), typeName(actual)));
+          }
+          scratch_[i] = actual;
+        }
+        pushAll(scratch_);
+      }
+      if (!popAll(deflt->labelTypes())) return false;
+      setUnreachable();
+      return true;
+    }
+    case op::Return:
+      if (!popAll(funcType_->results)) return false;
+      setUnreachable();
+      return true;
+    case op::Call: {
+      if (ins_.index >= m_.funcTypes.size()) {
+        return fail(absl::StrFormat("unknown function %u", ins_.index));
+      }
+      const FuncType& ft = m_.funcType(ins_.index);
+      if (!popAll(ft.params)) return false;
+      pushAll(ft.results);
+      return true;
+    }
+    case op::CallIndirect: {
+      if (!checkTable(ins_.index2)) return false;
+      if (m_.tables[ins_.index2].elem != ValType::FuncRef) {
+        return fail(absl::StrFormat("type mismatch: call_indirect needs a funcref table, "
+                                    "table %u holds %s",
+                                    ins_.index2, typeName(m_.tables[ins_.index2].elem)));
+      }
+      if (ins_.index >= m_.types.size()) {
+        return fail(absl::StrFormat("unknown type %u", ins_.index));
+      }
+      const FuncType& ft = m_.types[ins_.index];
+      if (!pop(ValType::I32) || !popAll(ft.params)) return false;
+      pushAll(ft.results);
+      return true;
+    }
+    case op::Drop: {
+      ValType t;
+      return popAny(t, "a value");
+    }
+    case op::Select: {
+      ValType t1, t2;
+      if (!pop(ValType::I32) || !popAny(t1, "a value") || !popAny(t2, "a value")) return false;
+      auto numeric = [](ValType t) { return t == kUnknown || isNumType(t) || t == ValType::V128; };
+      if (!numeric(t1) || !numeric(t2)) {
+        return fail(absl::StrFormat("type mismatch: select without a type immediate needs "
+                                    "numeric operands, got %s and %s",
+                                    typeName(t2), typeName(t1)));
+      }
+      if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) {
+        return fail(absl::StrFormat("type mismatch: select operands differ: %s and %s",
+                                    typeName(t2), typeName(t1)));
+      }
+      push(t1 == kUnknown ? t2 : t1);
+      return true;
+    }
+    case op::SelectT: {
+      if (ins_.types.size() != 1) {
+        return fail(absl::StrFormat("invalid result arity: select has %u types, expected 1",
+                                    ins_.types.size()));
+      }
+      const ValType t = ins_.types[0];
+      if (!pop(ValType::I32) || !pop(t) || !pop(t)) return false;
+      push(t);
+      return true;
+    }
+    case op::LocalGet: case op::LocalSet: case op::LocalTee: {
+      if (ins_.index >= locals_.size()) {
+        return fail(absl::StrFormat("unknown local %u", ins_.index));
+      }
+      const ValType t = locals_[ins_.index];
+      if (opc == op::LocalGet) {
+        push(t);
+        return true;
+      }
+      if (!pop(t)) return false;
+      if (opc == op::LocalTee) push(t);
+      return true;
+    }
+    case op::GlobalGet: case op::GlobalSet: {
+      if (ins_.index >= m_.globals.size()) {
+        return fail(absl::StrFormat("unknown global %u", ins_.index));
+      }
+      const GlobalType& g = m_.globals[ins_.index];
+      if (opc == op::GlobalGet) {
+        push(g.type);
+        return true;
+      }
+      if (!g.mut) return fail(absl::StrFormat("global is immutable: global %u", ins_.index));
+      return pop(g.type);
+    }
+    case op::TableGet:
+      if (!checkTable(ins_.index) || !pop(ValType::I32)) return false;
+      push(m_.tables[ins_.index].elem);
+      return true;
+    case op::TableSet:
+      return checkTable(ins_.index) && pop(m_.tables[ins_.index].elem) && pop(ValType::I32);
+    case op::MemorySize:
+      if (!checkMemory(ins_.index)) return false;
+      push(ValType::I32);
+      return true;
+    case op::MemoryGrow:
+      if (!checkMemory(ins_.index) || !pop(ValType::I32)) return false;
+      push(ValType::I32);
+      return true;
+    case op::I32Const: push(ValType::I32); return true;
+    case op::I64Const: push(ValType::I64); return true;
+    case op::F32Const: push(ValType::F32); return true;
+    case op::F64Const: push(ValType::F64); return true;
+    case op::RefNull:
+      push(ins_.refType);
+      return true;
+    case op::RefIsNull: {
+      ValType t;
+      if (!popRef(t)) return false;
+      push(ValType::I32);
+      return true;
+    }
+    case op::RefFunc:
+      if (ins_.index >= m_.funcTypes.size()) {
+        return fail(absl::StrFormat("unknown function %u", ins_.index));
+      }
+      if (!declared_[ins_.index]) {
+        return fail(absl::StrFormat("undeclared function reference: function %u is not "
+                                    "referenced by an element segment, export or global",
+                                    ins_.index));
+      }
+      push(ValType::FuncRef);
+      return true;
+    case op::PrefixFC:
+      return prefixFC();
+    default:
+      break;
+  }
+  if (opc >= op::I32Load && opc <= op::I64Store32) {
+    const MemAccess& a = kMemAccess[opc - op::I32Load];
+    if (!checkMemory(ins_.mem.memory)) return false;
+    if (ins_.mem.alignLog2 > a.naturalLog2) {
+      return fail(absl::StrFormat("alignment must not be larger than natural (2^%u > %u)",
+                                  ins_.mem.alignLog2, 1u << a.naturalLog2));
+    }
+    if (a.store) return pop(a.type) && pop(ValType::I32);
+    if (!pop(ValType::I32)) return false;
+    push(a.type);
+    return true;
+  }
+  const NumericSig& sig = kNumericSigs[opc];
+  if (sig.arity == 0) return fail(absl::StrFormat("illegal opcode 0x%02x", opc));
+  for (int i = 0; i < sig.arity; ++i) {
+    if (!pop(sig.in)) return false;
+  }
+  push(sig.out);
+  return true;
+}
+
+bool FunctionValidator::prefixFC() {
+  const uint32_t sub = ins_.subOpcode;
+  if (sub <= op::I64TruncSatF64U) {
+    const NumericSig& sig = kTruncSatSigs[sub];
+    if (!pop(sig.in)) return false;
+    push(sig.out);
+    return true;
+  }
+  auto popI32s = [this](int n) {
+    for (int i = 0; i < n; ++i) {
+      if (!pop(ValType::I32)) return false;
+    }
+    return true;
+  };
+  switch (sub) {
+    case op::MemoryInit:
+      return checkMemory(ins_.index2) && checkData(ins_.index) && popI32s(3);
+    case op::DataDrop:
+      return checkData(ins_.index);
+    case op::MemoryCopy:
+      return checkMemory(ins_.index) && checkMemory(ins_.index2) && popI32s(3);
+    case op::MemoryFill:
+      return checkMemory(ins_.index) && popI32s(3);
+    case op::TableInit: {
+      if (!checkTable(ins_.index2) || !checkElem(ins_.index)) return false;
+      const ValType tableType = m_.tables[ins_.index2].elem;
+      const ValType elemType = m_.elems[ins_.index].type;
+      if (tableType != elemType) {
+        return fail(absl::StrFormat("type mismatch: table.init of %s elements into a %s table",
+                                    typeName(elemType), typeName(tableType)));
+      }
+      return popI32s(3);
+    }
+    case op::ElemDrop:
+      return checkElem(ins_.index);
+    case op::TableCopy: {
+      if (!checkTable(ins_.index) || !checkTable(ins_.index2)) return false;
+      const ValType dst = m_.tables[ins_.index].elem;
+      const ValType src = m_.tables[ins_.index2].elem;
+      if (dst != src) {
+        return fail(absl::StrFormat("type mismatch: table.copy from a %s table to a %s table",
+                                    typeName(src), typeName(dst)));
+      }
+      return popI32s(3);
+    }
+    case op::TableGrow:
+      if (!checkTable(ins_.index) || !pop(ValType::I32) || !pop(m_.tables[ins_.index].elem)) {
+        return false;
+      }
+      push(ValType::I32);
+      return true;
+    case op::TableSize:
+      if (!checkTable(ins_.index)) return false;
+      push(ValType::I32);
+      return true;
+    case op::TableFill:
+      return checkTable(ins_.index) && pop(ValType::I32) && pop(m_.tables[ins_.index].elem) &&
+             pop(ValType::I32);
+    default:
+      return fail(absl::StrFormat("illegal opcode 0xfc %u", sub));
+  }
+}
+
+// ---- The module ---------------------------------------------------------------------
+
+class ModuleValidator {
+ public:
+  ModuleValidator(const Module& m, const Features& features) : m_(m), features_(features) {}
+  absl::Status run();
+
+ private:
+  absl::Status invalid(size_t offset, std::string_view where, std::string_view msg) const {
+    if (where.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("invalid module at byte 0x%x: %s", offset, msg));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrFormat("invalid module at byte 0x%x in %s: %s", offset, where, msg));
+  }
+  std::string functionLabel(uint32_t funcIndex) const {
+    auto it = m_.names.functions.find(funcIndex);
+    if (it == m_.names.functions.end()) return absl::StrFormat("function %u", funcIndex);
+    return absl::StrFormat("function %u ($%s)", funcIndex, it->second);
+  }
+
+  absl::Status tableLimits(const Limits& l, size_t offset, std::string_view where) const;
+  absl::Status memoryLimits(const Limits& l, size_t offset, std::string_view where) const;
+  absl::Status constExpr(const ConstExpr& e, ValType expected, size_t visibleGlobals,
+                         std::string_view where) const;
+  void collectDeclaredFuncs();
+  // How many globals (from index 0) constant expressions may read: in 2.0 only imported
+  // ones. (With GC / extended constants this becomes "the globals defined before".)
+  size_t constExprGlobals() const { return m_.numImportedGlobals; }
+
+  absl::Status imports() const;
+  absl::Status functionTypes() const;
+  absl::Status tablesAndMemories() const;
+  absl::Status globals() const;
+  absl::Status elems() const;
+  absl::Status datas() const;
+  absl::Status start() const;
+  absl::Status exports() const;
+  absl::Status bodies() const;
+
+  const Module& m_;
+  const Features& features_;
+  std::vector<bool> declaredFuncs_;
+};
+
+absl::Status ModuleValidator::run() {
+  if (m_.funcTypes.size() != m_.numImportedFuncs + m_.functions.size() ||
+      m_.globals.size() < m_.numImportedGlobals) {
+    return absl::InvalidArgumentError("invalid module: inconsistent index spaces");
+  }
+  collectDeclaredFuncs();
+  for (auto check : {&ModuleValidator::imports, &ModuleValidator::functionTypes,
+                     &ModuleValidator::tablesAndMemories, &ModuleValidator::globals,
+                     &ModuleValidator::elems, &ModuleValidator::datas, &ModuleValidator::start,
+                     &ModuleValidator::exports, &ModuleValidator::bodies}) {
+    if (absl::Status s = (this->*check)(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// C.refs of the spec: functions referenced outside function bodies (exports, element
+// segments, global initialisers) may be used by ref.func inside bodies.
+void ModuleValidator::collectDeclaredFuncs() {
+  declaredFuncs_.assign(m_.funcTypes.size(), false);
+  auto mark = [this](uint32_t f) {
+    if (f < declaredFuncs_.size()) declaredFuncs_[f] = true;
+  };
+  auto scan = [&](const ConstExpr& e) {
+    BodyReader r(e.bytes.data(), 0, e.bytes.size());
+    InstructionReader ir(r, features_);
+    Instruction ins;
+    while (ir.next(ins) && ins.opcode != op::End) {
+      if (ins.opcode == op::RefFunc) mark(ins.index);
+    }
+  };
+  for (const Export& e : m_.exports) {
+    if (e.kind == ExternKind::Func) mark(e.index);
+  }
+  for (const Global& g : m_.definedGlobals) scan(g.init);
+  for (const ElemSegment& seg : m_.elems) {
+    if (seg.mode == SegmentMode::Active) scan(seg.offset);
+    for (const ConstExpr& item : seg.items) scan(item);
+  }
+  for (const DataSegment& seg : m_.datas) {
+    if (seg.mode == SegmentMode::Active) scan(seg.offset);
+  }
+}
+
+absl::Status ModuleValidator::tableLimits(const Limits& l, size_t offset,
+                                          std::string_view where) const {
+  if (l.max && l.min > *l.max) {
+    return invalid(offset, where, "size minimum must not be greater than maximum");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::memoryLimits(const Limits& l, size_t offset,
+                                           std::string_view where) const {
+  if (l.min > kMaxMemoryPages || (l.max && *l.max > kMaxMemoryPages)) {
+    return invalid(offset, where, "memory size must be at most 65536 pages (4GiB)");
+  }
+  if (l.max && l.min > *l.max) {
+    return invalid(offset, where, "size minimum must not be greater than maximum");
+  }
+  return absl::OkStatus();
+}
+
+// A constant expression of 2.0: t.const, ref.null, ref.func, and global.get of an immutable
+// global among the first `visibleGlobals`.
+absl::Status ModuleValidator::constExpr(const ConstExpr& e, ValType expected,
+                                        size_t visibleGlobals, std::string_view where) const {
+  BodyReader r(e.bytes.data(), 0, e.bytes.size());
+  InstructionReader ir(r, features_);
+  Instruction ins;
+  std::vector<ValType> stack;
+  for (;;) {
+    if (!ir.next(ins)) {
+      return invalid(e.offset + r.errorOffset(), where,
+                     r.error() == "unexpected end" ? "constant expression without end"
+                                                   : r.error());
+    }
+    const size_t at = e.offset + ins.offset;
+    switch (ins.opcode) {
+      case op::I32Const: stack.push_back(ValType::I32); continue;
+      case op::I64Const: stack.push_back(ValType::I64); continue;
+      case op::F32Const: stack.push_back(ValType::F32); continue;
+      case op::F64Const: stack.push_back(ValType::F64); continue;
+      case op::RefNull: stack.push_back(ins.refType); continue;
+      case op::RefFunc:
+        if (ins.index >= m_.funcTypes.size()) {
+          return invalid(at, where, absl::StrFormat("unknown function %u", ins.index));
+        }
+        stack.push_back(ValType::FuncRef);
+        continue;
+      case op::GlobalGet:
+        if (ins.index >= visibleGlobals) {
+          return invalid(at, where, absl::StrFormat("unknown global %u", ins.index));
+        }
+        if (m_.globals[ins.index].mut) {
+          return invalid(at, where, absl::StrFormat("constant expression required: global.get "
+                                                    "of mutable global %u",
+                                                    ins.index));
+        }
+        stack.push_back(m_.globals[ins.index].type);
+        continue;
+      case op::End:
+        break;
+      default:
+        return invalid(at, where, "constant expression required");
+    }
+    if (stack.size() != 1 || stack[0] != expected) {
+      return invalid(ins.offset + e.offset, where,
+                     absl::StrFormat("type mismatch: constant expression of type %s, expected "
+                                     "[%s]",
+                                     typeList(stack), typeName(expected)));
+    }
+    return absl::OkStatus();
+  }
+}
+
+absl::Status ModuleValidator::imports() const {
+  for (size_t i = 0; i < m_.imports.size(); ++i) {
+    const Import& imp = m_.imports[i];
+    const size_t at = offsetAt(m_.offsets.imports, i);
+    const std::string where = absl::StrFormat("import \"%s\" \"%s\"", imp.module, imp.name);
+    absl::Status s;
+    switch (imp.kind) {
+      case ExternKind::Func:
+        if (imp.funcType >= m_.types.size()) {
+          return invalid(at, where, absl::StrFormat("unknown type %u", imp.funcType));
+        }
+        break;
+      case ExternKind::Table: s = tableLimits(imp.table.limits, at, where); break;
+      case ExternKind::Memory: s = memoryLimits(imp.memory.limits, at, where); break;
+      case ExternKind::Global: break;
+      case ExternKind::Tag: return invalid(at, where, "tags are not supported");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::functionTypes() const {
+  for (size_t i = 0; i < m_.functions.size(); ++i) {
+    const uint32_t funcIndex = m_.numImportedFuncs + static_cast<uint32_t>(i);
+    if (m_.functions[i].typeIndex >= m_.types.size()) {
+      return invalid(offsetAt(m_.offsets.funcs, funcIndex), functionLabel(funcIndex),
+                     absl::StrFormat("unknown type %u", m_.functions[i].typeIndex));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::tablesAndMemories() const {
+  for (size_t i = m_.numImportedTables; i < m_.tables.size(); ++i) {
+    absl::Status s = tableLimits(m_.tables[i].limits, offsetAt(m_.offsets.tables, i),
+                                 absl::StrFormat("table %u", i));
+    if (!s.ok()) return s;
+  }
+  for (size_t i = m_.numImportedMemories; i < m_.memories.size(); ++i) {
+    absl::Status s = memoryLimits(m_.memories[i].limits, offsetAt(m_.offsets.memories, i),
+                                  absl::StrFormat("memory %u", i));
+    if (!s.ok()) return s;
+  }
+  if (m_.memories.size() > 1 && !features_.multiMemory) {
+    return invalid(offsetAt(m_.offsets.memories, 1), "",
+                   absl::StrFormat("multiple memories are not allowed (%u declared)",
+                                   m_.memories.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::globals() const {
+  for (size_t i = 0; i < m_.definedGlobals.size(); ++i) {
+    const Global& g = m_.definedGlobals[i];
+    const size_t index = m_.numImportedGlobals + i;
+    absl::Status s = constExpr(g.init, g.type.type, constExprGlobals(),
+                               absl::StrFormat("global %u", index));
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::elems() const {
+  for (size_t i = 0; i < m_.elems.size(); ++i) {
+    const ElemSegment& seg = m_.elems[i];
+    const std::string where = absl::StrFormat("element segment %u", i);
+    if (seg.mode == SegmentMode::Active) {
+      const size_t at = offsetAt(m_.offsets.elems, i);
+      if (seg.table >= m_.tables.size()) {
+        return invalid(at, where, absl::StrFormat("unknown table %u", seg.table));
+      }
+      absl::Status s = constExpr(seg.offset, ValType::I32, constExprGlobals(), where);
+      if (!s.ok()) return s;
+      if (m_.tables[seg.table].elem != seg.type) {
+        return invalid(at, where,
+                       absl::StrFormat("type mismatch: %s segment for a table of %s",
+                                       typeName(seg.type), typeName(m_.tables[seg.table].elem)));
+      }
+    }
+    for (const ConstExpr& item : seg.items) {
+      absl::Status s = constExpr(item, seg.type, constExprGlobals(), where);
+      if (!s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::datas() const {
+  for (size_t i = 0; i < m_.datas.size(); ++i) {
+    const DataSegment& seg = m_.datas[i];
+    if (seg.mode != SegmentMode::Active) continue;
+    const std::string where = absl::StrFormat("data segment %u", i);
+    if (seg.memory >= m_.memories.size()) {
+      return invalid(offsetAt(m_.offsets.datas, i), where,
+                     absl::StrFormat("unknown memory %u", seg.memory));
+    }
+    absl::Status s = constExpr(seg.offset, ValType::I32, constExprGlobals(), where);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::start() const {
+  if (!m_.start) return absl::OkStatus();
+  const uint32_t f = *m_.start;
+  if (f >= m_.funcTypes.size()) {
+    return invalid(m_.offsets.start, "the start section",
+                   absl::StrFormat("unknown function %u", f));
+  }
+  const FuncType& ft = m_.funcType(f);
+  if (!ft.params.empty() || !ft.results.empty()) {
+    return invalid(m_.offsets.start, "the start section",
+                   absl::StrFormat("start function %u must have type [] -> [], not %s -> %s", f,
+                                   typeList(ft.params), typeList(ft.results)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::exports() const {
+  std::unordered_set<std::string_view> names;
+  for (size_t i = 0; i < m_.exports.size(); ++i) {
+    const Export& e = m_.exports[i];
+    const size_t at = offsetAt(m_.offsets.exports, i);
+    const std::string where = absl::StrFormat("export \"%s\"", e.name);
+    size_t limit = 0;
+    switch (e.kind) {
+      case ExternKind::Func: limit = m_.funcTypes.size(); break;
+      case ExternKind::Table: limit = m_.tables.size(); break;
+      case ExternKind::Memory: limit = m_.memories.size(); break;
+      case ExternKind::Global: limit = m_.globals.size(); break;
+      case ExternKind::Tag: limit = 0; break;
+    }
+    if (e.index >= limit) {
+      const char* kind = e.kind == ExternKind::Func ? "function" : externKindName(e.kind);
+      return invalid(at, where, absl::StrFormat("unknown %s %u", kind, e.index));
+    }
+    if (!names.insert(e.name).second) return invalid(at, where, "duplicate export name");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::bodies() const {
+  FunctionValidator fv(m_, features_, declaredFuncs_);
+  for (size_t i = 0; i < m_.functions.size(); ++i) {
+    const uint32_t funcIndex = m_.numImportedFuncs + static_cast<uint32_t>(i);
+    if (!fv.run(funcIndex)) return invalid(fv.errorOffset(), functionLabel(funcIndex), fv.error());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status validateModule(const Module& m, const Features& features) {
+  if (auto missing = unimplementedFeature(features)) {
+    return absl::UnimplementedError(
+        absl::StrFormat("unsupported feature: %s is not implemented yet", *missing));
+  }
+  return ModuleValidator(m, features).run();
+}
+
+absl::Status validateModule(const Module& m) { return validateModule(m, Features::wasm2()); }
+
+absl::StatusOr<FuncType> blockType(const Module& m, const BlockType& bt) {
+  switch (bt.kind) {
+    case BlockType::Kind::Empty:
+      return FuncType{};
+    case BlockType::Kind::Value:
+      return FuncType{{}, {bt.value}};
+    case BlockType::Kind::TypeIndex:
+      if (bt.typeIndex >= m.types.size()) {
+        return absl::InvalidArgumentError(absl::StrFormat("unknown type %u", bt.typeIndex));
+      }
+      return m.types[bt.typeIndex];
+  }
+  return absl::InvalidArgumentError("malformed block type");
+}
+
+absl::StatusOr<FuncType> blockType(const Module& m, int64_t s33) {
+  BlockType bt;
+  if (s33 == -64) {
+    bt.kind = BlockType::Kind::Empty;
+  } else if (s33 < 0) {
+    if (s33 < -64) return absl::InvalidArgumentError("malformed block type");
+    const uint8_t byte = static_cast<uint8_t>(s33 & 0x7F);
+    switch (byte) {
+      case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
+        break;
+      default:
+        return absl::InvalidArgumentError("malformed block type");
+    }
+    bt.kind = BlockType::Kind::Value;
+    bt.value = static_cast<ValType>(byte);
+  } else {
+    if (s33 > UINT32_MAX) return absl::InvalidArgumentError("malformed block type");
+    bt.kind = BlockType::Kind::TypeIndex;
+    bt.typeIndex = static_cast<uint32_t>(s33);
+  }
+  return blockType(m, bt);
+}
+
+}  // namespace kiln::wasm
