@@ -8,7 +8,9 @@
 namespace kiln {
 namespace {
 
-#define KILN_CALLER_PC() reinterpret_cast<uintptr_t>(__builtin_return_address(0))
+// The return address minus one lies inside the call instruction, so a trap call that ends a
+// function (noreturn, nothing after it) is attributed to that function, not the next one.
+#define KILN_CALLER_PC() (reinterpret_cast<uintptr_t>(__builtin_return_address(0)) - 1)
 
 // [offset, offset + len) inside [0, size), overflow-safe.
 inline bool InBounds(uint64_t offset, uint64_t len, uint64_t size) {

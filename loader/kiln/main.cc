@@ -1,0 +1,171 @@
+// kiln: runs a kilnc artifact (.so) in a guarded sandbox.
+//
+//   kiln run app.so [-- PROGRAM-ARGS...]          WASI command: runs _start
+//   kiln run app.so --invoke NAME [ARGS...]       calls one export, prints its results
+//
+// Exit status: the program's (0 when _start returns, n on proc_exit(n)); 134 on a trap
+// ("kiln: trap: <spec text> (in function N $name)" on stderr); 1 on errors (unreadable or
+// rejected artifact, missing export, unknown import, ...); 2 on usage errors.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ValueText.h"
+#include "kiln/loader.h"
+#include "kiln/wasi/WasiModule.h"
+
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitTrap = 134;
+
+int Error(const std::string& message, int code = kExitError) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "kiln: error: %s\n", message.c_str());
+  return code;
+}
+
+int ReportTrap(const kiln::Trap& trap) {
+  if (trap.is_exit()) return trap.exit_code;
+  std::fflush(stdout);
+  std::fprintf(stderr, "kiln: trap: %s\n", trap.Describe().c_str());
+  return kExitTrap;
+}
+
+struct RunOptions {
+  std::string artifact;
+  std::string invoke;
+  std::vector<std::string> env;
+  std::vector<std::string> args;  // invoke arguments, or the program's arguments
+  std::optional<uint64_t> max_memory_pages;
+};
+
+int Run(const RunOptions& opts) {
+  absl::StatusOr<std::shared_ptr<const kiln::Artifact>> artifact =
+      kiln::Artifact::LoadFile(opts.artifact);
+  if (!artifact.ok()) return Error(std::string(artifact.status().message()));
+
+  for (const std::string& kv : opts.env) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      return Error("--env expects KEY=VALUE, got \"" + kv + "\"", kExitUsage);
+    }
+  }
+  kiln::wasi::WasiConfig config;
+  config.args.push_back(opts.artifact);
+  if (opts.invoke.empty()) config.args.insert(config.args.end(), opts.args.begin(), opts.args.end());
+  config.env = opts.env;
+  auto wasi = std::make_shared<kiln::wasi::WasiModule>(
+      std::make_shared<kiln::wasi::WasiContext>(std::move(config)));
+
+  kiln::InstanceOptions instance_options;
+  instance_options.max_memory_pages = opts.max_memory_pages;
+  absl::StatusOr<std::shared_ptr<kiln::Instance>> instance = kiln::Instance::Instantiate(
+      *artifact, kiln::wasi::WasiModule::AsResolver(wasi), instance_options);
+  if (!instance.ok()) {
+    if (std::optional<kiln::Trap> trap = kiln::TrapFromStatus(instance.status())) {
+      return ReportTrap(*trap);
+    }
+    return Error(absl::StrCat(opts.artifact, ": ", instance.status().message()));
+  }
+
+  if (opts.invoke.empty()) {
+    std::optional<kiln::Extern> start = (*instance)->GetExport("_start");
+    if (!start.has_value() || start->kind != kiln::ExternKind::kFunc) {
+      return Error(opts.artifact + ": no _start function to run (use --invoke NAME)");
+    }
+    absl::StatusOr<kiln::CallResult> r = kiln::Call(*start, {});
+    if (!r.ok()) return Error(std::string(r.status().message()));
+    if (r->trap.has_value()) return ReportTrap(*r->trap);
+    return 0;
+  }
+
+  std::optional<kiln::Extern> func = (*instance)->GetExport(opts.invoke);
+  if (!func.has_value()) return Error(opts.artifact + ": no export named \"" + opts.invoke + "\"");
+  if (func->kind != kiln::ExternKind::kFunc) {
+    return Error(opts.artifact + ": export \"" + opts.invoke + "\" is a " +
+                 kiln::ExternKindName(func->kind) + ", not a function");
+  }
+  const kiln::FuncType type = func->func_type();
+  if (opts.args.size() != type.params.size()) {
+    return Error(absl::StrCat("\"", opts.invoke, "\" has type ", type.ToString(), " and takes ",
+                              type.params.size(), " argument(s), got ", opts.args.size()),
+                 kExitUsage);
+  }
+  std::vector<kiln_val> args;
+  for (size_t i = 0; i < opts.args.size(); ++i) {
+    absl::StatusOr<kiln_val> v = kiln::cli::ParseValue(type.params[i], opts.args[i]);
+    if (!v.ok()) return Error(absl::StrCat("argument ", i + 1, ": ", v.status().message()), kExitUsage);
+    args.push_back(*v);
+  }
+  // A reactor module wants _initialize before any other export.
+  if (std::optional<kiln::Extern> init = (*instance)->GetExport("_initialize");
+      init.has_value() && init->kind == kiln::ExternKind::kFunc && opts.invoke != "_initialize") {
+    absl::StatusOr<kiln::CallResult> r = kiln::Call(*init, {});
+    if (!r.ok()) return Error(std::string(r.status().message()));
+    if (r->trap.has_value()) return ReportTrap(*r->trap);
+  }
+  absl::StatusOr<kiln::CallResult> r = kiln::Call(*func, args);
+  if (!r.ok()) return Error(std::string(r.status().message()));
+  if (r->trap.has_value()) return ReportTrap(*r->trap);
+  for (size_t i = 0; i < r->results.size(); ++i) {
+    std::printf("%s\n", kiln::cli::FormatValue(type.results[i], r->results[i]).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "kiln runs WebAssembly modules compiled ahead of time by kilnc (.so artifacts) inside a\n"
+      "guarded sandbox: the artifact is verified before it is mapped, every linear memory\n"
+      "sits in an 8 GiB guard region, and the module gets only WASI (preview 1, stdio, args,\n"
+      "the --env variables, clocks, random) as imports."};
+  app.name("kiln");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
+
+  RunOptions opts;
+  uint64_t max_pages = 0;
+  CLI::App* run = app.add_subcommand(
+      "run",
+      "Instantiate an artifact and run it.\n"
+      "Without --invoke: runs the WASI command's _start; exits with its proc_exit code (0 if\n"
+      "_start returns). With --invoke NAME ARGS...: calls export NAME with ARGS parsed per its\n"
+      "parameter types (integers decimal or 0x-hex; floats decimal, hex-float, inf, nan,\n"
+      "nan:0xPAYLOAD) and prints each result on its own line (integers signed decimal, floats\n"
+      "as the shortest decimal that reads back exactly).\n"
+      "A trap prints \"kiln: trap: <message> (in function N $name)\" and exits 134; errors\n"
+      "print \"kiln: error: ...\" and exit 1; usage errors exit 2.");
+  run->add_option("artifact", opts.artifact, "The .so produced by kilnc")->required();
+  run->add_option("--invoke", opts.invoke, "Call this exported function instead of _start");
+  run->add_option("--env", opts.env, "Give the guest the environment variable KEY=VALUE "
+                                     "(repeatable; nothing from the host environment is passed)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  run->add_option("--max-memory-pages", max_pages,
+                  "Cap every memory the module defines at this many 64 KiB pages");
+  run->add_option("args", opts.args,
+                  "Arguments of the --invoke function, or (after --) the program's arguments");
+  run->positionals_at_end(false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (max_pages != 0) opts.max_memory_pages = max_pages;
+  return Run(opts);
+}

@@ -1,0 +1,48 @@
+// wasi_snapshot_preview1 as a registry of host functions bound to one WasiContext.
+//
+//   auto wasi = std::make_shared<kiln::wasi::WasiModule>(
+//       std::make_shared<kiln::wasi::WasiContext>(config));
+//   kiln::ImportMap imports;
+//   imports.SetFallback(wasi->AsResolver());
+//
+// Each function reads and writes the linear memory the importing instance exports as
+// "memory"; every guest pointer and length is checked against it (EFAULT otherwise).
+// Imports of wasi_snapshot_preview1 functions this shim does not implement yet are bound
+// to stubs returning ENOSYS when their type returns one i32 (an errno).
+#ifndef KILN_WASI_WASI_MODULE_H
+#define KILN_WASI_WASI_MODULE_H
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "kiln/Instance.h"
+#include "kiln/wasi/WasiContext.h"
+
+namespace kiln::wasi {
+
+inline constexpr char kModuleName[] = "wasi_snapshot_preview1";
+
+class WasiModule {
+ public:
+  explicit WasiModule(std::shared_ptr<WasiContext> context);
+
+  // The extern for a wasi_snapshot_preview1 import, or nullopt for other modules and for
+  // functions that cannot be stubbed.
+  std::optional<Extern> Resolve(const ImportRequest& request) const;
+  // A resolver that keeps this module alive.
+  static ImportResolver AsResolver(std::shared_ptr<WasiModule> module);
+
+  // Names of the functions implemented (not stubbed).
+  std::vector<std::string_view> ImplementedFunctions() const;
+  WasiContext& context() const { return *context_; }
+
+ private:
+  std::shared_ptr<WasiContext> context_;
+  std::vector<std::pair<std::string_view, std::shared_ptr<HostFunction>>> functions_;
+};
+
+}  // namespace kiln::wasi
+
+#endif  // KILN_WASI_WASI_MODULE_H

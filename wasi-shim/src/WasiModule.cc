@@ -1,0 +1,57 @@
+#include "kiln/wasi/WasiModule.h"
+
+#include "Errno.h"
+#include "GuestMemory.h"
+#include "WasiFunctions.h"
+
+namespace kiln::wasi {
+
+WasiModule::WasiModule(std::shared_ptr<WasiContext> context) : context_(std::move(context)) {
+  for (const WasiFunctionSpec& spec : WasiFunctionTable()) {
+    WasiContext* ctx = context_.get();
+    const WasiHandler handler = spec.handler;
+    const bool has_result = !spec.type.results.empty();
+    auto fn = HostFunction::Create(
+        spec.type,
+        [ctx, handler, has_result](HostCall& host) {
+          GuestMemory memory(host.caller);
+          WasiCall call{*ctx, memory, host.values, host};
+          const uint32_t err = handler(call);
+          if (has_result && host.trap_code == KILN_TRAP_NONE) {
+            host.values[0].i64 = 0;
+            host.values[0].i32 = err;
+          }
+        },
+        std::string(kModuleName) + "." + std::string(spec.name));
+    functions_.emplace_back(spec.name, std::move(fn));
+  }
+}
+
+std::optional<Extern> WasiModule::Resolve(const ImportRequest& request) const {
+  if (request.module != kModuleName || request.kind != ExternKind::kFunc) return std::nullopt;
+  for (const auto& [name, fn] : functions_) {
+    if (name == request.name) return Extern::Func(fn);
+  }
+  // Not implemented yet: a stub returning ENOSYS, if the signature allows one.
+  const FuncType& type = *request.func_type;
+  if (type.results.size() != 1 || type.results[0] != KILN_I32) return std::nullopt;
+  return Extern::Func(HostFunction::Create(
+      type,
+      [](HostCall& host) {
+        host.values[0].i64 = 0;
+        host.values[0].i32 = kNosys;
+      },
+      std::string(kModuleName) + "." + std::string(request.name) + " (ENOSYS stub)"));
+}
+
+ImportResolver WasiModule::AsResolver(std::shared_ptr<WasiModule> module) {
+  return [module](const ImportRequest& request) { return module->Resolve(request); };
+}
+
+std::vector<std::string_view> WasiModule::ImplementedFunctions() const {
+  std::vector<std::string_view> names;
+  for (const auto& [name, fn] : functions_) names.push_back(name);
+  return names;
+}
+
+}  // namespace kiln::wasi
