@@ -118,9 +118,26 @@ int Run(const RunOptions& opts) {
   return 0;
 }
 
+// CLI11 reads "-inf", "-nan" and "-nan:0x..." as unknown options; such words are marked as
+// values before parsing and unmarked after.
+constexpr char kValueMark = '\x01';
+
+bool IsNegativeFloatWord(const std::string& s) {
+  return s == "-inf" || s == "-infinity" || s == "-nan" || s.rfind("-nan:0x", 0) == 0;
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int raw_argc, char** raw_argv) {
+  std::vector<std::string> words(raw_argv, raw_argv + raw_argc);
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (IsNegativeFloatWord(words[i])) words[i].insert(words[i].begin(), kValueMark);
+  }
+  std::vector<char*> word_ptrs;
+  for (std::string& w : words) word_ptrs.push_back(w.data());
+  const int argc = raw_argc;
+  char** argv = word_ptrs.data();
+
   CLI::App app{
       "kiln runs WebAssembly modules compiled ahead of time by kilnc (.so artifacts) inside a\n"
       "guarded sandbox: the artifact is verified before it is mapped, every linear memory\n"
@@ -139,7 +156,8 @@ int main(int argc, char** argv) {
       "_start returns). With --invoke NAME ARGS...: calls export NAME with ARGS parsed per its\n"
       "parameter types (integers decimal or 0x-hex; floats decimal, hex-float, inf, nan,\n"
       "nan:0xPAYLOAD) and prints each result on its own line (integers signed decimal, floats\n"
-      "as the shortest decimal that reads back exactly).\n"
+      "as the shortest decimal that reads back exactly). Put arguments that start with '-'\n"
+      "other than numbers after --.\n"
       "A trap prints \"kiln: trap: <message> (in function N $name)\" and exits 134; errors\n"
       "print \"kiln: error: ...\" and exit 1; usage errors exit 2.");
   run->add_option("artifact", opts.artifact, "The .so produced by kilnc")->required();
@@ -167,5 +185,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (max_pages != 0) opts.max_memory_pages = max_pages;
+  for (std::string& a : opts.args) {
+    if (!a.empty() && a[0] == kValueMark) a.erase(0, 1);
+  }
   return Run(opts);
 }

@@ -1,0 +1,90 @@
+// The `kiln` command line, run as a subprocess on the hand-made fixtures.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "loader_test_util.h"
+
+namespace kiln {
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Outcome RunKiln(const std::string& args) {
+  const std::string dir = ::testing::TempDir();
+  const std::string out = dir + "/kiln_cli_out.txt", err = dir + "/kiln_cli_err.txt";
+  const std::string cmd = std::string(KILN_CLI_PATH) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  Outcome o;
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = Slurp(out);
+  o.err = Slurp(err);
+  return o;
+}
+
+std::string Fixture(const std::string& name) { return testing::FixturePath(name); }
+
+TEST(KilnCli, RunsAWasiCommand) {
+  Outcome o = RunKiln("run " + Fixture("fake_wasi.so") + " -- one two three");
+  EXPECT_EQ(o.out, "hello\n");
+  EXPECT_EQ(o.exit_code, 4);  // proc_exit(argc)
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(KilnCli, InvokesAnExportAndPrintsResults) {
+  Outcome o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke add 40 2");
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, "42\n");
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke add 0xffffffff -2");
+  EXPECT_EQ(o.out, "-3\n");
+}
+
+TEST(KilnCli, TrapsExit134WithTheSpecText) {
+  Outcome o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke crash");
+  EXPECT_EQ(o.exit_code, 134);
+  EXPECT_EQ(o.err, "kiln: trap: unreachable (in function 5 $crash)\n");
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke oob");
+  EXPECT_EQ(o.exit_code, 134);
+  EXPECT_EQ(o.err.rfind("kiln: trap: out of bounds memory access", 0), 0u) << o.err;
+}
+
+TEST(KilnCli, ErrorsExit1AndUsageErrorsExit2) {
+  Outcome o = RunKiln("run " + Fixture("bad_needs_libc.so"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.err.rfind("kiln: error: ", 0), 0u);
+  EXPECT_NE(o.err.find("DT_NEEDED"), std::string::npos);
+  o = RunKiln("run " + Fixture("fake.so"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("unknown import \"env\" \"host_add\""), std::string::npos) << o.err;
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke nope");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("no export named \"nope\""), std::string::npos);
+  o = RunKiln("run /nonexistent/x.so");
+  EXPECT_EQ(o.exit_code, 1);
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke add 1");
+  EXPECT_EQ(o.exit_code, 2);
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --invoke add x 1");
+  EXPECT_EQ(o.exit_code, 2);
+  o = RunKiln("");
+  EXPECT_EQ(o.exit_code, 2);
+  o = RunKiln("run --help");
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_NE(o.out.find("--invoke"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiln
