@@ -1,6 +1,7 @@
 #include "kiln/Call.h"
 
 #include <algorithm>
+#include <exception>
 
 #include "TrapHandler.h"
 #include "absl/status/status.h"
@@ -65,7 +66,13 @@ absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> ar
     HostCall call;
     call.type = &func.host_function->type();
     call.values = values.data();
-    func.host_function->Invoke(call);
+    try {
+      func.host_function->Invoke(call);
+    } catch (const std::exception& e) {
+      call.Trap(KILN_TRAP_HOST, std::string("host function threw: ") + e.what());
+    } catch (...) {
+      call.Trap(KILN_TRAP_HOST, "host function threw an exception");
+    }
     if (call.trap_code != KILN_TRAP_NONE) {
       TrapRecord record;
       record.code = call.trap_code;

@@ -1,6 +1,7 @@
 // Instantiation, calls, builtins and traps against the hand-made artifacts.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <climits>
@@ -478,6 +479,8 @@ TEST(SignalChaining, ForeignFaultsReachThePreviousHandler) {
       ::testing::ExitedWithCode(42), "");
   EXPECT_EXIT(
       {
+        struct rlimit no_core {};
+        setrlimit(RLIMIT_CORE, &no_core);
         PrepareThreadForWasm();
         *static_cast<volatile int*>(nullptr) = 1;  // default action still happens
       },
