@@ -103,6 +103,7 @@ class ModuleDecoder {
   // Count mismatches are reported after all sections were read, as the spec interpreter
   // does (so e.g. a duplicated section is reported as such first).
   std::optional<std::pair<size_t, std::string>> pendingCountError_;
+  uint64_t moduleLocals_ = 0;     // declared locals of all bodies so far
   Instruction ins_;               // scratch for expression walks
   std::vector<uint8_t> openBlocks_;
 };
@@ -110,6 +111,10 @@ class ModuleDecoder {
 absl::Status ModuleDecoder::errorFrom(const BodyReader& r) const {
   std::string msg = r.error();
   if (msg == "unexpected end") msg = "unexpected end of section or function";
+  if (msg.starts_with("implementation limit exceeded")) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("unsupported module at byte 0x%x: %s", r.errorOffset(), msg));
+  }
   if (unsupported_) {
     return absl::UnimplementedError(
         absl::StrFormat("unsupported feature at byte 0x%x: %s", r.errorOffset(), msg));
@@ -324,7 +329,16 @@ bool ModuleDecoder::typeSection(BodyReader& r) {
     }
     FuncType ft;
     for (auto* list : {&ft.params, &ft.results}) {
+      const size_t countAt = r.pos();
       const uint32_t count = r.u32();
+      const bool params = list == &ft.params;
+      const uint32_t limit = params ? kMaxFunctionParams : kMaxFunctionResults;
+      if (!r.failed() && count > limit) {
+        r.failAt(countAt, absl::StrFormat("implementation limit exceeded: function type with "
+                                          "%u %s, at most %u supported",
+                                          count, params ? "parameters" : "results", limit));
+        return false;
+      }
       for (uint32_t k = 0; k < count && !r.failed(); ++k) {
         auto t = valType(r);
         if (!t) return false;
@@ -577,6 +591,13 @@ bool ModuleDecoder::functionBody(BodyReader& r, Function& f) {
     if (total > kMaxFunctionLocals) {
       b.failAt(groupAt, absl::StrFormat("too many locals: more than %u declared",
                                         kMaxFunctionLocals));
+      break;
+    }
+    moduleLocals_ += count;
+    if (moduleLocals_ > kMaxModuleLocals) {
+      b.failAt(groupAt, absl::StrFormat("implementation limit exceeded: more than %u locals "
+                                        "declared in the whole module",
+                                        kMaxModuleLocals));
       break;
     }
     f.locals.insert(f.locals.end(), count, *t);

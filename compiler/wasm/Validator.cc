@@ -196,6 +196,8 @@ class FunctionValidator {
   std::vector<ValType> stack_;
   std::vector<ControlFrame> frames_;
   std::vector<ValType> scratch_;
+  std::vector<uint64_t> checkedDepth_;  // br_table: stamp of the last check of each depth
+  uint64_t brTableStamp_ = 0;
   const FuncType* funcType_ = nullptr;
   std::string error_;
   size_t errorOffset_ = 0;
@@ -397,9 +399,15 @@ bool FunctionValidator::instruction() {
       const ControlFrame* deflt;
       if (!label(ins_.index, deflt)) return false;
       const size_t arity = deflt->labelTypes().size();
+      // Checking a target is idempotent, so each distinct depth is checked once: this keeps
+      // huge tables linear in their size rather than in size x arity.
+      ++brTableStamp_;
+      if (checkedDepth_.size() < frames_.size()) checkedDepth_.resize(frames_.size(), 0);
       for (uint32_t depth : ins_.labels) {
         const ControlFrame* target;
         if (!label(depth, target)) return false;
+        if (checkedDepth_[depth] == brTableStamp_) continue;
+        checkedDepth_[depth] = brTableStamp_;
         const std::vector<ValType>& ts = target->labelTypes();
         if (ts.size() != arity) {
           return fail(absl::StrFormat("type mismatch: br_table target %u expects %u value(s) "

@@ -391,6 +391,27 @@ TEST(Decoder, TooManyLocals) {
   EXPECT_EQ(m->functions[0].locals.size(), kMaxFunctionLocals);
 }
 
+TEST(Decoder, ImplementationLimits) {
+  Bytes params(kMaxFunctionParams + 1, I32);
+  EXPECT_THAT(errorOf(module({section(kTypeId, vec({funcType(params, {})}))})),
+              HasSubstr("implementation limit exceeded: function type with 1001 parameters"));
+  Bytes results(kMaxFunctionResults, I64);
+  EXPECT_EQ(errorOf(module({section(kTypeId, vec({funcType({}, results)}))})), "<decoded OK>");
+
+  // Every body may declare the per-function maximum, but not without bound in total: a
+  // few bytes per body must not turn into gigabytes of expanded locals.
+  const uint64_t bodies = kMaxModuleLocals / kMaxFunctionLocals + 1;
+  Bytes funcs = uleb(bodies);
+  Bytes code = uleb(bodies);
+  const Bytes oneBody = body({{kMaxFunctionLocals, I32}}, {0x0B});
+  for (uint64_t i = 0; i < bodies; ++i) {
+    funcs.push_back(0x00);
+    code.insert(code.end(), oneBody.begin(), oneBody.end());
+  }
+  EXPECT_THAT(errorOf(module({kVoidType, section(kFunctionId, funcs), section(kCodeId, code)})),
+              HasSubstr("locals declared in the whole module"));
+}
+
 TEST(Decoder, BodyMustEndWithEnd) {
   Bytes m = oneFunction({0x41, 0x00, 0x1A});  // i32.const 0; drop; (no end)
   EXPECT_THAT(errorOf(m), HasSubstr("END opcode expected"));

@@ -154,6 +154,30 @@ TEST(Validator, Branches) {
   EXPECT_EQ(validate(funcBody(poly)), "");
 }
 
+TEST(Validator, HugeBrTableStaysFast) {
+  // 20 nested blocks with 1000 results each in unreachable code and a br_table with 200000
+  // targets: checking each distinct label once keeps this linear.
+  Bytes results(1000, I32);
+  Bytes types = section(kTypeId, vec({funcType({}, {}), funcType({}, results)}));
+  Bytes code;
+  for (int i = 0; i < 20; ++i) code.insert(code.end(), {0x02, 0x01});
+  code.push_back(0x00);  // unreachable
+  code.push_back(0x0E);
+  Bytes n = uleb(200000);
+  code.insert(code.end(), n.begin(), n.end());
+  for (int i = 0; i < 200000; ++i) code.push_back(static_cast<uint8_t>(i % 20));
+  code.push_back(0x00);
+  for (int i = 0; i < 20; ++i) {
+    code.push_back(0x0B);
+    if (i < 19) code.insert(code.end(), {0x00});  // make the outer blocks' results unreachable
+  }
+  // The outermost block's 1000 results are dropped by unreachable before the final end.
+  code.insert(code.end(), {0x00, 0x0B});
+  Bytes m = cat({header(), types, section(kFunctionId, vec({uleb(0)})),
+                 section(kCodeId, vec({body({}, code)}))});
+  EXPECT_EQ(validate(m), "");
+}
+
 TEST(Validator, Select) {
   EXPECT_EQ(validate(funcBody({0x41, 1, 0x41, 2, 0x41, 0, 0x1B, 0x1A, 0x0B})), "");
   EXPECT_THAT(validate(funcBody({0x41, 1, 0x42, 2, 0x41, 0, 0x1B, 0x1A, 0x0B})),

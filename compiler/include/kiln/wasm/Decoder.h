@@ -23,10 +23,18 @@
 
 namespace kiln::wasm {
 
-// Function bodies may declare at most this many locals in total (params not counted); more
-// is rejected as "too many locals". The spec's own limit is 2^32-1; this cap keeps the
-// expanded Function::locals and the lowering's frames reasonable (engines use the same).
+// Implementation limits. The spec allows up to 2^32-1 of most things; these caps keep
+// memory use and validation time proportional to the input (a few bytes of input can
+// otherwise ask for gigabytes of expanded locals or quadratic validation work). They are
+// far above what compilers emit. Exceeding one is an error naming the limit.
+//
+// Declared locals per function (params not counted): more is "too many locals".
 inline constexpr uint32_t kMaxFunctionLocals = 50000;
+// Declared locals of all functions together (Function::locals is stored expanded).
+inline constexpr uint64_t kMaxModuleLocals = uint64_t{1} << 25;
+// Parameters and results of one function type (also bounds block types).
+inline constexpr uint32_t kMaxFunctionParams = 1000;
+inline constexpr uint32_t kMaxFunctionResults = 1000;
 
 absl::StatusOr<Module> decodeModule(std::vector<uint8_t> bytes);
 absl::StatusOr<Module> decodeModule(std::vector<uint8_t> bytes, const Features& features);
