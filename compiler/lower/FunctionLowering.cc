@@ -120,6 +120,7 @@ class FunctionLowering {
   void pushFrame(Frame::Kind kind, int64_t blockType);
   std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
   void branchTo(Frame& target);  // from the current position, with the top values
+  void fallthrough(Frame& f);
   void addIncoming(Frame& target, const std::vector<llvm::Value*>& vals);
   void markUnreachable();
   void terminateDead();
@@ -252,6 +253,14 @@ void FunctionLowering::addIncoming(Frame& target, const std::vector<llvm::Value*
   for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(vals[i], from);
 }
 
+// Falls off the end of `f` (or of its then-arm) into its continuation with the results.
+void FunctionLowering::fallthrough(Frame& f) {
+  size_t n = f.results.size();
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  for (size_t i = 0; i < n; ++i) f.resultPhis[i]->addIncoming(stack_[stack_.size() - n + i], from);
+  b_.CreateBr(f.cont);
+}
+
 void FunctionLowering::branchTo(Frame& target) {
   size_t n = target.labelTypes().size();
   std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
@@ -350,12 +359,7 @@ void FunctionLowering::terminateDead() {
 void FunctionLowering::endFrame() {
   Frame& f = frames_.back();
   if (f.unreachable) terminateDead();
-  if (!f.unreachable) {
-    if (f.kind == Frame::If && !f.sawElse) {
-      // Implicit else: params flow through as results (validated equal).
-    }
-    branchTo(f);
-  }
+  if (!f.unreachable) fallthrough(f);
   if (f.kind == Frame::If && !f.sawElse) {
     // The missing else arm passes the params straight to the end.
     llvm::IRBuilder<>::InsertPointGuard guard(b_);
@@ -403,7 +407,7 @@ void FunctionLowering::endFrame() {
 void FunctionLowering::elseFrame() {
   Frame& f = frames_.back();
   if (f.unreachable) terminateDead();
-  if (!f.unreachable) branchTo(f);
+  if (!f.unreachable) fallthrough(f);
   stack_.resize(f.height);
   for (llvm::Value* v : f.ifParams) push(v);
   f.sawElse = true;
@@ -922,13 +926,8 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
         return t.kind == Frame::Loop ? t.header : t.cont;
       };
       llvm::SwitchInst* sw = b_.CreateSwitch(index, targetBlock(defaultDepth), n);
-      // One incoming edge per distinct target block.
-      std::vector<llvm::BasicBlock*> seen;
+      // A phi needs one entry per switch edge, duplicates included.
       auto addEdge = [&](uint32_t depth) {
-        llvm::BasicBlock* bb = targetBlock(depth);
-        for (auto* s : seen)
-          if (s == bb) return;
-        seen.push_back(bb);
         Frame& t = label(depth);
         size_t k = t.labelTypes().size();
         std::vector<llvm::Value*> vals(stack_.end() - k, stack_.end());
