@@ -143,6 +143,8 @@ class FunctionLowering {
                 const FuncType& sig);
   void intBinary(uint8_t opcode);
   void floatOp(uint8_t opcode);
+  static bool isIdentityConstant(llvm::Value* v);
+  llvm::Value* hardwareFloatOp(const std::string& mnemonic, llvm::Value* lhs, llvm::Value* rhs);
   void convert(uint8_t opcode);
   llvm::Value* truncChecked(llvm::Value* x, bool isSigned, llvm::IntegerType* to);
   llvm::Value* unaryIntrinsic(llvm::Intrinsic::ID id, llvm::Value* x) {
@@ -683,16 +685,47 @@ void FunctionLowering::floatOp(uint8_t opcode) {
   llvm::Value* rhs = pop();
   llvm::Value* lhs = pop();
   llvm::Value* r = nullptr;
+  if (k <= 10 && (isIdentityConstant(lhs) || isIdentityConstant(rhs))) {
+    // x-0, x*1, x/-1, -0-x, ...: LLVM folds these to x or -x, which would let a signalling
+    // NaN through unquieted. Wasm requires an arithmetic NaN, so keep the instruction.
+    static const char* ops[] = {"add", "sub", "mul", "div"};
+    push(hardwareFloatOp(std::string(ops[k - 7]) + (is32 ? "ss" : "sd"), lhs, rhs));
+    return;
+  }
   switch (k) {
     case 7: r = b_.CreateFAdd(lhs, rhs); break;
     case 8: r = b_.CreateFSub(lhs, rhs); break;
     case 9: r = b_.CreateFMul(lhs, rhs); break;
     case 10: r = b_.CreateFDiv(lhs, rhs); break;
-    case 11: r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, lhs, rhs); break;
-    case 12: r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, lhs, rhs); break;
+    case 11:
+    case 12: {
+      // llvm.minimum/maximum give Wasm's NaN propagation and signed-zero order, but pass a
+      // signalling NaN through unchanged; x + y yields the quiet NaN Wasm requires.
+      llvm::Value* m = b_.CreateBinaryIntrinsic(
+          k == 11 ? llvm::Intrinsic::minimum : llvm::Intrinsic::maximum, lhs, rhs);
+      r = b_.CreateSelect(b_.CreateFCmpUNO(lhs, rhs), b_.CreateFAdd(lhs, rhs), m);
+      break;
+    }
     case 13: r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, lhs, rhs); break;
   }
   push(r);
+}
+
+// True for the constants that make an arithmetic op foldable to a copy or a negation.
+bool FunctionLowering::isIdentityConstant(llvm::Value* v) {
+  auto* c = llvm::dyn_cast<llvm::ConstantFP>(v);
+  if (!c) return false;
+  const llvm::APFloat& f = c->getValueAPF();
+  return f.isZero() || f.isExactlyValue(1.0) || f.isExactlyValue(-1.0);
+}
+
+// Emits one SSE instruction the optimiser cannot see through: `op lhs, rhs` (AT&T order).
+llvm::Value* FunctionLowering::hardwareFloatOp(const std::string& mnemonic, llvm::Value* lhs,
+                                               llvm::Value* rhs) {
+  llvm::Type* t = lhs->getType();
+  auto* ft = llvm::FunctionType::get(t, {t, t}, false);
+  auto* ia = llvm::InlineAsm::get(ft, mnemonic + " $2, $0", "=x,0,x", /*hasSideEffects=*/false);
+  return b_.CreateCall(ft, ia, {lhs, rhs});
 }
 
 // Trapping float -> int truncation: NaN traps "invalid conversion", out of range traps
@@ -739,7 +772,15 @@ void FunctionLowering::convert(uint8_t opcode) {
     case op::I64TruncF32U: case op::I64TruncF64U: r = truncChecked(x, false, c_.i64); break;
     case op::F32ConvertI32S: case op::F32ConvertI64S: r = b_.CreateSIToFP(x, c_.f32); break;
     case op::F32ConvertI32U: case op::F32ConvertI64U: r = b_.CreateUIToFP(x, c_.f32); break;
-    case op::F32DemoteF64: r = b_.CreateFPTrunc(x, c_.f32); break;
+    case op::F32DemoteF64:
+      if (llvm::isa<llvm::FPExtInst>(x)) {
+        // demote(promote(x)) must quiet a signalling NaN; LLVM would fold it to x.
+        auto* ft = llvm::FunctionType::get(c_.f32, {c_.f64}, false);
+        r = b_.CreateCall(ft, llvm::InlineAsm::get(ft, "cvtsd2ss $1, $0", "=x,x", false), {x});
+      } else {
+        r = b_.CreateFPTrunc(x, c_.f32);
+      }
+      break;
     case op::F64ConvertI32S: case op::F64ConvertI64S: r = b_.CreateSIToFP(x, c_.f64); break;
     case op::F64ConvertI32U: case op::F64ConvertI64U: r = b_.CreateUIToFP(x, c_.f64); break;
     case op::F64PromoteF32: r = b_.CreateFPExt(x, c_.f64); break;
