@@ -7,7 +7,7 @@ set -u
 bin=$1; work=$2; src=$3; shift 3
 name=$(basename "$src" .c)
 mkdir -p "$work"
-clang-19 -O2 -march=x86-64-v2 "$src" -o "$work/$name.native" || { echo "native build failed"; exit 1; }
+clang-19 -O2 -march=x86-64-v2 "$src" -o "$work/$name.native" -lm || { echo "native build failed"; exit 1; }
 clang-19 --target=wasm32-wasi --sysroot=/usr -O2 "$src" -o "$work/$name.wasm" || { echo "wasm build failed"; exit 1; }
 "$bin/kilnc" "$work/$name.wasm" -O2 -o "$work/$name.so" || { echo "kilnc failed"; exit 1; }
 env -i KILN_TEST=wasi-env "$work/$name.native" "$@" > "$work/$name.native.out"
