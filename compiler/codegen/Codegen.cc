@@ -57,11 +57,13 @@ absl::StatusOr<Target> createTarget(const std::string& cpuIn, int optLevel) {
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(kTriple, error);
   if (!target) return absl::InternalError("no x86-64 target in this LLVM: " + error);
   std::string cpu = cpuIn == "native" ? llvm::sys::getHostCPUName().str() : cpuIn;
-  std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(kTriple, cpu, ""));
-  if (!sti || !sti->isCPUStringValid(cpu))
+  // Check the name on a generic subtarget first: LLVM warns on stderr for unknown CPUs.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(target->createMCSubtargetInfo(kTriple, "", ""));
+  if (!generic || !generic->isCPUStringValid(cpu))
     return absl::InvalidArgumentError(absl::StrFormat(
         "unknown target CPU '%s' (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, native or an "
         "LLVM CPU name such as skylake)", cpuIn));
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(kTriple, cpu, ""));
   Target t;
   t.info.cpu = cpu;
   t.info.cpuFeatureMask = featureMask(*sti);

@@ -181,8 +181,8 @@ int main(int raw_argc, char** raw_argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    int rc = app.exit(e);  // prints help or the error
+    return rc == 0 ? 0 : kExitUsage;
   }
   if (max_pages != 0) opts.max_memory_pages = max_pages;
   for (std::string& a : opts.args) {

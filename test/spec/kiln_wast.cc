@@ -35,6 +35,7 @@
 #include "kiln/Instance.h"
 #include "kiln/Table.h"
 #include "kiln/Trap.h"
+#include "kiln/Types.h"
 #include "kiln/compiler/Compiler.h"
 #include "nlohmann/json.hpp"
 
@@ -57,19 +58,6 @@ struct Expected {
   enum Kind { Bits, CanonicalNan, ArithmeticNan, NullRef, NonNullRef, HostRef } kind = Bits;
   uint64_t bits = 0;
 };
-
-std::string typeName(uint8_t t) {
-  switch (t) {
-    case KILN_I32: return "i32";
-    case KILN_I64: return "i64";
-    case KILN_F32: return "f32";
-    case KILN_F64: return "f64";
-    case KILN_V128: return "v128";
-    case KILN_FUNCREF: return "funcref";
-    case KILN_EXTERNREF: return "externref";
-  }
-  return "?";
-}
 
 std::optional<uint8_t> parseType(const std::string& s) {
   if (s == "i32") return KILN_I32;
@@ -128,6 +116,8 @@ class WastRunner {
   void commandAssertReturn(const json& cmd, int line);
   void commandAssertTrap(const json& cmd, int line, bool exhaustion);
   void commandAssertInvalid(const json& cmd, int line, const char* kind);
+  std::optional<absl::StatusOr<std::shared_ptr<kiln::Instance>>> compileAndInstantiate(
+      const json& cmd, int line, const char* what);
   void commandAssertUnlinkable(const json& cmd, int line);
   void commandAssertUninstantiable(const json& cmd, int line);
 
@@ -299,7 +289,7 @@ std::string WastRunner::show(const kiln_val& v, uint8_t type) {
     case KILN_I64: return absl::StrFormat("i64:%u", v.i64);
     case KILN_F32: return absl::StrFormat("f32:%g (0x%08x)", v.f32, v.i32);
     case KILN_F64: return absl::StrFormat("f64:%g (0x%016x)", v.f64, v.i64);
-    default: return absl::StrFormat("%s:%p", typeName(type), v.ref);
+    default: return absl::StrFormat("%s:%p", kiln::ValueTypeName(type), v.ref);
   }
 }
 
@@ -430,30 +420,36 @@ void WastRunner::commandAssertInvalid(const json& cmd, int line, const char* kin
   pass();
 }
 
-void WastRunner::commandAssertUnlinkable(const json& cmd, int line) {
+// Compiles the command's module (which must compile) and tries to instantiate it.
+std::optional<absl::StatusOr<std::shared_ptr<kiln::Instance>>> WastRunner::compileAndInstantiate(
+    const json& cmd, int line, const char* what) {
   auto artifact = compile(cmd["filename"].get<std::string>());
-  if (!artifact.ok())
-    return fail(line, "assert_unlinkable: module failed to compile: " +
-                          std::string(artifact.status().message()));
-  auto inst = instantiate(*artifact);
-  if (inst.ok()) return fail(line, "assert_unlinkable: module linked");
-  if (kiln::TrapFromStatus(inst.status()))
+  if (!artifact.ok()) {
+    fail(line, std::string(what) + ": module failed to compile: " +
+                   std::string(artifact.status().message()));
+    return std::nullopt;
+  }
+  return instantiate(*artifact);
+}
+
+void WastRunner::commandAssertUnlinkable(const json& cmd, int line) {
+  auto inst = compileAndInstantiate(cmd, line, "assert_unlinkable");
+  if (!inst) return;
+  if (inst->ok()) return fail(line, "assert_unlinkable: module linked");
+  if (kiln::TrapFromStatus(inst->status()))
     return fail(line, "assert_unlinkable: instantiation trapped instead: " +
-                          std::string(inst.status().message()));
+                          std::string(inst->status().message()));
   pass();
 }
 
 void WastRunner::commandAssertUninstantiable(const json& cmd, int line) {
-  auto artifact = compile(cmd["filename"].get<std::string>());
-  if (!artifact.ok())
-    return fail(line, "assert_uninstantiable: module failed to compile: " +
-                          std::string(artifact.status().message()));
-  auto inst = instantiate(*artifact);
-  if (inst.ok()) return fail(line, "assert_uninstantiable: module instantiated");
-  std::optional<kiln::Trap> trap = kiln::TrapFromStatus(inst.status());
+  auto inst = compileAndInstantiate(cmd, line, "assert_uninstantiable");
+  if (!inst) return;
+  if (inst->ok()) return fail(line, "assert_uninstantiable: module instantiated");
+  std::optional<kiln::Trap> trap = kiln::TrapFromStatus(inst->status());
   if (!trap)
     return fail(line, "assert_uninstantiable: failed without a trap: " +
-                          std::string(inst.status().message()));
+                          std::string(inst->status().message()));
   std::string text = cmd.value("text", "");
   if (!trapTextMatches(trap->message, text))
     return fail(line, "assert_uninstantiable: expected \"" + text + "\", got " + trap->Describe());
