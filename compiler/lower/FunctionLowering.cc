@@ -108,6 +108,15 @@ class FunctionLowering {
     return llvm::FunctionCallee(ft, fp);
   }
 
+  // Calls builtin `slot` (C ABI) with `args`; the signature follows from the argument types.
+  llvm::CallInst* callBuiltin(unsigned slot, llvm::Type* ret, std::vector<llvm::Value*> args) {
+    std::vector<llvm::Type*> types;
+    for (llvm::Value* a : args) types.push_back(a->getType());
+    auto* ft = llvm::FunctionType::get(ret, types, false);
+    return b_.CreateCall(builtin(slot, ft), args);
+  }
+  llvm::Value* zext64(llvm::Value* v) { return b_.CreateZExt(v, c_.i64); }
+
   // ---- traps ----
   llvm::BasicBlock* trapBlock(kiln_trap_code code);
   void trapIf(llvm::Value* cond, kiln_trap_code code);
@@ -812,15 +821,12 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* s = pop();
       llvm::Value* d = pop();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i32, c_.i32}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_INIT, ft),
-                    {vmctx_, i32c(mem), i32c(seg), b_.CreateZExt(d, c_.i64), s, n});
+      callBuiltin(KILN_BUILTIN_MEMORY_INIT, c_.voidTy, {vmctx_, i32c(mem), i32c(seg), zext64(d), s, n});
       return absl::OkStatus();
     }
     case op::DataDrop: {
       uint32_t seg = r_.u32();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_DATA_DROP, ft), {vmctx_, i32c(seg)});
+      callBuiltin(KILN_BUILTIN_DATA_DROP, c_.voidTy, {vmctx_, i32c(seg)});
       return absl::OkStatus();
     }
     case op::MemoryCopy: {
@@ -829,10 +835,7 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* s = pop();
       llvm::Value* d = pop();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i64, c_.i64}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_COPY, ft),
-                    {vmctx_, i32c(dstMem), i32c(srcMem), b_.CreateZExt(d, c_.i64),
-                     b_.CreateZExt(s, c_.i64), b_.CreateZExt(n, c_.i64)});
+      callBuiltin(KILN_BUILTIN_MEMORY_COPY, c_.voidTy, {vmctx_, i32c(dstMem), i32c(srcMem), zext64(d), zext64(s), zext64(n)});
       return absl::OkStatus();
     }
     case op::MemoryFill: {
@@ -840,9 +843,7 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* v = pop();
       llvm::Value* d = pop();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i64, c_.i32, c_.i64}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_FILL, ft),
-                    {vmctx_, i32c(mem), b_.CreateZExt(d, c_.i64), v, b_.CreateZExt(n, c_.i64)});
+      callBuiltin(KILN_BUILTIN_MEMORY_FILL, c_.voidTy, {vmctx_, i32c(mem), zext64(d), v, zext64(n)});
       return absl::OkStatus();
     }
     case op::TableInit: {
@@ -851,15 +852,12 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* s = pop();
       llvm::Value* d = pop();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i32, c_.i32}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_TABLE_INIT, ft),
-                    {vmctx_, i32c(table), i32c(seg), b_.CreateZExt(d, c_.i64), s, n});
+      callBuiltin(KILN_BUILTIN_TABLE_INIT, c_.voidTy, {vmctx_, i32c(table), i32c(seg), zext64(d), s, n});
       return absl::OkStatus();
     }
     case op::ElemDrop: {
       uint32_t seg = r_.u32();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_ELEM_DROP, ft), {vmctx_, i32c(seg)});
+      callBuiltin(KILN_BUILTIN_ELEM_DROP, c_.voidTy, {vmctx_, i32c(seg)});
       return absl::OkStatus();
     }
     case op::TableCopy: {
@@ -868,19 +866,14 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* s = pop();
       llvm::Value* d = pop();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i32, c_.i64, c_.i64, c_.i64}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_TABLE_COPY, ft),
-                    {vmctx_, i32c(dst), i32c(src), b_.CreateZExt(d, c_.i64),
-                     b_.CreateZExt(s, c_.i64), b_.CreateZExt(n, c_.i64)});
+      callBuiltin(KILN_BUILTIN_TABLE_COPY, c_.voidTy, {vmctx_, i32c(dst), i32c(src), zext64(d), zext64(s), zext64(n)});
       return absl::OkStatus();
     }
     case op::TableGrow: {
       uint32_t table = r_.u32();
       llvm::Value* n = pop();
       llvm::Value* init = pop();
-      auto* ft = llvm::FunctionType::get(c_.i64, {c_.ptr, c_.i32, c_.ptr, c_.i64}, false);
-      llvm::Value* old = b_.CreateCall(builtin(KILN_BUILTIN_TABLE_GROW, ft),
-                                       {vmctx_, i32c(table), init, b_.CreateZExt(n, c_.i64)});
+      llvm::Value* old = callBuiltin(KILN_BUILTIN_TABLE_GROW, c_.i64, {vmctx_, i32c(table), init, zext64(n)});
       push(b_.CreateTrunc(old, c_.i32));
       return absl::OkStatus();
     }
@@ -897,9 +890,7 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* v = pop();
       llvm::Value* d = pop();
-      auto* ft = llvm::FunctionType::get(c_.voidTy, {c_.ptr, c_.i32, c_.i64, c_.ptr, c_.i64}, false);
-      b_.CreateCall(builtin(KILN_BUILTIN_TABLE_FILL, ft),
-                    {vmctx_, i32c(table), b_.CreateZExt(d, c_.i64), v, b_.CreateZExt(n, c_.i64)});
+      callBuiltin(KILN_BUILTIN_TABLE_FILL, c_.voidTy, {vmctx_, i32c(table), zext64(d), v, zext64(n)});
       return absl::OkStatus();
     }
   }
@@ -1080,9 +1071,7 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
     case op::MemoryGrow: {
       uint32_t mem = r_.u32();
       llvm::Value* delta = pop();
-      auto* ft = llvm::FunctionType::get(c_.i64, {c_.ptr, c_.i32, c_.i64}, false);
-      llvm::Value* old = b_.CreateCall(builtin(KILN_BUILTIN_MEMORY_GROW, ft),
-                                       {vmctx_, i32c(mem), b_.CreateZExt(delta, c_.i64)});
+      llvm::Value* old = callBuiltin(KILN_BUILTIN_MEMORY_GROW, c_.i64, {vmctx_, i32c(mem), zext64(delta)});
       push(b_.CreateTrunc(old, c_.i32));
       return absl::OkStatus();
     }
