@@ -33,22 +33,23 @@ absl::Status writeFile(const std::string& path, const std::string& data) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<wasm::Module> decodeAndValidate(const std::vector<uint8_t>& bytes) {
-  absl::StatusOr<wasm::Module> m = wasm::decodeModule(bytes);
+absl::StatusOr<wasm::Module> decodeAndValidate(const std::vector<uint8_t>& bytes,
+                                               const wasm::Features& features) {
+  absl::StatusOr<wasm::Module> m = wasm::decodeModule(bytes, features);
   if (!m.ok()) return m.status();
-  if (absl::Status s = wasm::validateModule(*m); !s.ok()) return s;
+  if (absl::Status s = wasm::validateModule(*m, features); !s.ok()) return s;
   return m;
 }
 
 }  // namespace
 
-absl::Status validateOnly(const std::vector<uint8_t>& wasm) {
-  return decodeAndValidate(wasm).status();
+absl::Status validateOnly(const std::vector<uint8_t>& wasm, const wasm::Features& features) {
+  return decodeAndValidate(wasm, features).status();
 }
 
 absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptions& options,
                            const std::string& outputPath) {
-  absl::StatusOr<wasm::Module> m = decodeAndValidate(bytes);
+  absl::StatusOr<wasm::Module> m = decodeAndValidate(bytes, options.features);
   if (!m.ok()) return m.status();
 
   absl::StatusOr<codegen::Target> target =

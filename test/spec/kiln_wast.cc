@@ -182,6 +182,7 @@ absl::StatusOr<std::shared_ptr<const kiln::Artifact>> WastRunner::compile(
   kiln::CompileOptions options;
   options.optLevel = opts_.optLevel;
   options.inputName = wasmFile;
+  options.features = kiln::wasm::Features::wasm2();
   fs::path out = dir_ / absl::StrCat("m", compiled_++, ".so");
   if (absl::Status s = kiln::compileToFile(bytes, options, out.string()); !s.ok()) return s;
   return kiln::Artifact::LoadFile(out.string());
@@ -410,7 +411,7 @@ void WastRunner::commandAssertInvalid(const json& cmd, int line, const char* kin
   fs::path in = dir_ / cmd["filename"].get<std::string>();
   std::ifstream f(in, std::ios::binary);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  absl::Status s = kiln::validateOnly(bytes);
+  absl::Status s = kiln::validateOnly(bytes, kiln::wasm::Features::wasm2());
   if (s.ok())
     return fail(line, std::string(kind) + ": module was accepted, expected \"" +
                           cmd.value("text", "") + "\"");

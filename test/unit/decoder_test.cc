@@ -478,22 +478,13 @@ TEST(Decoder, BlockTypes) {
               HasSubstr("malformed block type"));
 }
 
-TEST(Decoder, SimdIsReportedAsUnsupported) {
-  auto m = decodeModule(oneFunction({0xFD, 0x0C, 0x0B}));
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(m.status().message(), HasSubstr("SIMD"));
-
-  auto t = decodeModule(module({section(kTypeId, vec({funcType({V128}, {})}))}));
-  ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(t.status().message(), HasSubstr("v128"));
-
+TEST(Decoder, UnimplementedFeatureFlagsAreRefused) {
   Features f;
-  f.simd = true;
+  f.tailCall = true;
   auto e = decodeModule(header(), f);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(e.status().message(), HasSubstr("tail calls"));
 }
 
 // ---- The name section --------------------------------------------------------------

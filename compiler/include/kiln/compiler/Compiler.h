@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kiln/wasm/Features.h"
 
 namespace kiln {
 
@@ -17,6 +18,7 @@ struct CompileOptions {
   std::string targetCpu = "x86-64-v2";    // a named portable baseline, never "native" by default
   EmitKind emit = EmitKind::SharedObject;
   std::string inputName = "module.wasm";  // for messages
+  wasm::Features features = wasm::Features::defaults();  // accepted proposals
 };
 
 // The portable baseline CPU used when none is given.
@@ -29,6 +31,7 @@ absl::Status compileToFile(const std::vector<uint8_t>& wasm, const CompileOption
                            const std::string& outputPath);
 
 // Decode + validate only.
-absl::Status validateOnly(const std::vector<uint8_t>& wasm);
+absl::Status validateOnly(const std::vector<uint8_t>& wasm,
+                          const wasm::Features& features = wasm::Features::defaults());
 
 }  // namespace kiln
