@@ -187,6 +187,7 @@ class FunctionValidator {
 
   bool instruction();
   bool prefixFC();
+  bool prefixFD();
 
   const Module& m_;
   const Features& features_;
@@ -555,6 +556,8 @@ bool FunctionValidator::instruction() {
       return true;
     case op::PrefixFC:
       return prefixFC();
+    case op::PrefixSIMD:
+      return prefixFD();
     default:
       break;
   }
@@ -576,6 +579,47 @@ bool FunctionValidator::instruction() {
     if (!pop(sig.in)) return false;
   }
   push(sig.out);
+  return true;
+}
+
+bool FunctionValidator::prefixFD() {
+  const SimdOp& op = *ins_.simd;
+  ValType addr = ValType::I32;
+  if (op.imm == SimdImm::MemArg || op.imm == SimdImm::MemArgLane) {
+    if (!checkMemory(ins_.mem.memory)) return false;
+    if (m_.memories[ins_.mem.memory].limits.is64) addr = ValType::I64;
+    if (ins_.mem.alignLog2 > op.extra) {
+      return fail(absl::StrFormat("alignment must not be larger than natural (2^%u > %u)",
+                                  ins_.mem.alignLog2, 1u << op.extra));
+    }
+  }
+  if (op.imm == SimdImm::MemArgLane || op.imm == SimdImm::Lane) {
+    const unsigned lanes = op.imm == SimdImm::Lane ? op.extra : 16u >> op.extra;
+    if (ins_.lane >= lanes) {
+      return fail(absl::StrFormat("invalid lane index %u (%s has %u lanes)", ins_.lane,
+                                  op.name, lanes));
+    }
+  }
+  if (op.imm == SimdImm::Shuffle) {
+    for (uint8_t lane : ins_.v128) {
+      if (lane >= 32) return fail(absl::StrFormat("invalid lane index %u in i8x16.shuffle", lane));
+    }
+  }
+  auto typeOf = [addr](char c) {
+    switch (c) {
+      case 'i': return ValType::I32;
+      case 'l': return ValType::I64;
+      case 'f': return ValType::F32;
+      case 'd': return ValType::F64;
+      case 'a': return addr;
+      default: return ValType::V128;
+    }
+  };
+  const std::string_view params(op.params);
+  for (size_t i = params.size(); i-- > 0;) {
+    if (!pop(typeOf(params[i]))) return false;
+  }
+  if (op.result) push(typeOf(op.result));
   return true;
 }
 
@@ -771,6 +815,11 @@ absl::Status ModuleValidator::constExpr(const ConstExpr& e, ValType expected,
       case op::F32Const: stack.push_back(ValType::F32); continue;
       case op::F64Const: stack.push_back(ValType::F64); continue;
       case op::RefNull: stack.push_back(ins.refType); continue;
+      case op::PrefixSIMD:
+        if (ins.subOpcode != simd::V128Const)
+          return invalid(at, where, "constant expression required");
+        stack.push_back(ValType::V128);
+        continue;
       case op::RefFunc:
         if (ins.index >= m_.funcTypes.size()) {
           return invalid(at, where, absl::StrFormat("unknown function %u", ins.index));

@@ -15,6 +15,7 @@
 #include "kiln/wasm/Features.h"
 #include "kiln/wasm/Module.h"
 #include "kiln/wasm/Opcodes.h"
+#include "kiln/wasm/SimdOps.h"
 
 namespace kiln::wasm {
 
@@ -52,10 +53,13 @@ struct MemArg {
 //   table.init                     index = elem segment, index2 = table
 //   elem.drop                      index = elem segment
 //   table.copy                     index = destination table, index2 = source table
+//   SIMD (0xFD)                    subOpcode, simd = its table entry; mem for memory ops,
+//                                  lane for lane ops, v128 for v128.const / i8x16.shuffle
 struct Instruction {
   uint32_t offset = 0;     // file offset of the opcode byte
   uint8_t opcode = 0;      // the first byte (the prefix for prefixed instructions)
-  uint32_t subOpcode = 0;  // prefixed instructions (0xFC): the LEB128 sub-opcode
+  uint32_t subOpcode = 0;  // prefixed instructions (0xFC, 0xFD): the LEB128 sub-opcode
+  const SimdOp* simd = nullptr;  // 0xFD: the instruction's table entry
   BlockType block;
   uint32_t index = 0;
   uint32_t index2 = 0;
@@ -64,6 +68,8 @@ struct Instruction {
   int64_t i64 = 0;
   uint32_t f32Bits = 0;
   uint64_t f64Bits = 0;
+  uint8_t lane = 0;
+  uint8_t v128[16] = {};
   ValType refType = ValType::FuncRef;
   std::vector<ValType> types;
   std::vector<uint32_t> labels;
@@ -89,7 +95,7 @@ class InstructionReader {
         return static_cast<ValType>(b);
       case 0x7B:
         if (features_.simd) return ValType::V128;
-        return unsupportedAt(at, "SIMD type v128 is not supported yet");
+        return unsupportedAt(at, "SIMD type v128 is not enabled");
       default:
         r_.failAt(at, "malformed value type");
         return std::nullopt;
@@ -181,8 +187,7 @@ class InstructionReader {
       case op::PrefixFC:
         return prefixFC(out);
       case op::PrefixSIMD:
-        unsupportedAt(out.offset, "SIMD instructions (0xfd prefix) are not supported yet");
-        return false;
+        return prefixFD(out);
       default:
         break;
     }
@@ -274,6 +279,37 @@ class InstructionReader {
     }
     m.offset = r_.u32();
     return !r_.failed();
+  }
+
+  bool prefixFD(Instruction& out) {
+    out.subOpcode = r_.u32();
+    if (r_.failed()) return false;
+    out.simd = simdOp(out.subOpcode);
+    if (!out.simd || !features_.simd || (out.simd->relaxed && !features_.relaxedSimd)) {
+      if (!features_.simd) {
+        unsupportedAt(out.offset, "SIMD instructions (0xfd prefix) are not enabled");
+        return false;
+      }
+      r_.failAt(out.offset, "illegal opcode 0xfd " + std::to_string(out.subOpcode));
+      return false;
+    }
+    switch (out.simd->imm) {
+      case SimdImm::None:
+        return true;
+      case SimdImm::MemArg:
+        return memArg(out.mem);
+      case SimdImm::MemArgLane:
+        if (!memArg(out.mem)) return false;
+        out.lane = r_.u8();
+        return !r_.failed();
+      case SimdImm::Lane:
+        out.lane = r_.u8();
+        return !r_.failed();
+      case SimdImm::Const: case SimdImm::Shuffle:
+        for (uint8_t& b : out.v128) b = r_.u8();
+        return !r_.failed();
+    }
+    return false;
   }
 
   bool prefixFC(Instruction& out) {

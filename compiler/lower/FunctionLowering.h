@@ -1,0 +1,187 @@
+// The per-function lowering (internal to the compiler). FunctionLowering.cc has the
+// control flow, scalar instructions and calls; SimdLowering.cc the 0xFD instructions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "Lowering.h"
+#include "absl/status/status.h"
+#include "kiln/wasm/BodyReader.h"
+#include "kiln/wasm/Instruction.h"
+#include "kiln/wasm/Opcodes.h"
+#include "llvm/IR/Intrinsics.h"
+
+namespace kiln::lower {
+
+using wasm::BodyReader;
+using wasm::FuncType;
+using wasm::ValType;
+namespace op = wasm::op;
+
+struct Frame {
+  enum Kind { Block, Loop, If, Func } kind;
+  std::vector<ValType> params;
+  std::vector<ValType> results;
+  size_t height = 0;                      // operand stack height below the params
+  llvm::BasicBlock* cont = nullptr;       // after `end` (for Func: the return block)
+  llvm::BasicBlock* header = nullptr;     // Loop: branch target
+  llvm::BasicBlock* elseBlock = nullptr;  // If: start of the else arm (until seen)
+  std::vector<llvm::PHINode*> resultPhis;  // in cont
+  std::vector<llvm::PHINode*> loopPhis;    // in header
+  std::vector<llvm::Value*> ifParams;      // If: params for the else arm
+  bool sawElse = false;
+  bool unreachable = false;  // the rest of the current arm is dead
+
+  const std::vector<ValType>& labelTypes() const { return kind == Loop ? params : results; }
+};
+
+class FunctionLowering {
+ public:
+  FunctionLowering(ModuleContext& c, uint32_t funcIndex)
+      : c_(c),
+        m_(c.wasm),
+        funcIndex_(funcIndex),
+        def_(m_.functions[funcIndex - m_.numImportedFuncs]),
+        type_(m_.funcType(funcIndex)),
+        fn_(c.funcs[funcIndex]),
+        b_(c.ctx),
+        r_(m_.bytes.data(), def_.bodyStart, def_.bodyEnd) {}
+
+  absl::Status run();
+
+ private:
+  // ---- helpers: types, constants ----
+  llvm::Type* ty(ValType t) { return c_.type(t); }
+  llvm::Constant* zero(ValType t) { return llvm::Constant::getNullValue(ty(t)); }
+  llvm::ConstantInt* i32c(uint64_t v) { return llvm::ConstantInt::get(c_.i32, v); }
+  llvm::ConstantInt* i64c(uint64_t v) { return llvm::ConstantInt::get(c_.i64, v); }
+
+  // ---- stack ----
+  void push(llvm::Value* v) { stack_.push_back(v); }
+  llvm::Value* pop() {
+    llvm::Value* v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  std::vector<llvm::Value*> popN(size_t n) {
+    std::vector<llvm::Value*> out(stack_.end() - n, stack_.end());
+    stack_.resize(stack_.size() - n);
+    return out;
+  }
+
+  // ---- vmctx access ----
+  llvm::Value* vmctxField(uint32_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(c_.i8, vmctx_, offset);
+  }
+  llvm::LoadInst* loadRuntime(llvm::Type* t, llvm::Value* p, bool invariant) {
+    llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(t->isPointerTy() ? 8 : 4));
+    l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaRuntime);
+    if (invariant)
+      l->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(c_.ctx, {}));
+    return l;
+  }
+  llvm::Value* memoryObject(uint32_t mem) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.memories + 8 * mem), true);
+  }
+  llvm::Value* memoryBase(uint32_t mem);
+  llvm::Value* tableObject(uint32_t t) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.tables + 8 * t), true);
+  }
+  llvm::Value* globalPtr(uint32_t g) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.globals + 8 * g), true);
+  }
+  llvm::Value* funcRef(uint32_t f) {
+    return loadRuntime(c_.ptr, vmctxField(c_.layout.funcs + 8 * f), true);
+  }
+  llvm::Value* typeId(uint32_t t) {
+    return loadRuntime(c_.i32, vmctxField(c_.layout.type_ids + 4 * t), true);
+  }
+  llvm::FunctionCallee builtin(unsigned slot, llvm::FunctionType* ft) {
+    llvm::Value* table = loadRuntime(c_.ptr, vmctxField(KILN_VMCTX_OFFSET_BUILTINS), true);
+    llvm::Value* fp =
+        loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, table, 8 * slot), true);
+    return llvm::FunctionCallee(ft, fp);
+  }
+
+  // Calls builtin `slot` (C ABI) with `args`; the signature follows from the argument types.
+  llvm::CallInst* callBuiltin(unsigned slot, llvm::Type* ret, std::vector<llvm::Value*> args) {
+    std::vector<llvm::Type*> types;
+    for (llvm::Value* a : args) types.push_back(a->getType());
+    auto* ft = llvm::FunctionType::get(ret, types, false);
+    return b_.CreateCall(builtin(slot, ft), args);
+  }
+  llvm::Value* zext64(llvm::Value* v) { return b_.CreateZExt(v, c_.i64); }
+
+  // ---- traps ----
+  llvm::BasicBlock* trapBlock(kiln_trap_code code);
+  void trapIf(llvm::Value* cond, kiln_trap_code code);
+  void trapNow(kiln_trap_code code);
+
+  // ---- control ----
+  llvm::BasicBlock* newBlock(const char* name) {
+    return llvm::BasicBlock::Create(c_.ctx, name, fn_);
+  }
+  void pushFrame(Frame::Kind kind, int64_t blockType);
+  std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
+  void branchTo(Frame& target);  // from the current position, with the top values
+  void fallthrough(Frame& f);
+  void addIncoming(Frame& target, const std::vector<llvm::Value*>& vals);
+  void markUnreachable();
+  void terminateDead();
+  void discard(llvm::Value* v, int budget = 24);
+  void skipDeadCode();
+  void endFrame();
+  void elseFrame();
+  Frame& label(uint32_t depth) { return frames_[frames_.size() - 1 - depth]; }
+
+  // ---- instructions ----
+  absl::Status lowerInstruction(uint8_t opcode);
+  absl::Status lowerPrefixFC(uint32_t sub);
+  absl::Status lowerSimd(const wasm::Instruction& ins);
+  void lowerLoad(uint8_t opcode);
+  void lowerStore(uint8_t opcode);
+  llvm::Value* effectiveAddress(uint32_t mem, llvm::Value* addr, uint64_t offset);
+  void memarg(uint32_t* mem, uint64_t* offset);
+  void lowerCall(uint32_t funcIndex);
+  void lowerCallIndirect(uint32_t typeIndex, uint32_t table);
+  void emitCall(llvm::FunctionType* ft, llvm::Value* callee, llvm::Value* calleeVmctx,
+                const FuncType& sig);
+  void intBinary(uint8_t opcode);
+  void floatOp(uint8_t opcode);
+  static bool isIdentityConstant(llvm::Value* v);
+  llvm::Value* hardwareFloatOp(const std::string& mnemonic, llvm::Value* lhs, llvm::Value* rhs);
+  void convert(uint8_t opcode);
+  llvm::Value* truncChecked(llvm::Value* x, bool isSigned, llvm::IntegerType* to);
+  llvm::Value* unaryIntrinsic(llvm::Intrinsic::ID id, llvm::Value* x) {
+    return b_.CreateUnaryIntrinsic(id, x);
+  }
+  llvm::Value* boolToI32(llvm::Value* b) { return b_.CreateZExt(b, c_.i32); }
+  void tableBoundsCheck(llvm::Value* table, llvm::Value* index, kiln_trap_code code);
+
+  ModuleContext& c_;
+  const wasm::Module& m_;
+  uint32_t funcIndex_;
+  const wasm::Function& def_;
+  const FuncType& type_;
+  llvm::Function* fn_;
+  llvm::IRBuilder<> b_;
+  BodyReader r_;
+
+  llvm::Value* vmctx_ = nullptr;
+  llvm::BasicBlock* entry_ = nullptr;
+  std::vector<llvm::AllocaInst*> locals_;
+  std::vector<ValType> localTypes_;
+  std::vector<llvm::Value*> stack_;
+  std::vector<Frame> frames_;
+  std::vector<llvm::Value*> memBases_;
+  llvm::BasicBlock* trapBlocks_[KILN_TRAP_COUNT] = {};
+  size_t instrOffset_ = 0;
+  wasm::Instruction scratch_;  // decoded instruction (dead code, SIMD)
+};
+
+// The reader features for already validated bodies: every encoding kiln knows.
+const wasm::Features& anyFeatures();
+
+}  // namespace kiln::lower
