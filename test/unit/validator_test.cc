@@ -422,5 +422,54 @@ TEST(BlockTypeHelper, DecodesAllForms) {
   EXPECT_EQ(*blockType(m, bt), (FuncType{{}, {ValType::F64}}));
 }
 
+// ---- SIMD ---------------------------------------------------------------------------
+
+Bytes v128Const() {
+  Bytes b = {0xFD, 0x0C};
+  for (int i = 0; i < 16; ++i) b.push_back(static_cast<uint8_t>(i));
+  return b;
+}
+
+TEST(Validator, SimdTypes) {
+  Features f = Features::wasm2();
+  // v128.const; v128.const; i32x4.add (0xae 0x01); drop
+  Bytes ok = cat({v128Const(), v128Const(), {0xFD, 0xAE, 0x01, 0x1A, 0x0B}});
+  EXPECT_EQ(validate(funcBody(ok), f), "");
+  // i32x4.add of an i32 and a v128
+  Bytes bad = cat({{0x41, 0x00}, v128Const(), {0xFD, 0xAE, 0x01, 0x1A, 0x0B}});
+  EXPECT_THAT(validate(funcBody(bad), f), HasSubstr("type mismatch: expected v128 but got i32"));
+  // Without the feature the 0xFD prefix is refused by the decoder.
+  EXPECT_THAT(validate(funcBody(ok), Features{}), HasSubstr("DECODE FAILED"));
+}
+
+TEST(Validator, SimdLaneIndices) {
+  Features f = Features::wasm2();
+  // i32x4.extract_lane 3 is fine, 4 is not.
+  EXPECT_EQ(validate(funcBody(cat({v128Const(), {0xFD, 0x1B, 0x03, 0x1A, 0x0B}})), f), "");
+  EXPECT_THAT(validate(funcBody(cat({v128Const(), {0xFD, 0x1B, 0x04, 0x1A, 0x0B}})), f),
+              HasSubstr("invalid lane index 4"));
+  // i8x16.shuffle with a lane index of 32.
+  Bytes shuffle = cat({v128Const(), v128Const(), {0xFD, 0x0D}});
+  for (int i = 0; i < 16; ++i) shuffle.push_back(i == 5 ? 32 : 31);
+  shuffle.insert(shuffle.end(), {0x1A, 0x0B});
+  EXPECT_THAT(validate(funcBody(shuffle), f), HasSubstr("invalid lane index 32"));
+}
+
+TEST(Validator, SimdMemoryAlignment) {
+  Features f = Features::wasm2();
+  // v128.load8_splat (0x07) allows alignment 2^0 only; v128.load (0x00) up to 2^4.
+  auto load = [](uint8_t sub, uint8_t align) {
+    return Bytes{0x41, 0x00, 0xFD, sub, align, 0x00, 0x1A, 0x0B};
+  };
+  EXPECT_EQ(validate(moduleWith(FuncSpec{.code = load(0x00, 4)}, {kMemory}), f), "");
+  EXPECT_THAT(validate(moduleWith(FuncSpec{.code = load(0x00, 5)}, {kMemory}), f),
+              HasSubstr("alignment must not be larger than natural"));
+  EXPECT_THAT(validate(moduleWith(FuncSpec{.code = load(0x07, 1)}, {kMemory}), f),
+              HasSubstr("alignment must not be larger than natural"));
+  // Relaxed SIMD needs its own feature flag: i8x16.relaxed_swizzle is 0xFD 0x80 0x02.
+  Bytes relaxed = cat({v128Const(), v128Const(), {0xFD, 0x80, 0x02, 0x1A, 0x0B}});
+  EXPECT_THAT(validate(funcBody(relaxed), f), HasSubstr("illegal opcode 0xfd 256"));
+}
+
 }  // namespace
 }  // namespace kiln::wasm

@@ -3,12 +3,13 @@
 # kilnc, runs both with the same arguments and environment, and requires identical stdout
 # and exit status.
 # usage: run_wasi_test.sh BIN_DIR WORK_DIR SOURCE.c [PROGRAM-ARGS...]
+# WASM_CFLAGS (environment) adds flags for the wasm build only, e.g. -msimd128.
 set -u
 bin=$1; work=$2; src=$3; shift 3
 name=$(basename "$src" .c)
 mkdir -p "$work"
 clang-19 -O2 -march=x86-64-v2 "$src" -o "$work/$name.native" -lm || { echo "native build failed"; exit 1; }
-clang-19 --target=wasm32-wasi --sysroot=/usr -O2 "$src" -o "$work/$name.wasm" || { echo "wasm build failed"; exit 1; }
+clang-19 --target=wasm32-wasi --sysroot=/usr -O2 ${WASM_CFLAGS:-} "$src" -o "$work/$name.wasm" || { echo "wasm build failed"; exit 1; }
 "$bin/kilnc" "$work/$name.wasm" -O2 -o "$work/$name.so" || { echo "kilnc failed"; exit 1; }
 env -i KILN_TEST=wasi-env "$work/$name.native" "$@" > "$work/$name.native.out"
 native_rc=$?
