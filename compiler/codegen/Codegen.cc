@@ -74,6 +74,10 @@ absl::StatusOr<Target> createTarget(const std::string& cpuIn, int optLevel) {
         "x86-64-v2 or newer", cpu));
   llvm::TargetOptions opts;
   opts.ExceptionModel = llvm::ExceptionHandling::None;
+  // Wasm tail calls (return_call*) must run in constant stack even across signatures: with
+  // this option every fastcc call marked `tail` in tail position becomes a jump, and fastcc
+  // functions pop their own stack arguments (part of ABI 2, see kiln/abi.h).
+  opts.GuaranteedTailCallOpt = true;
   llvm::CodeGenOptLevel level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
                                 : optLevel == 1 ? llvm::CodeGenOptLevel::Less
                                 : optLevel == 2 ? llvm::CodeGenOptLevel::Default

@@ -361,11 +361,22 @@ void FunctionLowering::lowerStore(uint8_t opcode) {
 }
 
 void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
-                                llvm::Value* calleeVmctx, const FuncType& sig) {
+                                llvm::Value* calleeVmctx, const FuncType& sig, bool tail) {
   std::vector<llvm::Value*> args = popN(sig.params.size());
   args.insert(args.begin(), calleeVmctx);
   llvm::CallInst* call = b_.CreateCall(ft, callee, args);
   call->setCallingConv(kWasmCC);
+  if (tail) {
+    // With GuaranteedTailCallOpt (see codegen) a fastcc `tail` call right before `ret`
+    // is a jump: the caller's frame is gone before the callee runs.
+    call->setTailCallKind(llvm::CallInst::TCK_Tail);
+    if (ft->getReturnType()->isVoidTy())
+      b_.CreateRetVoid();
+    else
+      b_.CreateRet(call);
+    markUnreachable();
+    return;
+  }
   // A Wasm call consumes stack: never turn it into a jump (tail-recursion elimination or a
   // sibling call would make runaway recursion loop forever instead of trapping).
   call->setTailCallKind(llvm::CallInst::TCK_NoTail);
@@ -376,18 +387,18 @@ void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
   }
 }
 
-void FunctionLowering::lowerCall(uint32_t funcIndex) {
+void FunctionLowering::lowerCall(uint32_t funcIndex, bool tail) {
   const FuncType& sig = m_.funcType(funcIndex);
   llvm::FunctionType* ft = c_.wasmFnTypes[m_.funcTypes[funcIndex]];
   if (!m_.isImportedFunc(funcIndex)) {
-    emitCall(ft, c_.funcs[funcIndex], vmctx_, sig);
+    emitCall(ft, c_.funcs[funcIndex], vmctx_, sig, tail);
     return;
   }
   llvm::Value* ref = funcRef(funcIndex);
   llvm::Value* code = loadRuntime(c_.ptr, ref, true);
   llvm::Value* calleeVmctx =
       loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
-  emitCall(ft, code, calleeVmctx, sig);
+  emitCall(ft, code, calleeVmctx, sig, tail);
 }
 
 void FunctionLowering::tableBoundsCheck(llvm::Value* table, llvm::Value* index,
@@ -397,7 +408,7 @@ void FunctionLowering::tableBoundsCheck(llvm::Value* table, llvm::Value* index,
   trapIf(b_.CreateICmpUGE(b_.CreateZExt(index, c_.i64), size), code);
 }
 
-void FunctionLowering::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex) {
+void FunctionLowering::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex, bool tail) {
   const FuncType& sig = m_.types[typeIndex];
   llvm::Value* index = pop();
   llvm::Value* table = tableObject(tableIndex);
@@ -414,7 +425,7 @@ void FunctionLowering::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex
   llvm::Value* code = loadRuntime(c_.ptr, ref, true);
   llvm::Value* calleeVmctx =
       loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
-  emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, sig);
+  emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, sig, tail);
 }
 
 void FunctionLowering::intBinary(uint8_t opcode) {
@@ -774,6 +785,15 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       uint32_t typeIndex = r_.u32();
       uint32_t table = r_.u32();
       lowerCallIndirect(typeIndex, table);
+      return absl::OkStatus();
+    }
+    case op::ReturnCall:
+      lowerCall(r_.u32(), /*tail=*/true);
+      return absl::OkStatus();
+    case op::ReturnCallIndirect: {
+      uint32_t typeIndex = r_.u32();
+      uint32_t table = r_.u32();
+      lowerCallIndirect(typeIndex, table, /*tail=*/true);
       return absl::OkStatus();
     }
     case op::Drop:

@@ -144,10 +144,12 @@ class FunctionLowering {
   void lowerStore(uint8_t opcode);
   llvm::Value* effectiveAddress(uint32_t mem, llvm::Value* addr, uint64_t offset);
   void memarg(uint32_t* mem, uint64_t* offset);
-  void lowerCall(uint32_t funcIndex);
-  void lowerCallIndirect(uint32_t typeIndex, uint32_t table);
+  void lowerCall(uint32_t funcIndex, bool tail = false);
+  void lowerCallIndirect(uint32_t typeIndex, uint32_t table, bool tail = false);
+  // A call with the top values as arguments. `tail`: a guaranteed tail call (return_call*)
+  // that returns the callee's results directly.
   void emitCall(llvm::FunctionType* ft, llvm::Value* callee, llvm::Value* calleeVmctx,
-                const FuncType& sig);
+                const FuncType& sig, bool tail);
   void intBinary(uint8_t opcode);
   void floatOp(uint8_t opcode);
   static bool isIdentityConstant(llvm::Value* v);

@@ -181,6 +181,7 @@ class FunctionValidator {
   bool resolveBlockType(const BlockType& bt, const std::vector<ValType>*& params,
                         const std::vector<ValType>*& results);
   bool checkMemory(uint32_t index);
+  bool tailResultsMatch(const FuncType& callee);
   bool checkTable(uint32_t index);
   bool checkElem(uint32_t index);
   bool checkData(uint32_t index);
@@ -295,6 +296,14 @@ bool FunctionValidator::resolveBlockType(const BlockType& bt,
       return true;
   }
   return false;
+}
+
+// A tail call returns the callee's results as the caller's own.
+bool FunctionValidator::tailResultsMatch(const FuncType& callee) {
+  if (callee.results == funcType_->results) return true;
+  return fail(absl::StrFormat("type mismatch: tail call to a function returning %s from a "
+                              "function returning %s",
+                              typeList(callee.results), typeList(funcType_->results)));
 }
 
 bool FunctionValidator::checkMemory(uint32_t index) {
@@ -446,6 +455,17 @@ bool FunctionValidator::instruction() {
       pushAll(ft.results);
       return true;
     }
+    case op::ReturnCall: {
+      if (ins_.index >= m_.funcTypes.size()) {
+        return fail(absl::StrFormat("unknown function %u", ins_.index));
+      }
+      const FuncType& ft = m_.funcType(ins_.index);
+      if (!tailResultsMatch(ft)) return false;
+      if (!popAll(ft.params)) return false;
+      setUnreachable();
+      return true;
+    }
+    case op::ReturnCallIndirect:
     case op::CallIndirect: {
       if (!checkTable(ins_.index2)) return false;
       if (m_.tables[ins_.index2].elem != ValType::FuncRef) {
@@ -457,7 +477,12 @@ bool FunctionValidator::instruction() {
         return fail(absl::StrFormat("unknown type %u", ins_.index));
       }
       const FuncType& ft = m_.types[ins_.index];
+      if (opc == op::ReturnCallIndirect && !tailResultsMatch(ft)) return false;
       if (!pop(ValType::I32) || !popAll(ft.params)) return false;
+      if (opc == op::ReturnCallIndirect) {
+        setUnreachable();
+        return true;
+      }
       pushAll(ft.results);
       return true;
     }

@@ -480,11 +480,11 @@ TEST(Decoder, BlockTypes) {
 
 TEST(Decoder, UnimplementedFeatureFlagsAreRefused) {
   Features f;
-  f.tailCall = true;
+  f.exceptions = true;
   auto e = decodeModule(header(), f);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(e.status().message(), HasSubstr("tail calls"));
+  EXPECT_THAT(e.status().message(), HasSubstr("exception handling"));
 }
 
 // ---- The name section --------------------------------------------------------------

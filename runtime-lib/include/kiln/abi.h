@@ -30,7 +30,8 @@ extern "C" {
 
 /* Artifact ABI version. Rule: a loader accepts an artifact iff the major versions are equal
  * and the artifact's minor version is <= the loader's. */
-#define KILN_ABI_MAJOR 1
+/* 2: Wasm functions are fastcc with guaranteed tail calls (callee-popped stack arguments). */
+#define KILN_ABI_MAJOR 2
 #define KILN_ABI_MINOR 0
 #define KILN_DESCRIPTOR_SYMBOL "kiln_module_v1"
 #define KILN_DESCRIPTOR_MAGIC "KILNMOD"  /* 7 chars + NUL = 8 bytes */

@@ -22,11 +22,11 @@ struct Features {
   // Implemented.
   bool multiMemory = false;  // more than one memory; memarg/memory.* carry a memory index
   bool simd = false;         // fixed-width SIMD: v128, 0xFD prefix
+  bool relaxedSimd = false;  // relaxed SIMD (0xFD 0x100..), deterministic in kiln
+  bool tailCall = false;     // return_call, return_call_indirect (+ return_call_ref)
 
   // Not implemented yet: setting one of these makes decode/validate fail up front.
-  bool relaxedSimd = false;         // relaxed SIMD (0xFD 0x100..)
   bool memory64 = false;            // i64-indexed memories and tables
-  bool tailCall = false;            // return_call, return_call_indirect, return_call_ref
   bool exceptions = false;          // tags, try_table, throw, throw_ref, exnref
   bool functionReferences = false;  // typed function references: call_ref, ref.as_non_null
   bool extendedConst = false;       // i32/i64 add, sub, mul in constant expressions
@@ -48,16 +48,14 @@ struct Features {
   // Everything implemented (what kilnc accepts by default).
   static Features defaults() {
     Features f = wasm2();
-    f.multiMemory = true;
+    f.multiMemory = f.relaxedSimd = f.tailCall = true;
     return f;
   }
 };
 
 // The name of the first enabled feature the front end does not support yet, if any.
 inline std::optional<std::string_view> unimplementedFeature(const Features& f) {
-  if (f.relaxedSimd) return "relaxed SIMD";
   if (f.memory64) return "memory64";
-  if (f.tailCall) return "tail calls";
   if (f.exceptions) return "exception handling";
   if (f.functionReferences) return "typed function references";
   if (f.extendedConst) return "extended constant expressions";

@@ -150,6 +150,15 @@ class InstructionReader {
         out.index = r_.u32();
         out.index2 = r_.u32();
         return !r_.failed();
+      case op::ReturnCall:
+        if (!features_.tailCall) break;
+        out.index = r_.u32();
+        return !r_.failed();
+      case op::ReturnCallIndirect:
+        if (!features_.tailCall) break;
+        out.index = r_.u32();
+        out.index2 = r_.u32();
+        return !r_.failed();
       case op::SelectT: {
         uint32_t n = r_.u32();
         if (r_.failed()) return false;
