@@ -5,6 +5,7 @@
 #include "kiln/wasm/Validator.h"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -738,9 +739,13 @@ class ModuleValidator {
   absl::Status constExpr(const ConstExpr& e, ValType expected, size_t visibleGlobals,
                          std::string_view where) const;
   void collectDeclaredFuncs();
-  // How many globals (from index 0) constant expressions may read: in 2.0 only imported
-  // ones. (With GC / extended constants this becomes "the globals defined before".)
-  size_t constExprGlobals() const { return m_.numImportedGlobals; }
+  // How many globals (from index 0) a constant expression may read: in 2.0 only imported
+  // ones; in 3.0 a global's initialiser may read every global before it, and segment
+  // offsets and table initialisers every global. `global` is the global being initialised.
+  size_t constExprGlobals(std::optional<size_t> global = std::nullopt) const {
+    if (!features_.extendedConst && !features_.functionReferences) return m_.numImportedGlobals;
+    return global ? *global : m_.globals.size();
+  }
 
   absl::Status imports() const;
   absl::Status functionTypes() const;
@@ -862,6 +867,19 @@ absl::Status ModuleValidator::constExpr(const ConstExpr& e, ValType expected,
         }
         stack.push_back(m_.globals[ins.index].type);
         continue;
+      case op::I32Add: case op::I32Sub: case op::I32Mul:
+      case op::I64Add: case op::I64Sub: case op::I64Mul: {
+        if (!features_.extendedConst) return invalid(at, where, "constant expression required");
+        const ValType t = ins.opcode <= op::I32Mul ? ValType::I32 : ValType::I64;
+        if (stack.size() < 2 || stack[stack.size() - 1] != t || stack[stack.size() - 2] != t) {
+          return invalid(at, where,
+                         absl::StrFormat("type mismatch: %s needs two %s operands, have %s",
+                                         ins.opcode <= op::I32Mul ? "i32 arithmetic" : "i64 arithmetic",
+                                         typeName(t), typeList(stack)));
+        }
+        stack.pop_back();
+        continue;
+      }
       case op::End:
         break;
       default:
@@ -933,7 +951,7 @@ absl::Status ModuleValidator::globals() const {
   for (size_t i = 0; i < m_.definedGlobals.size(); ++i) {
     const Global& g = m_.definedGlobals[i];
     const size_t index = m_.numImportedGlobals + i;
-    absl::Status s = constExpr(g.init, g.type.type, constExprGlobals(),
+    absl::Status s = constExpr(g.init, g.type.type, constExprGlobals(index),
                                absl::StrFormat("global %u", index));
     if (!s.ok()) return s;
   }

@@ -24,12 +24,13 @@ struct Features {
   bool simd = false;         // fixed-width SIMD: v128, 0xFD prefix
   bool relaxedSimd = false;  // relaxed SIMD (0xFD 0x100..), deterministic in kiln
   bool tailCall = false;     // return_call, return_call_indirect (+ return_call_ref)
+  bool extendedConst = false;  // i32/i64 add, sub, mul in constant expressions; 3.0 rules
+                               // for which globals constant expressions may read
 
   // Not implemented yet: setting one of these makes decode/validate fail up front.
   bool memory64 = false;            // i64-indexed memories and tables
   bool exceptions = false;          // tags, try_table, throw, throw_ref, exnref
   bool functionReferences = false;  // typed function references: call_ref, ref.as_non_null
-  bool extendedConst = false;       // i32/i64 add, sub, mul in constant expressions
   bool threads = false;             // shared memories, atomics (0xFE prefix)
 
   // WebAssembly 2.0 (with SIMD, as the 2.0 spec has it).
@@ -48,7 +49,7 @@ struct Features {
   // Everything implemented (what kilnc accepts by default).
   static Features defaults() {
     Features f = wasm2();
-    f.multiMemory = f.relaxedSimd = f.tailCall = true;
+    f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = true;
     return f;
   }
 };
@@ -58,7 +59,6 @@ inline std::optional<std::string_view> unimplementedFeature(const Features& f) {
   if (f.memory64) return "memory64";
   if (f.exceptions) return "exception handling";
   if (f.functionReferences) return "typed function references";
-  if (f.extendedConst) return "extended constant expressions";
   if (f.threads) return "threads";
   return std::nullopt;
 }
