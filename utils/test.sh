@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash utils/build.sh
-ctest --test-dir build --output-on-failure -j"${KILN_JOBS:-2}" "$@"
+# Tests labelled `wip` exercise features still being implemented (see test/spec/CMakeLists.txt);
+# they are left out here. Run them with `ctest --test-dir build -L wip`.
+wip=$(ctest --test-dir build -N -L wip | sed -n 's/^Total Tests: //p')
+echo "test.sh: leaving out ${wip:-0} tests labelled wip (ctest -L wip runs them)"
+ctest --test-dir build --output-on-failure -j"${KILN_JOBS:-2}" -LE wip "$@"
