@@ -7,6 +7,7 @@
 
 #include "CLI/CLI.hpp"
 #include "kiln/compiler/Compiler.h"
+#include "kiln/text/Wat.h"
 
 namespace {
 
@@ -21,6 +22,26 @@ bool readFile(const std::string& path, std::vector<uint8_t>* out, std::string* e
     *err = "cannot read '" + path + "'";
     return false;
   }
+  return true;
+}
+
+// Reads a module: binary, or text (.wat, or anything not starting with the `\0asm` magic),
+// which is parsed into its binary encoding. Errors are printed; returns false on one.
+bool readModule(const std::string& path, std::vector<uint8_t>* out) {
+  std::string err;
+  if (!readFile(path, out, &err)) {
+    std::fprintf(stderr, "kilnc: error: %s\n", err.c_str());
+    return false;
+  }
+  bool isWat = path.size() >= 4 && path.compare(path.size() - 4, 4, ".wat") == 0;
+  if (!isWat && kiln::text::looksLikeBinary(*out)) return true;
+  std::string_view text(reinterpret_cast<const char*>(out->data()), out->size());
+  absl::StatusOr<std::vector<uint8_t>> binary = kiln::text::parseWat(text, path);
+  if (!binary.ok()) {
+    std::fprintf(stderr, "kilnc: error: %s\n", std::string(binary.status().message()).c_str());
+    return false;
+  }
+  *out = std::move(*binary);
   return true;
 }
 
@@ -43,16 +64,19 @@ std::string defaultOutput(const std::string& input, kiln::EmitKind emit) {
 int main(int argc, char** argv) {
   CLI::App app{
       "kilnc: compile a WebAssembly module ahead of time into a native x86-64 kiln artifact.\n"
-      "The module is fully validated first; errors name the byte offset and function.\n\n"
+      "The module is fully validated first; errors name the byte offset and function.\n"
+      "Input is a binary module (.wasm) or a text module (.wat, or any file that does not\n"
+      "start with the \\0asm magic), read by kiln's own text-format reader.\n\n"
       "  kilnc app.wasm -o app.so [-O0|-O1|-O2|-O3] [--target-cpu=NAME] [--emit=KIND]\n"
-      "  kilnc validate app.wasm\n",
+      "  kilnc app.wat -o app.so\n"
+      "  kilnc validate app.wasm|app.wat\n",
       "kilnc"};
   app.set_version_flag("--version", kiln::compilerVersion());
   app.require_subcommand(0, 1);
 
   std::string input, output, cpu = kiln::kDefaultTargetCpu, emit = "so";
   int opt = 2;
-  app.add_option("input", input, "Input WebAssembly binary (.wasm)");
+  app.add_option("input", input, "Input WebAssembly module (.wasm binary or .wat text)");
   app.add_option("-o,--output", output, "Output file (default: input name with .so/.o/.s/.ll)");
   app.add_option("-O", opt, "Optimisation level 0-3 (default 2)")->check(CLI::Range(0, 3));
   app.add_option("--target-cpu", cpu,
@@ -62,7 +86,8 @@ int main(int argc, char** argv) {
 
   CLI::App* validate = app.add_subcommand("validate", "Decode and validate only");
   std::string validateInput;
-  validate->add_option("input", validateInput, "Input WebAssembly binary")->required();
+  validate->add_option("input", validateInput, "Input WebAssembly module (.wasm or .wat)")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -72,12 +97,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<uint8_t> bytes;
-  std::string err;
   if (validate->parsed()) {
-    if (!readFile(validateInput, &bytes, &err)) {
-      std::fprintf(stderr, "kilnc: error: %s\n", err.c_str());
-      return 1;
-    }
+    if (!readModule(validateInput, &bytes)) return 1;
     absl::Status s = kiln::validateOnly(bytes);
     if (!s.ok()) {
       std::fprintf(stderr, "kilnc: error: %s: %s\n", validateInput.c_str(),
@@ -90,10 +111,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kilnc: error: no input file (see kilnc --help)\n");
     return 2;
   }
-  if (!readFile(input, &bytes, &err)) {
-    std::fprintf(stderr, "kilnc: error: %s\n", err.c_str());
-    return 1;
-  }
+  if (!readModule(input, &bytes)) return 1;
   kiln::CompileOptions options;
   options.optLevel = opt;
   options.targetCpu = cpu;
