@@ -305,7 +305,24 @@ void FunctionLowering::memarg(uint32_t* mem, uint64_t* offset) {
 }
 
 llvm::Value* FunctionLowering::effectiveAddress(uint32_t mem, llvm::Value* addr,
-                                                uint64_t offset) {
+                                                uint64_t offset, unsigned size) {
+  if (m_.memories[mem].limits.is64) {
+    // Explicit strategy (memory64): no reservation covers a 64-bit index space, so check
+    // addr + offset + size <= length, without wrapping.
+    llvm::Value* obj = memoryObject(mem);
+    llvm::Value* len = loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, obj, 8), false);
+    if (offset > UINT64_MAX - size) {
+      trapIf(b_.getTrue(), KILN_TRAP_MEMORY_OOB);
+    } else {
+      llvm::Value* sum = b_.CreateBinaryIntrinsic(llvm::Intrinsic::uadd_with_overflow, addr,
+                                                  i64c(offset + size));
+      llvm::Value* end = b_.CreateExtractValue(sum, 0);
+      llvm::Value* wrapped = b_.CreateExtractValue(sum, 1);
+      trapIf(b_.CreateOr(wrapped, b_.CreateICmpUGT(end, len)), KILN_TRAP_MEMORY_OOB);
+    }
+    llvm::Value* a = offset ? b_.CreateAdd(addr, i64c(offset)) : addr;
+    return b_.CreateInBoundsGEP(c_.i8, memoryBase(mem), a, "ea");
+  }
   // Guard-page strategy: zext(i32) + u32 offset < 2^33 stays inside the reservation.
   llvm::Value* a = b_.CreateZExt(addr, c_.i64);
   if (offset) a = b_.CreateAdd(a, i64c(offset), "", /*NUW=*/true, /*NSW=*/true);
@@ -316,7 +333,7 @@ void FunctionLowering::lowerLoad(uint8_t opcode) {
   uint32_t mem;
   uint64_t offset;
   memarg(&mem, &offset);
-  llvm::Value* p = effectiveAddress(mem, pop(), offset);
+  llvm::Value* address = pop();
   llvm::Type* loadTy;
   llvm::Type* resultTy = nullptr;
   bool sext = false;
@@ -336,6 +353,7 @@ void FunctionLowering::lowerLoad(uint8_t opcode) {
     case op::I64Load32S: loadTy = c_.i32; resultTy = c_.i64; sext = true; break;
     default: loadTy = c_.i32; resultTy = c_.i64; break;  // I64Load32U
   }
+  llvm::Value* p = effectiveAddress(mem, address, offset, storeSize(loadTy));
   llvm::LoadInst* l = b_.CreateAlignedLoad(loadTy, p, llvm::Align(1));
   l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
   l->setMetadata(c_.memKindId, llvm::MDNode::get(c_.ctx, {}));
@@ -349,13 +367,14 @@ void FunctionLowering::lowerStore(uint8_t opcode) {
   uint64_t offset;
   memarg(&mem, &offset);
   llvm::Value* v = pop();
-  llvm::Value* p = effectiveAddress(mem, pop(), offset);
+  llvm::Value* address = pop();
   switch (opcode) {
     case op::I32Store8: case op::I64Store8: v = b_.CreateTrunc(v, c_.i8); break;
     case op::I32Store16: case op::I64Store16: v = b_.CreateTrunc(v, c_.i16); break;
     case op::I64Store32: v = b_.CreateTrunc(v, c_.i32); break;
     default: break;
   }
+  llvm::Value* p = effectiveAddress(mem, address, offset, storeSize(v->getType()));
   llvm::StoreInst* s = b_.CreateAlignedStore(v, p, llvm::Align(1));
   s->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
 }
@@ -674,7 +693,7 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* init = pop();
       llvm::Value* old = callBuiltin(KILN_BUILTIN_TABLE_GROW, c_.i64, {vmctx_, i32c(table), init, zext64(n)});
-      push(b_.CreateTrunc(old, c_.i32));
+      push(b_.CreateTrunc(old, tableAddrType(table)));
       return absl::OkStatus();
     }
     case op::TableSize: {
@@ -682,7 +701,7 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* t = tableObject(table);
       llvm::Value* size =
           loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, t, 8), false);
-      push(b_.CreateTrunc(size, c_.i32));
+      push(b_.CreateTrunc(size, tableAddrType(table)));
       return absl::OkStatus();
     }
     case op::TableFill: {
@@ -874,14 +893,14 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       llvm::Value* obj = memoryObject(mem);
       llvm::Value* len =
           loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, obj, 8), false);
-      push(b_.CreateTrunc(b_.CreateLShr(len, 16), c_.i32));
+      push(b_.CreateTrunc(b_.CreateLShr(len, 16), memAddrType(mem)));
       return absl::OkStatus();
     }
     case op::MemoryGrow: {
       uint32_t mem = r_.u32();
       llvm::Value* delta = pop();
       llvm::Value* old = callBuiltin(KILN_BUILTIN_MEMORY_GROW, c_.i64, {vmctx_, i32c(mem), zext64(delta)});
-      push(b_.CreateTrunc(old, c_.i32));
+      push(b_.CreateTrunc(old, memAddrType(mem)));
       return absl::OkStatus();
     }
     case op::I32Const:

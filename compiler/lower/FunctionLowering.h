@@ -142,7 +142,19 @@ class FunctionLowering {
   absl::Status lowerSimd(const wasm::Instruction& ins);
   void lowerLoad(uint8_t opcode);
   void lowerStore(uint8_t opcode);
-  llvm::Value* effectiveAddress(uint32_t mem, llvm::Value* addr, uint64_t offset);
+  // The address of an access of `size` bytes at addr + offset; traps when out of bounds
+  // on a memory with explicit bounds checks (memory64).
+  llvm::Value* effectiveAddress(uint32_t mem, llvm::Value* addr, uint64_t offset,
+                                unsigned size);
+  unsigned storeSize(llvm::Type* t) const {
+    return static_cast<unsigned>(c_.mod.getDataLayout().getTypeStoreSize(t));
+  }
+  llvm::IntegerType* memAddrType(uint32_t mem) const {
+    return m_.memories[mem].limits.is64 ? c_.i64 : c_.i32;
+  }
+  llvm::IntegerType* tableAddrType(uint32_t table) const {
+    return m_.tables[table].limits.is64 ? c_.i64 : c_.i32;
+  }
   void memarg(uint32_t* mem, uint64_t* offset);
   void lowerCall(uint32_t funcIndex, bool tail = false);
   void lowerCallIndirect(uint32_t typeIndex, uint32_t table, bool tail = false);

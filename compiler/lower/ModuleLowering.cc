@@ -331,7 +331,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
   std::vector<llvm::Constant*> memories;
   for (const wasm::MemoryType& mt : w.memories)
     memories.push_back(llvm::ConstantStruct::get(
-        d.memoryTy, {d.limits(mt.limits), d.u32(KILN_BOUNDS_GUARD_PAGES), d.u32(16)}));
+        d.memoryTy, {d.limits(mt.limits), d.u32(mt.limits.is64 ? KILN_BOUNDS_EXPLICIT : KILN_BOUNDS_GUARD_PAGES), d.u32(16)}));
   std::vector<llvm::Constant*> globals;
   for (uint32_t i = 0; i < w.globals.size(); ++i) {
     const wasm::GlobalType& gt = w.globals[i];

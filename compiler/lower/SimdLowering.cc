@@ -79,14 +79,14 @@ absl::Status FunctionLowering::lowerSimd(const wasm::Instruction& ins) {
     return b_.CreateCall(f, args);
   };
   auto memLoad = [&](llvm::Type* t) {
-    llvm::Value* p = effectiveAddress(ins.mem.memory, pop(), ins.mem.offset);
+    llvm::Value* p = effectiveAddress(ins.mem.memory, pop(), ins.mem.offset, storeSize(t));
     llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(1));
     l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
     l->setMetadata(c_.memKindId, llvm::MDNode::get(ctx, {}));
     return l;
   };
   auto memStore = [&](llvm::Value* v, llvm::Value* addr) {
-    llvm::Value* p = effectiveAddress(ins.mem.memory, addr, ins.mem.offset);
+    llvm::Value* p = effectiveAddress(ins.mem.memory, addr, ins.mem.offset, storeSize(v->getType()));
     llvm::StoreInst* s = b_.CreateAlignedStore(v, p, llvm::Align(1));
     s->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
   };

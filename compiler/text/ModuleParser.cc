@@ -715,8 +715,21 @@ class ModuleParser {
     out.append(catches);
   }
 
+  // Nesting of blocks and folded instructions is bounded, so that hostile input cannot
+  // exhaust the native stack of this recursive parser.
+  static constexpr int kMaxNesting = 10000;
+  struct NestingGuard {
+    ModuleParser& p;
+    NestingGuard(ModuleParser& parser, const Token& at) : p(parser) {
+      if (++p.nesting_ > kMaxNesting)
+        failAt(at, "instructions nested too deeply (more than 10000 levels)");
+    }
+    ~NestingGuard() { --p.nesting_; }
+  };
+
   void parseInstr(Bytes& out, FuncCtx& f) {
     if (tok().kind == TokenKind::LParen) return parseFolded(out, f);
+    NestingGuard guard(*this, tok());
     const Token& t = tok();
     const InstrInfo& info = lookupOp(t);
     ++pos_;
@@ -750,6 +763,7 @@ class ModuleParser {
   }
 
   void parseFolded(Bytes& out, FuncCtx& f) {
+    NestingGuard guard(*this, tok());
     expect(TokenKind::LParen);
     const Token& t = tok();
     const InstrInfo& info = lookupOp(t);
@@ -1581,6 +1595,7 @@ class ModuleParser {
   bool hasStart_ = false;
   std::vector<TypeDef> types_;
   bool usesDataCount_ = false;
+  int nesting_ = 0;
 
   Bytes typeSection_, imports_, functions_, tables_, memories_, tags_, globals_, exports_,
       elems_, code_, datas_;

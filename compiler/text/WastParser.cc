@@ -274,8 +274,9 @@ class ScriptParser {
     return NanClass::None;
   }
 
-  Expected parseExpected() {
+  Expected parseExpected(int depth = 0) {
     Expected e;
+    if (depth > 100) failAt(tok(), "results nested too deeply");
     expect(TokenKind::LParen, "\"(\"");
     const Token& op = tok();
     if (op.kind != TokenKind::Keyword) unexpected("a result");
@@ -322,7 +323,7 @@ class ScriptParser {
       }
     } else if (k == "either") {
       e.kind = Expected::Kind::Either;
-      while (tok().kind == TokenKind::LParen) e.alternatives.push_back(parseExpected());
+      while (tok().kind == TokenKind::LParen) e.alternatives.push_back(parseExpected(depth + 1));
     } else if (k.substr(0, 4) == "ref.") {
       e.kind = Expected::Kind::RefOther;
       e.refName = std::string(k);

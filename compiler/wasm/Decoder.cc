@@ -228,7 +228,7 @@ bool ModuleDecoder::name(BodyReader& r, std::string& out) {
   return true;
 }
 
-// Limits flags are a one-bit LEB128 in 2.0: 0 = min only, 1 = min and max.
+// Limits flags: a one-byte LEB128, 0 = min only, 1 = min and max (+4 for i64 indices).
 bool ModuleDecoder::limits(BodyReader& r, Limits& out) {
   const size_t at = r.pos();
   const uint8_t flags = r.u8();
@@ -237,12 +237,16 @@ bool ModuleDecoder::limits(BodyReader& r, Limits& out) {
     r.failAt(at, "integer representation too long");
     return false;
   }
-  if (flags > 1) {
+  // Bit 0: a maximum follows; bit 2 (memory64/table64): the index type is i64 and the
+  // bounds are u64.
+  const bool ok = flags <= 1 || (features_.memory64 && (flags == 4 || flags == 5));
+  if (!ok) {
     r.failAt(at, absl::StrFormat("integer too large: malformed limits flags 0x%02x", flags));
     return false;
   }
-  out.min = r.u32();
-  if (flags == 1) out.max = r.u32();
+  out.is64 = (flags & 4) != 0;
+  out.min = out.is64 ? r.u64() : r.u32();
+  if (flags & 1) out.max = out.is64 ? r.u64() : r.u32();
   return !r.failed();
 }
 

@@ -182,6 +182,14 @@ class FunctionValidator {
   bool resolveBlockType(const BlockType& bt, const std::vector<ValType>*& params,
                         const std::vector<ValType>*& results);
   bool checkMemory(uint32_t index);
+  bool checkOffset();
+  // The index type of a (checked) memory or table: i64 for memory64/table64, else i32.
+  ValType memAddr(uint32_t mem) const {
+    return m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
+  }
+  ValType tableAddr(uint32_t table) const {
+    return m_.tables[table].limits.is64 ? ValType::I64 : ValType::I32;
+  }
   bool tailResultsMatch(const FuncType& callee);
   bool checkTable(uint32_t index);
   bool checkElem(uint32_t index);
@@ -305,6 +313,13 @@ bool FunctionValidator::tailResultsMatch(const FuncType& callee) {
   return fail(absl::StrFormat("type mismatch: tail call to a function returning %s from a "
                               "function returning %s",
                               typeList(callee.results), typeList(funcType_->results)));
+}
+
+// A memarg offset must be an index of the memory: below 2^32 for a 32-bit memory.
+bool FunctionValidator::checkOffset() {
+  if (m_.memories[ins_.mem.memory].limits.is64 || ins_.mem.offset <= UINT32_MAX) return true;
+  return fail(absl::StrFormat("offset out of range: %u does not fit a 32-bit memory",
+                              ins_.mem.offset));
 }
 
 bool FunctionValidator::checkMemory(uint32_t index) {
@@ -479,7 +494,7 @@ bool FunctionValidator::instruction() {
       }
       const FuncType& ft = m_.types[ins_.index];
       if (opc == op::ReturnCallIndirect && !tailResultsMatch(ft)) return false;
-      if (!pop(ValType::I32) || !popAll(ft.params)) return false;
+      if (!pop(tableAddr(ins_.index2)) || !popAll(ft.params)) return false;
       if (opc == op::ReturnCallIndirect) {
         setUnreachable();
         return true;
@@ -543,18 +558,19 @@ bool FunctionValidator::instruction() {
       return pop(g.type);
     }
     case op::TableGet:
-      if (!checkTable(ins_.index) || !pop(ValType::I32)) return false;
+      if (!checkTable(ins_.index) || !pop(tableAddr(ins_.index))) return false;
       push(m_.tables[ins_.index].elem);
       return true;
     case op::TableSet:
-      return checkTable(ins_.index) && pop(m_.tables[ins_.index].elem) && pop(ValType::I32);
+      return checkTable(ins_.index) && pop(m_.tables[ins_.index].elem) &&
+             pop(tableAddr(ins_.index));
     case op::MemorySize:
       if (!checkMemory(ins_.index)) return false;
-      push(ValType::I32);
+      push(memAddr(ins_.index));
       return true;
     case op::MemoryGrow:
-      if (!checkMemory(ins_.index) || !pop(ValType::I32)) return false;
-      push(ValType::I32);
+      if (!checkMemory(ins_.index) || !pop(memAddr(ins_.index))) return false;
+      push(memAddr(ins_.index));
       return true;
     case op::I32Const: push(ValType::I32); return true;
     case op::I64Const: push(ValType::I64); return true;
@@ -589,13 +605,14 @@ bool FunctionValidator::instruction() {
   }
   if (opc >= op::I32Load && opc <= op::I64Store32) {
     const MemAccess& a = kMemAccess[opc - op::I32Load];
-    if (!checkMemory(ins_.mem.memory)) return false;
+    if (!checkMemory(ins_.mem.memory) || !checkOffset()) return false;
     if (ins_.mem.alignLog2 > a.naturalLog2) {
       return fail(absl::StrFormat("alignment must not be larger than natural (2^%u > %u)",
                                   ins_.mem.alignLog2, 1u << a.naturalLog2));
     }
-    if (a.store) return pop(a.type) && pop(ValType::I32);
-    if (!pop(ValType::I32)) return false;
+    const ValType addr = memAddr(ins_.mem.memory);
+    if (a.store) return pop(a.type) && pop(addr);
+    if (!pop(addr)) return false;
     push(a.type);
     return true;
   }
@@ -612,8 +629,8 @@ bool FunctionValidator::prefixFD() {
   const SimdOp& op = *ins_.simd;
   ValType addr = ValType::I32;
   if (op.imm == SimdImm::MemArg || op.imm == SimdImm::MemArgLane) {
-    if (!checkMemory(ins_.mem.memory)) return false;
-    if (m_.memories[ins_.mem.memory].limits.is64) addr = ValType::I64;
+    if (!checkMemory(ins_.mem.memory) || !checkOffset()) return false;
+    addr = memAddr(ins_.mem.memory);
     if (ins_.mem.alignLog2 > op.extra) {
       return fail(absl::StrFormat("alignment must not be larger than natural (2^%u > %u)",
                                   ins_.mem.alignLog2, 1u << op.extra));
@@ -663,15 +680,23 @@ bool FunctionValidator::prefixFC() {
     }
     return true;
   };
+  // The length operand of a copy between index types i32 and i64 is i32.
+  auto minAddr = [](ValType a, ValType b) {
+    return a == ValType::I64 && b == ValType::I64 ? ValType::I64 : ValType::I32;
+  };
   switch (sub) {
     case op::MemoryInit:
-      return checkMemory(ins_.index2) && checkData(ins_.index) && popI32s(3);
+      return checkMemory(ins_.index2) && checkData(ins_.index) && popI32s(2) &&
+             pop(memAddr(ins_.index2));
     case op::DataDrop:
       return checkData(ins_.index);
     case op::MemoryCopy:
-      return checkMemory(ins_.index) && checkMemory(ins_.index2) && popI32s(3);
+      return checkMemory(ins_.index) && checkMemory(ins_.index2) &&
+             pop(minAddr(memAddr(ins_.index), memAddr(ins_.index2))) &&
+             pop(memAddr(ins_.index2)) && pop(memAddr(ins_.index));
     case op::MemoryFill:
-      return checkMemory(ins_.index) && popI32s(3);
+      return checkMemory(ins_.index) && pop(memAddr(ins_.index)) && pop(ValType::I32) &&
+             pop(memAddr(ins_.index));
     case op::TableInit: {
       if (!checkTable(ins_.index2) || !checkElem(ins_.index)) return false;
       const ValType tableType = m_.tables[ins_.index2].elem;
@@ -680,7 +705,7 @@ bool FunctionValidator::prefixFC() {
         return fail(absl::StrFormat("type mismatch: table.init of %s elements into a %s table",
                                     typeName(elemType), typeName(tableType)));
       }
-      return popI32s(3);
+      return popI32s(2) && pop(tableAddr(ins_.index2));
     }
     case op::ElemDrop:
       return checkElem(ins_.index);
@@ -692,21 +717,23 @@ bool FunctionValidator::prefixFC() {
         return fail(absl::StrFormat("type mismatch: table.copy from a %s table to a %s table",
                                     typeName(src), typeName(dst)));
       }
-      return popI32s(3);
+      return pop(minAddr(tableAddr(ins_.index), tableAddr(ins_.index2))) &&
+             pop(tableAddr(ins_.index2)) && pop(tableAddr(ins_.index));
     }
     case op::TableGrow:
-      if (!checkTable(ins_.index) || !pop(ValType::I32) || !pop(m_.tables[ins_.index].elem)) {
+      if (!checkTable(ins_.index) || !pop(tableAddr(ins_.index)) ||
+          !pop(m_.tables[ins_.index].elem)) {
         return false;
       }
-      push(ValType::I32);
+      push(tableAddr(ins_.index));
       return true;
     case op::TableSize:
       if (!checkTable(ins_.index)) return false;
-      push(ValType::I32);
+      push(tableAddr(ins_.index));
       return true;
     case op::TableFill:
-      return checkTable(ins_.index) && pop(ValType::I32) && pop(m_.tables[ins_.index].elem) &&
-             pop(ValType::I32);
+      return checkTable(ins_.index) && pop(tableAddr(ins_.index)) &&
+             pop(m_.tables[ins_.index].elem) && pop(tableAddr(ins_.index));
     default:
       return fail(absl::StrFormat("illegal opcode 0xfc %u", sub));
   }
@@ -815,7 +842,12 @@ absl::Status ModuleValidator::tableLimits(const Limits& l, size_t offset,
 
 absl::Status ModuleValidator::memoryLimits(const Limits& l, size_t offset,
                                            std::string_view where) const {
-  if (l.min > kMaxMemoryPages || (l.max && *l.max > kMaxMemoryPages)) {
+  if (l.is64) {
+    constexpr uint64_t kMax64 = uint64_t{1} << 48;
+    if (l.min > kMax64 || (l.max && *l.max > kMax64)) {
+      return invalid(offset, where, "memory size must be at most 2^48 pages (2^64 bytes)");
+    }
+  } else if (l.min > kMaxMemoryPages || (l.max && *l.max > kMaxMemoryPages)) {
     return invalid(offset, where, "memory size must be at most 65536 pages (4GiB)");
   }
   if (l.max && l.min > *l.max) {
@@ -967,7 +999,8 @@ absl::Status ModuleValidator::elems() const {
       if (seg.table >= m_.tables.size()) {
         return invalid(at, where, absl::StrFormat("unknown table %u", seg.table));
       }
-      absl::Status s = constExpr(seg.offset, ValType::I32, constExprGlobals(), where);
+      absl::Status s = constExpr(seg.offset, m_.tables[seg.table].limits.is64 ? ValType::I64 : ValType::I32,
+                                 constExprGlobals(), where);
       if (!s.ok()) return s;
       if (m_.tables[seg.table].elem != seg.type) {
         return invalid(at, where,
@@ -992,7 +1025,8 @@ absl::Status ModuleValidator::datas() const {
       return invalid(offsetAt(m_.offsets.datas, i), where,
                      absl::StrFormat("unknown memory %u", seg.memory));
     }
-    absl::Status s = constExpr(seg.offset, ValType::I32, constExprGlobals(), where);
+    absl::Status s = constExpr(seg.offset, m_.memories[seg.memory].limits.is64 ? ValType::I64 : ValType::I32,
+                               constExprGlobals(), where);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

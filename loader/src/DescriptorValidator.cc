@@ -163,8 +163,10 @@ class Validator {
     if (!Array(d_.tables, d_.num_tables, sizeof(kiln_table_desc))) return Bad("tables outside image");
     for (uint32_t i = 0; i < d_.num_tables; ++i) {
       const kiln_table_desc& t = d_.tables[i];
-      if (auto s = CheckLimits(t.limits, UINT32_MAX, "table", i); !s.ok()) return s;
-      if (t.limits.is64) return Bad("64-bit tables are not supported by this loader");
+      if (auto s = CheckLimits(t.limits, t.limits.is64 ? UINT64_MAX : UINT32_MAX, "table", i);
+          !s.ok()) {
+        return s;
+      }
       if (!IsReferenceType(static_cast<uint8_t>(t.elem_type)) || t.elem_type > 0xFF) {
         return Bad(absl::StrFormat("table %u: element type is not a reference type", i));
       }
@@ -181,9 +183,15 @@ class Validator {
     }
     for (uint32_t i = 0; i < d_.num_memories; ++i) {
       const kiln_memory_desc& m = d_.memories[i];
-      if (m.limits.is64) return Bad("memory64 is not supported by this loader yet");
       if (m.limits.shared) return Bad("shared memories are not supported by this loader yet");
-      if (auto s = CheckLimits(m.limits, kMaxPages32, "memory", i); !s.ok()) return s;
+      if (auto s = CheckLimits(m.limits, m.limits.is64 ? (uint64_t{1} << 48) : kMaxPages32,
+                               "memory", i);
+          !s.ok()) {
+        return s;
+      }
+      if (m.limits.is64 && m.bounds_strategy != KILN_BOUNDS_EXPLICIT) {
+        return Bad(absl::StrFormat("memory %u: a 64-bit memory needs explicit bounds checks", i));
+      }
       if (m.page_size_log2 != 16) {
         return Bad(absl::StrFormat("memory %u: page size 2^%u is not supported", i,
                                    m.page_size_log2));

@@ -15,7 +15,9 @@ namespace kiln {
 
 absl::StatusOr<std::shared_ptr<GuardedMemory>> GuardedMemory::Create(
     const MemoryType& type, std::optional<uint64_t> policy_max_pages) {
-  if (type.is64) return absl::UnimplementedError("memory64 is not supported yet");
+  // A 64-bit memory lives in the same reservation; its code checks bounds explicitly. Its
+  // size is capped at 4 GiB like a 32-bit memory (an implementation limit: memory.grow
+  // beyond it returns -1, a larger minimum fails instantiation).
   if (type.shared) return absl::UnimplementedError("shared memories are not supported yet");
   uint64_t max_pages = std::min(type.limits.max.value_or(kMaxMemoryPages32), kMaxMemoryPages32);
   if (policy_max_pages.has_value()) max_pages = std::min(max_pages, *policy_max_pages);

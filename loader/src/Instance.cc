@@ -114,6 +114,7 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
       case KILN_EXTERN_TABLE:
         req.table_type.elem_type = static_cast<uint8_t>(d.tables[im.index].elem_type);
         req.table_type.limits = FromDesc(d.tables[im.index].limits);
+        req.table_type.is64 = d.tables[im.index].limits.is64 != 0;
         break;
       case KILN_EXTERN_MEMORY:
         req.memory_type.limits = FromDesc(d.memories[im.index].limits);
@@ -183,6 +184,10 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
         if (actual.elem_type != req.table_type.elem_type) {
           return incompatible(absl::StrCat("expected ", ValueTypeName(req.table_type.elem_type),
                                            " elements, got ", ValueTypeName(actual.elem_type)));
+        }
+        if (actual.is64 != req.table_type.is64) {
+          return incompatible(actual.is64 ? "expected a 32-bit table, got a 64-bit one"
+                                          : "expected a 64-bit table, got a 32-bit one");
         }
         if (!Limits::Matches(actual.limits, req.table_type.limits)) {
           return incompatible(absl::StrCat("limits ", LimitsText(actual.limits),
@@ -286,6 +291,7 @@ absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
     TableType type;
     type.elem_type = static_cast<uint8_t>(t.elem_type);
     type.limits = FromDesc(t.limits);
+    type.is64 = t.limits.is64 != 0;
     absl::StatusOr<std::shared_ptr<Table>> table =
         Table::Create(type, init, options.max_table_elements);
     if (!table.ok()) return absl::Status(table.status().code(), absl::StrCat(artifact_->name(), ": table ", i, ": ", table.status().message()));
@@ -339,15 +345,16 @@ absl::Status Instance::InitializeSegments(bool* wrote_imported_table) {
   for (uint32_t i = 0; i < d.num_elems; ++i) {
     const kiln_elem_desc& e = d.elems[i];
     if (e.mode == KILN_SEG_ACTIVE) {
-      absl::StatusOr<ConstValue> offset =
-          Evaluate(e.offset, e.offset_len, d.num_globals, KILN_I32, "elem offset", i);
+      const bool is64 = d.tables[e.table].limits.is64 != 0;
+      absl::StatusOr<ConstValue> offset = Evaluate(e.offset, e.offset_len, d.num_globals,
+                                                   is64 ? KILN_I64 : KILN_I32, "elem offset", i);
       if (!offset.ok()) return offset.status();
       Table* table = tables_[e.table].get();
       if (table->elem_type() != e.elem_type) {
         return absl::InvalidArgumentError(
             absl::StrCat(artifact_->name(), ": elem ", i, ": element type differs from the table"));
       }
-      const uint64_t dst = offset->value.i32;
+      const uint64_t dst = is64 ? offset->value.i64 : offset->value.i32;
       const std::vector<void*>& items = elem_segments_[i];
       if (dst > table->size() || items.size() > table->size() - dst) {
         Trap trap;
@@ -363,11 +370,12 @@ absl::Status Instance::InitializeSegments(bool* wrote_imported_table) {
   for (uint32_t i = 0; i < d.num_datas; ++i) {
     const kiln_data_desc& s = d.datas[i];
     if (s.mode != KILN_SEG_ACTIVE) continue;
-    absl::StatusOr<ConstValue> offset =
-        Evaluate(s.offset, s.offset_len, d.num_globals, KILN_I32, "data offset", i);
+    const bool is64 = d.memories[s.memory].limits.is64 != 0;
+    absl::StatusOr<ConstValue> offset = Evaluate(s.offset, s.offset_len, d.num_globals,
+                                                 is64 ? KILN_I64 : KILN_I32, "data offset", i);
     if (!offset.ok()) return offset.status();
     GuardedMemory* memory = memories_[s.memory].get();
-    const uint64_t dst = offset->value.i32;
+    const uint64_t dst = is64 ? offset->value.i64 : offset->value.i32;
     if (!memory->InBounds(dst, s.size)) {
       Trap trap;
       trap.code = KILN_TRAP_MEMORY_OOB;

@@ -399,10 +399,10 @@ TEST(Validator, RejectsUnimplementedFeatureFlags) {
   auto m = decodeModule(header());
   ASSERT_TRUE(m.ok());
   Features f;
-  f.tailCall = true;
+  f.threads = true;
   absl::Status s = validateModule(*m, f);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(s.message(), HasSubstr("tail calls"));
+  EXPECT_THAT(s.message(), HasSubstr("threads"));
 }
 
 // ---- blockType helper ----------------------------------------------------------------

@@ -40,6 +40,7 @@ struct Limits {
 struct TableType {
   uint8_t elem_type = KILN_FUNCREF;
   Limits limits;
+  bool is64 = false;  // table64: i64 indices
 };
 
 struct MemoryType {

@@ -26,9 +26,9 @@ struct Features {
   bool tailCall = false;     // return_call, return_call_indirect (+ return_call_ref)
   bool extendedConst = false;  // i32/i64 add, sub, mul in constant expressions; 3.0 rules
                                // for which globals constant expressions may read
+  bool memory64 = false;     // i64-indexed memories and tables (explicit bounds checks)
 
   // Not implemented yet: setting one of these makes decode/validate fail up front.
-  bool memory64 = false;            // i64-indexed memories and tables
   bool exceptions = false;          // tags, try_table, throw, throw_ref, exnref
   bool functionReferences = false;  // typed function references: call_ref, ref.as_non_null
   bool threads = false;             // shared memories, atomics (0xFE prefix)
@@ -49,14 +49,13 @@ struct Features {
   // Everything implemented (what kilnc accepts by default).
   static Features defaults() {
     Features f = wasm2();
-    f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = true;
+    f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = f.memory64 = true;
     return f;
   }
 };
 
 // The name of the first enabled feature the front end does not support yet, if any.
 inline std::optional<std::string_view> unimplementedFeature(const Features& f) {
-  if (f.memory64) return "memory64";
   if (f.exceptions) return "exception handling";
   if (f.functionReferences) return "typed function references";
   if (f.threads) return "threads";

@@ -286,7 +286,8 @@ class InstructionReader {
       }
       m.alignLog2 = flags;
     }
-    m.offset = r_.u32();
+    // The offset is a u64 with memory64 (the validator bounds it for 32-bit memories).
+    m.offset = features_.memory64 ? r_.u64() : r_.u32();
     return !r_.failed();
   }
 
