@@ -396,6 +396,17 @@ TEST(TextErrors, PositionsAndMessages) {
   EXPECT_EQ(error("(func (drop (i32.const +0x8000_0000)))"), "t.wat:1:24: i32 constant out of range");
 }
 
+TEST(TextErrors, DeepNestingIsAnErrorNotACrash) {
+  std::string ok = "(func";
+  for (int i = 0; i < 9000; ++i) ok += " (block";
+  ok += std::string(9000, ')') + ")";
+  EXPECT_FALSE(wat(ok).empty());
+  std::string deep = "(func";
+  for (int i = 0; i < 100000; ++i) deep += " (nop";
+  deep += std::string(100000, ')') + ")";
+  EXPECT_EQ(error(deep), "t.wat:1:50007: instructions nested too deeply (more than 10000 levels)");
+}
+
 TEST(TextErrors, OffsetAndLimitRangesDependOnTheVersion) {
   const std::string m = "(memory 1) (func (drop (i32.load offset=4294967296 (i32.const 0))))";
   EXPECT_EQ(error(m, kiln::text::TextVersion::Wasm2),
