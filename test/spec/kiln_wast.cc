@@ -170,8 +170,9 @@ void WastRunner::setUpSpectest() {
   tt.limits = {10, 20};
   auto table = kiln::Table::Create(tt);
   if (table.ok()) imports_.Add("spectest", "table", Extern::FromTable(*table));
-  // spectest.table64 (an i64-indexed table) is not provided: kiln::TableType has no index
-  // type yet. Modules importing it fail to link, which the runner reports.
+  tt.is64 = true;
+  auto table64 = kiln::Table::Create(tt);
+  if (table64.ok()) imports_.Add("spectest", "table64", Extern::FromTable(*table64));
   kiln::MemoryType mt;
   mt.limits = {1, 2};
   auto mem = kiln::GuardedMemory::Create(mt);
