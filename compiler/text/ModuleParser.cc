@@ -98,7 +98,6 @@ struct Field {
   FieldKind kind;
   size_t begin;    // index of the '('
   uint32_t index;  // index in its space (Func/Table/Memory/Global/Tag/Elem/Data/Import)
-  uint32_t inlineSegment = 0;  // Table/Memory with inline elem/data: that segment's index
 };
 
 struct FuncSig {
@@ -231,14 +230,14 @@ class ModuleParser {
   uint32_t parseU32() { return static_cast<uint32_t>(parseU(UINT32_MAX, "a u32")); }
 
   // ---- Pass 1 ----
-  void define(Space s, const Token* id, const Token& at) {
+  // Binds the next index of space `s` (and its identifier, if any).
+  void define(Space s, const Token* id) {
     IndexSpace& sp = spaces_[s];
     if (id) {
       if (!sp.names.emplace(id->str, sp.count).second)
         failAt(*id, absl::StrCat("duplicate ", kSpaceKeyword[s], " $", id->str));
     }
     ++sp.count;
-    (void)at;
   }
   const Token* idAt(size_t i) const {
     return i < toks_.size() && toks_[i].kind == TokenKind::Id ? &toks_[i] : nullptr;
@@ -276,11 +275,11 @@ class ModuleParser {
       if (k == "type") {
         f.kind = FieldKind::Type;
         f.index = spaces_[kTypes].count;
-        define(kTypes, idAt(q), kw);
+        define(kTypes, idAt(q));
       } else if (k == "rec") {
         f.kind = FieldKind::Rec;
         f.index = spaces_[kTypes].count;
-        for (size_t i = q; sexprAt(i, "type"); i = skipSexpr(toks_, i)) define(kTypes, idAt(i + 2), kw);
+        for (size_t i = q; sexprAt(i, "type"); i = skipSexpr(toks_, i)) define(kTypes, idAt(i + 2));
       } else if (k == "import") {
         f.kind = FieldKind::Import;
         noteImport(kw);
@@ -295,7 +294,7 @@ class ModuleParser {
         size_t a = d + 2 + (idAt(d + 2) ? 1 : 0);
         if (s == kMemories) memory64_.push_back(kwAt(a, "i64"));
         if (s == kTables) table64_.push_back(kwAt(a, "i64"));
-        define(s, idAt(d + 2), kw);
+        define(s, idAt(d + 2));
       } else if (k == "func" || k == "table" || k == "memory" || k == "global" || k == "tag") {
         Space s = k == "func" ? kFuncs : k == "table" ? kTables : k == "memory" ? kMemories
                 : k == "global" ? kGlobals : kTags;
@@ -318,8 +317,7 @@ class ModuleParser {
         if (s == kMemories) {
           memory64_.push_back(is64);
           if (!isImport && sexprAt(q, "data")) {
-            f.inlineSegment = spaces_[kDatas].count;
-            define(kDatas, nullptr, kw);
+            define(kDatas, nullptr);
           }
         }
         if (s == kTables) {
@@ -327,12 +325,11 @@ class ModuleParser {
           if (!isImport && refTypeAt(q)) {
             size_t r = toks_[q].kind == TokenKind::LParen ? skipSexpr(toks_, q) : q + 1;
             if (sexprAt(r, "elem")) {
-              f.inlineSegment = spaces_[kElems].count;
-              define(kElems, nullptr, kw);
+              define(kElems, nullptr);
             }
           }
         }
-        define(s, id, kw);
+        define(s, id);
       } else if (k == "export") {
         f.kind = FieldKind::Export;
       } else if (k == "start") {
@@ -342,11 +339,11 @@ class ModuleParser {
       } else if (k == "elem") {
         f.kind = FieldKind::Elem;
         f.index = spaces_[kElems].count;
-        define(kElems, idAt(q), kw);
+        define(kElems, idAt(q));
       } else if (k == "data") {
         f.kind = FieldKind::Data;
         f.index = spaces_[kDatas].count;
-        define(kDatas, idAt(q), kw);
+        define(kDatas, idAt(q));
       } else {
         unexpected(kw, "a module field");
       }
@@ -1177,7 +1174,7 @@ class ModuleParser {
       TypeUse u = parseTypeUse(true);
       imports_.u8(0x00);
       imports_.u32(resolveTypeUse(u, kw));
-      noteFuncName(spaces_[kFuncs], id);
+      noteFuncName(id);
     } else if (kw.text == "table") {
       imports_.u8(0x01);
       parseTableType(imports_);
@@ -1199,7 +1196,9 @@ class ModuleParser {
     expectRParen();
   }
 
-  void noteFuncName(const IndexSpace&, const std::optional<std::string>& id) {
+  // Functions are numbered in text order (imports first is guaranteed by the import
+  // ordering rule); named ones go into the `name` section.
+  void noteFuncName(const std::optional<std::string>& id) {
     if (id) funcNames_.emplace_back(funcNameIndex_, *id);
     ++funcNameIndex_;
   }
@@ -1207,7 +1206,7 @@ class ModuleParser {
   void encodeFunc(const Field& fd) {
     const Token& kw = tok(-1);
     std::optional<std::string> id = optId();
-    noteFuncName(spaces_[kFuncs], id);
+    noteFuncName(id);
     inlineExports(0x00, fd.index);
     if (inlineImport()) {
       TypeUse u = parseTypeUse(true);
