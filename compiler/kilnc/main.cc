@@ -1,5 +1,6 @@
 // kilnc: compile a WebAssembly module ahead of time into a kiln artifact (.so).
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -25,16 +26,23 @@ bool readFile(const std::string& path, std::vector<uint8_t>* out, std::string* e
   return true;
 }
 
-// Reads a module: binary, or text (.wat, or anything not starting with the `\0asm` magic),
-// which is parsed into its binary encoding. Errors are printed; returns false on one.
+bool endsWith(const std::string& s, const char* suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Reads a module: binary, or text (.wat, or any file other than .wasm that does not start
+// with the `\0asm` magic), which is parsed into its binary encoding. A .wasm file is always
+// binary, so that a damaged one gets the decoder's error. Errors are printed; returns false
+// on one.
 bool readModule(const std::string& path, std::vector<uint8_t>* out) {
   std::string err;
   if (!readFile(path, out, &err)) {
     std::fprintf(stderr, "kilnc: error: %s\n", err.c_str());
     return false;
   }
-  bool isWat = path.size() >= 4 && path.compare(path.size() - 4, 4, ".wat") == 0;
-  if (!isWat && kiln::text::looksLikeBinary(*out)) return true;
+  if (endsWith(path, ".wasm")) return true;
+  if (!endsWith(path, ".wat") && kiln::text::looksLikeBinary(*out)) return true;
   std::string_view text(reinterpret_cast<const char*>(out->data()), out->size());
   absl::StatusOr<std::vector<uint8_t>> binary = kiln::text::parseWat(text, path);
   if (!binary.ok()) {
@@ -65,8 +73,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "kilnc: compile a WebAssembly module ahead of time into a native x86-64 kiln artifact.\n"
       "The module is fully validated first; errors name the byte offset and function.\n"
-      "Input is a binary module (.wasm) or a text module (.wat, or any file that does not\n"
-      "start with the \\0asm magic), read by kiln's own text-format reader.\n\n"
+      "Input is a binary module (.wasm) or a text module (.wat, or any other file that does\n"
+      "not start with the \\0asm magic), read by kiln's own text-format reader.\n\n"
       "  kilnc app.wasm -o app.so [-O0|-O1|-O2|-O3] [--target-cpu=NAME] [--emit=KIND]\n"
       "  kilnc app.wat -o app.so\n"
       "  kilnc validate app.wasm|app.wat\n",
