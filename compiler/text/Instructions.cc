@@ -10,7 +10,7 @@ struct Entry {
   InstrInfo info;
 };
 
-constexpr uint8_t FC = 0xFC, FD = 0xFD;
+constexpr uint8_t FB = 0xFB, FC = 0xFC, FD = 0xFD;
 
 // Opcodes from the binary-format chapter of the WebAssembly 3.0 specification.
 const Entry kInstructions[] = {
@@ -213,6 +213,36 @@ const Entry kInstructions[] = {
     {"ref.as_non_null", {0, 0xD4, Imm::None, 0}},
     {"br_on_null", {0, 0xD5, Imm::Label, 0}},
     {"br_on_non_null", {0, 0xD6, Imm::Label, 0}},
+    // 0xFB prefix: GC.
+    {"struct.new", {FB, 0, Imm::GcType, 0}},
+    {"struct.new_default", {FB, 1, Imm::GcType, 0}},
+    {"struct.get", {FB, 2, Imm::GcField, 0}},
+    {"struct.get_s", {FB, 3, Imm::GcField, 0}},
+    {"struct.get_u", {FB, 4, Imm::GcField, 0}},
+    {"struct.set", {FB, 5, Imm::GcField, 0}},
+    {"array.new", {FB, 6, Imm::GcType, 0}},
+    {"array.new_default", {FB, 7, Imm::GcType, 0}},
+    {"array.new_fixed", {FB, 8, Imm::GcTypeU32, 0}},
+    {"array.new_data", {FB, 9, Imm::GcTypeData, 0}},
+    {"array.new_elem", {FB, 10, Imm::GcTypeElem, 0}},
+    {"array.get", {FB, 11, Imm::GcType, 0}},
+    {"array.get_s", {FB, 12, Imm::GcType, 0}},
+    {"array.get_u", {FB, 13, Imm::GcType, 0}},
+    {"array.set", {FB, 14, Imm::GcType, 0}},
+    {"array.len", {FB, 15, Imm::None, 0}},
+    {"array.fill", {FB, 16, Imm::GcType, 0}},
+    {"array.copy", {FB, 17, Imm::GcTypeType, 0}},
+    {"array.init_data", {FB, 18, Imm::GcTypeData, 0}},
+    {"array.init_elem", {FB, 19, Imm::GcTypeElem, 0}},
+    {"ref.test", {FB, 20, Imm::RefCast, 0}},
+    {"ref.cast", {FB, 22, Imm::RefCast, 0}},
+    {"br_on_cast", {FB, 24, Imm::BrOnCast, 0}},
+    {"br_on_cast_fail", {FB, 25, Imm::BrOnCast, 0}},
+    {"any.convert_extern", {FB, 26, Imm::None, 0}},
+    {"extern.convert_any", {FB, 27, Imm::None, 0}},
+    {"ref.i31", {FB, 28, Imm::None, 0}},
+    {"i31.get_s", {FB, 29, Imm::None, 0}},
+    {"i31.get_u", {FB, 30, Imm::None, 0}},
     // 0xFC prefix.
     {"i32.trunc_sat_f32_s", {FC, 0, Imm::None, 0}},
     {"i32.trunc_sat_f32_u", {FC, 1, Imm::None, 0}},

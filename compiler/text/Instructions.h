@@ -41,6 +41,15 @@ enum class Imm : uint8_t {
   Lane,          // extract_lane/replace_lane: laneidx
   Shuffle,       // i8x16.shuffle: 16 laneidx
   Tag,           // throw
+  // GC (0xFB prefix): encoded so that the decoder can refuse them by name.
+  GcType,        // struct.new, array.new, array.get, ...: typeidx
+  GcField,       // struct.get/set: typeidx fieldidx
+  GcTypeU32,     // array.new_fixed: typeidx u32
+  GcTypeData,    // array.new_data, array.init_data: typeidx dataidx
+  GcTypeElem,    // array.new_elem, array.init_elem: typeidx elemidx
+  GcTypeType,    // array.copy: typeidx typeidx
+  RefCast,       // ref.test, ref.cast: reftype (the opcode + 1 when it is nullable)
+  BrOnCast,      // br_on_cast(_fail): label reftype reftype
 };
 
 struct InstrInfo {

@@ -108,6 +108,7 @@ struct FuncSig {
 struct TypeDef {
   bool isFunc = false;
   FuncSig sig;
+  absl::flat_hash_map<std::string, uint32_t> fieldNames;  // struct types
   bool matchable = false;  // final, no supertypes, alone in its recursion group
 };
 
@@ -376,6 +377,16 @@ class ModuleParser {
     }
     unexpected(t, "a value type");
   }
+  // A reference type's nullability and heap type (the short forms are nullable).
+  static std::string splitRefType(const ValType& rt, bool* nullable) {
+    uint8_t b = static_cast<uint8_t>(rt[0]);
+    if (b == 0x63 || b == 0x64) {
+      *nullable = b == 0x63;
+      return rt.substr(1);
+    }
+    *nullable = true;
+    return rt;
+  }
   ValType parseRefType() {
     if (!refTypeAt(pos_)) unexpected(tok(), "a reference type");
     return parseValType();
@@ -441,11 +452,11 @@ class ModuleParser {
       ++pos_;
       Bytes fields;
       uint32_t n = 0;
-      absl::flat_hash_map<std::string, bool> names;
       while (peekSexpr("field")) {
         pos_ += 2;
         if (tok().kind == TokenKind::Id) {
-          if (!names.emplace(tok().str, true).second) failAt(tok(), "duplicate field $" + tok().str);
+          if (!def.fieldNames.emplace(tok().str, n).second)
+            failAt(tok(), "duplicate field $" + tok().str);
           ++pos_;
           parseFieldType(fields);
           ++n;
@@ -1031,6 +1042,61 @@ class ModuleParser {
       case Imm::Tag:
         out.u32(parseIndex(kTags));
         return;
+      case Imm::GcType:
+        out.u32(parseIndex(kTypes));
+        return;
+      case Imm::GcField: {
+        uint32_t type = parseIndex(kTypes);
+        out.u32(type);
+        const Token& t = tok();
+        if (t.kind == TokenKind::Id) {
+          if (type >= types_.size()) failAt(t, "unknown field $" + t.str);
+          const auto& names = types_[type].fieldNames;
+          auto it = names.find(t.str);
+          if (it == names.end()) failAt(t, "unknown field $" + t.str);
+          ++pos_;
+          out.u32(it->second);
+        } else {
+          out.u32(parseU32());
+        }
+        return;
+      }
+      case Imm::GcTypeU32:
+        out.u32(parseIndex(kTypes));
+        out.u32(parseU32());
+        return;
+      case Imm::GcTypeData:
+        usesDataCount_ = true;
+        out.u32(parseIndex(kTypes));
+        out.u32(parseIndex(kDatas));
+        return;
+      case Imm::GcTypeElem:
+        out.u32(parseIndex(kTypes));
+        out.u32(parseIndex(kElems));
+        return;
+      case Imm::GcTypeType:
+        out.u32(parseIndex(kTypes));
+        out.u32(parseIndex(kTypes));
+        return;
+      case Imm::RefCast: {
+        // Re-encode: the nullability goes into the opcode, the heap type follows.
+        bool nullable;
+        std::string ht = splitRefType(parseRefType(), &nullable);
+        out.data.back() += nullable ? 1 : 0;
+        out.raw(ht);
+        return;
+      }
+      case Imm::BrOnCast: {
+        uint32_t label = parseLabel(f);
+        bool null1, null2;
+        std::string ht1 = splitRefType(parseRefType(), &null1);
+        std::string ht2 = splitRefType(parseRefType(), &null2);
+        out.u8((null1 ? 1 : 0) | (null2 ? 2 : 0));
+        out.u32(label);
+        out.raw(ht1);
+        out.raw(ht2);
+        return;
+      }
       default:
         unexpected(op);
     }

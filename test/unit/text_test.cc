@@ -336,6 +336,31 @@ TEST(TextEncode, StartGlobalsAndExtendedConstants) {
   EXPECT_EQ(section(b, 7), (Bytes{0x01, 0x01, 'b', 0x03, 0x01}));
 }
 
+TEST(TextEncode, GcTypesAndInstructions) {
+  // GC is not executed by kiln, but it is encoded so that the decoder can refuse it by name.
+  Bytes b = wat(
+      "(rec (type $s (struct (field $x i32) (field $y (mut i64)))) (type $a (array i8)))"
+      "(type $sub (sub final $s (struct (field i32) (field (mut i64)))))"
+      "(func (param anyref) (result i64)"
+      "  (block $l (result (ref $s))"
+      "    (drop (br_on_cast $l anyref (ref $s) (local.get 0)))"
+      "    (drop (ref.test (ref null $a) (local.get 0)))"
+      "    (return (struct.get $s $y (ref.cast (ref $s) (local.get 0)))))"
+      "  drop (i64.const 0))");
+  EXPECT_EQ(section(b, 1),
+            (Bytes{0x03, 0x4E, 0x02, 0x5F, 0x02, 0x7F, 0x00, 0x7E, 0x01, 0x5E, 0x78, 0x00,  //
+                   0x4F, 0x01, 0x00, 0x5F, 0x02, 0x7F, 0x00, 0x7E, 0x01,                   //
+                   0x60, 0x01, 0x6E, 0x01, 0x7E}));
+  EXPECT_EQ(section(b, 10),
+            (Bytes{0x01, 0x22, 0x00, 0x02, 0x64, 0x00,                    // block (ref $s)
+                   0x20, 0x00, 0xFB, 0x18, 0x01, 0x00, 0x6E, 0x00, 0x1A,  // br_on_cast
+                   0x20, 0x00, 0xFB, 0x15, 0x01, 0x1A,                    // ref.test null
+                   0x20, 0x00, 0xFB, 0x16, 0x00, 0xFB, 0x02, 0x00, 0x01, 0x0F, 0x0B,  //
+                   0x1A, 0x42, 0x00, 0x0B}));
+  EXPECT_EQ(error("(type $s (struct (field $x i32))) (func (struct.get $s $z (unreachable)))"),
+            "t.wat:1:56: unknown field $z");
+}
+
 TEST(TextEncode, CommentsAndAnnotationsAreSkipped) {
   EXPECT_EQ(wat("(module (@a x (y \"z\") (@b)) (; c (; nested ;) ;) ;; line\n"
                 "  ((@a) func (@b) nop (@c 1 2)))"),
