@@ -199,7 +199,11 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
       case ExternKind::kMemory: {
         if (!e.memory) return incompatible("the memory extern is empty");
         const MemoryType actual = e.memory->current_type();
-        if (actual.is64 != req.memory_type.is64 || actual.shared != req.memory_type.shared ||
+        if (actual.is64 != req.memory_type.is64) {
+          return incompatible(actual.is64 ? "expected a 32-bit memory, got a 64-bit one"
+                                          : "expected a 64-bit memory, got a 32-bit one");
+        }
+        if (actual.shared != req.memory_type.shared ||
             !Limits::Matches(actual.limits, req.memory_type.limits)) {
           return incompatible(absl::StrCat("limits ", LimitsText(actual.limits),
                                            " do not match ", LimitsText(req.memory_type.limits)));
@@ -266,6 +270,8 @@ absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
   for (uint32_t i = d.num_imported_memories; i < d.num_memories; ++i) {
     MemoryType type;
     type.limits = FromDesc(d.memories[i].limits);
+    type.is64 = d.memories[i].limits.is64 != 0;
+    type.shared = d.memories[i].limits.shared != 0;
     absl::StatusOr<std::shared_ptr<GuardedMemory>> m =
         GuardedMemory::Create(type, options.max_memory_pages);
     if (!m.ok()) return absl::Status(m.status().code(), absl::StrCat(artifact_->name(), ": memory ", i, ": ", m.status().message()));
