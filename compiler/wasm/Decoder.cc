@@ -138,6 +138,12 @@ absl::StatusOr<Module> ModuleDecoder::run() {
   while (!top.atEnd()) {
     const size_t sectionStart = top.pos();
     const uint8_t id = top.u8();
+    if (id == 13 && features_.exceptions) {  // the tag section
+      return absl::UnimplementedError(absl::StrFormat(
+          "unsupported feature at byte 0x%x: exception handling (tag section) is not "
+          "implemented yet",
+          sectionStart));
+    }
     if (id > kDataCount) return malformed(sectionStart, "malformed section id");
     const uint32_t size = top.u32();
     if (top.failed()) return malformed(top.errorOffset(), top.error());
@@ -208,7 +214,9 @@ std::optional<ValType> ModuleDecoder::valType(BodyReader& r) {
 
 std::optional<ValType> ModuleDecoder::refType(BodyReader& r) {
   InstructionReader ir(r, features_);
-  return ir.refType();
+  auto t = ir.refType();
+  if (ir.unsupported()) unsupported_ = true;
+  return t;
 }
 
 bool ModuleDecoder::name(BodyReader& r, std::string& out) {
@@ -392,6 +400,13 @@ bool ModuleDecoder::importSection(BodyReader& r) {
         m_.offsets.globals.push_back(at);
         ++m_.numImportedGlobals;
         break;
+      case 4:
+        if (features_.exceptions) {
+          unsupported_ = true;
+          r.failAt(kindAt, "exception handling (tag import) is not implemented yet");
+          return false;
+        }
+        [[fallthrough]];
       default:
         r.failAt(kindAt, absl::StrFormat("malformed import kind 0x%02x", kind));
         return false;
@@ -421,7 +436,19 @@ bool ModuleDecoder::tableSection(BodyReader& r) {
   for (uint32_t i = 0; i < n && !r.failed(); ++i) {
     const uint32_t at = static_cast<uint32_t>(r.pos());
     Table t;
-    if (!tableType(r, t.type)) return false;
+    if (features_.functionReferences && r.peek() == 0x40) {
+      // 3.0: 0x40 0x00 tabletype expr, a table with an initialiser for every element.
+      r.u8();
+      const size_t zeroAt = r.pos();
+      if (r.u8() != 0x00) {
+        r.failAt(zeroAt, "malformed table: expected 0x00 after 0x40");
+        return false;
+      }
+      t.init.emplace();
+      if (!tableType(r, t.type) || !constExpr(r, *t.init)) return false;
+    } else if (!tableType(r, t.type)) {
+      return false;
+    }
     m_.tables.push_back(t.type);
     m_.offsets.tables.push_back(at);
     m_.definedTables.push_back(std::move(t));

@@ -768,7 +768,7 @@ class ModuleValidator {
   void collectDeclaredFuncs();
   // How many globals (from index 0) a constant expression may read: in 2.0 only imported
   // ones; in 3.0 a global's initialiser may read every global before it, and segment
-  // offsets and table initialisers every global. `global` is the global being initialised.
+  // offsets every global. `global` is the global being initialised.
   size_t constExprGlobals(std::optional<size_t> global = std::nullopt) const {
     if (!features_.extendedConst && !features_.functionReferences) return m_.numImportedGlobals;
     return global ? *global : m_.globals.size();
@@ -823,6 +823,9 @@ void ModuleValidator::collectDeclaredFuncs() {
     if (e.kind == ExternKind::Func) mark(e.index);
   }
   for (const Global& g : m_.definedGlobals) scan(g.init);
+  for (const Table& t : m_.definedTables) {
+    if (t.init) scan(*t.init);
+  }
   for (const ElemSegment& seg : m_.elems) {
     if (seg.mode == SegmentMode::Active) scan(seg.offset);
     for (const ConstExpr& item : seg.items) scan(item);
@@ -962,9 +965,15 @@ absl::Status ModuleValidator::functionTypes() const {
 
 absl::Status ModuleValidator::tablesAndMemories() const {
   for (size_t i = m_.numImportedTables; i < m_.tables.size(); ++i) {
-    absl::Status s = tableLimits(m_.tables[i].limits, offsetAt(m_.offsets.tables, i),
-                                 absl::StrFormat("table %u", i));
+    const std::string where = absl::StrFormat("table %u", i);
+    absl::Status s = tableLimits(m_.tables[i].limits, offsetAt(m_.offsets.tables, i), where);
     if (!s.ok()) return s;
+    const Table& t = m_.definedTables[i - m_.numImportedTables];
+    if (t.init) {
+      // The table section precedes the globals: only imported globals are visible.
+      s = constExpr(*t.init, t.type.elem, m_.numImportedGlobals, where);
+      if (!s.ok()) return s;
+    }
   }
   for (size_t i = m_.numImportedMemories; i < m_.memories.size(); ++i) {
     absl::Status s = memoryLimits(m_.memories[i].limits, offsetAt(m_.offsets.memories, i),

@@ -479,12 +479,30 @@ TEST(Decoder, BlockTypes) {
 }
 
 TEST(Decoder, UnimplementedFeatureFlagsAreRefused) {
+  // Threads is refused up front.
   Features f;
-  f.exceptions = true;
+  f.threads = true;
   auto e = decodeModule(header(), f);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(e.status().message(), HasSubstr("exception handling"));
+  EXPECT_THAT(e.status().message(), HasSubstr("threads"));
+
+  // Exception handling and typed function references are refused where they are used, as
+  // unsupported rather than malformed; modules that do not use them decode.
+  Features eh;
+  eh.exceptions = eh.functionReferences = true;
+  EXPECT_EQ(errorOf(header(), eh), "<decoded OK>");
+  auto tag = decodeModule(module({section(13, vec({{0x00, 0x00}}))}), eh);
+  ASSERT_FALSE(tag.ok());
+  EXPECT_EQ(tag.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(tag.status().message(), HasSubstr("exception handling"));
+  auto callRef = decodeModule(oneFunction({0xD0, 0x70, 0x14, 0x00, 0x0B}), eh);
+  ASSERT_FALSE(callRef.ok());
+  EXPECT_EQ(callRef.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(callRef.status().message(), HasSubstr("typed function references"));
+  // Without the features the same bytes are malformed.
+  EXPECT_THAT(errorOf(module({section(13, vec({{0x00, 0x00}}))})),
+              HasSubstr("malformed section id"));
 }
 
 // ---- The name section --------------------------------------------------------------

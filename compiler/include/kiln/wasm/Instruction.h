@@ -96,10 +96,18 @@ class InstructionReader {
       case 0x7B:
         if (features_.simd) return ValType::V128;
         return unsupportedAt(at, "SIMD type v128 is not enabled");
+      case 0x63: case 0x64:  // (ref null? heaptype)
+      case 0x73: case 0x72:  // nullfuncref, nullexternref
+        if (features_.functionReferences) return notYet(at, kTypedRefs);
+        break;
+      case 0x69: case 0x74:  // exnref, nullexnref
+        if (features_.exceptions) return notYet(at, kExceptions);
+        break;
       default:
-        r_.failAt(at, "malformed value type");
-        return std::nullopt;
+        break;
     }
+    r_.failAt(at, "malformed value type");
+    return std::nullopt;
   }
 
   // A reference type byte (table element type, ref.null): "malformed reference type".
@@ -108,6 +116,9 @@ class InstructionReader {
     uint8_t b = r_.u8();
     if (r_.failed()) return std::nullopt;
     if (b == 0x70 || b == 0x6F) return static_cast<ValType>(b);
+    if (features_.functionReferences && (b == 0x63 || b == 0x64 || b == 0x73 || b == 0x72))
+      return notYet(at, kTypedRefs);
+    if (features_.exceptions && (b == 0x69 || b == 0x74)) return notYet(at, kExceptions);
     r_.failAt(at, "malformed reference type");
     return std::nullopt;
   }
@@ -195,6 +206,19 @@ class InstructionReader {
       }
       case op::PrefixFC:
         return prefixFC(out);
+      case op::Throw: case op::ThrowRef: case op::TryTable:
+        if (features_.exceptions) {
+          notYet(out.offset, kExceptions);
+          return false;
+        }
+        break;
+      case op::CallRef: case op::ReturnCallRef: case op::RefAsNonNull: case op::BrOnNull:
+      case op::BrOnNonNull:
+        if (features_.functionReferences) {
+          notYet(out.offset, kTypedRefs);
+          return false;
+        }
+        break;
       case op::PrefixSIMD:
         return prefixFD(out);
       default:
@@ -238,6 +262,11 @@ class InstructionReader {
   }
 
  private:
+  static constexpr const char* kTypedRefs = "typed function references are not implemented yet";
+  static constexpr const char* kExceptions = "exception handling is not implemented yet";
+  // An encoding of an enabled feature that kiln does not implement yet.
+  std::nullopt_t notYet(size_t at, const char* what) { return unsupportedAt(at, what); }
+
   std::nullopt_t unsupportedAt(size_t at, const char* what) {
     if (!r_.failed()) unsupported_ = true;
     r_.failAt(at, what);
