@@ -471,5 +471,75 @@ TEST(Validator, SimdMemoryAlignment) {
   EXPECT_THAT(validate(funcBody(relaxed), f), HasSubstr("illegal opcode 0xfd 256"));
 }
 
+// ---- Wasm 3.0: tail calls, memory64, extended constants, table initialisers ------------
+
+TEST(Validator, TailCallResultsMustMatchTheCaller) {
+  Features f = Features::defaults();
+  // Two types: 0 = [] -> [i32], 1 = [] -> [i64]; function 0 (type 0) return_calls itself,
+  // function 1 (type 1) return_calls function 0.
+  Bytes types = section(kTypeId, vec({funcType({}, {I32}), funcType({}, {I64})}));
+  Bytes funcs = section(kFunctionId, vec({uleb(0), uleb(1)}));
+  auto moduleOf = [&](const Bytes& body1) {
+    return cat({header(), types, funcs,
+                section(kCodeId, vec({body({}, {0x12, 0x00, 0x0B}), body({}, body1)}))});
+  };
+  EXPECT_EQ(validate(moduleOf({0x42, 0x00, 0x0B}), f), "");
+  EXPECT_THAT(validate(moduleOf({0x12, 0x00, 0x0B}), f),
+              HasSubstr("type mismatch: tail call to a function returning [i32] from a "
+                        "function returning [i64]"));
+  // Code after a tail call is unreachable: `i32.add` pops from the polymorphic stack.
+  Bytes afterTail = cat({header(), types, funcs,
+                         section(kCodeId, vec({body({}, {0x12, 0x00, 0x6A, 0x0B}),
+                                               body({}, {0x42, 0x00, 0x0B})}))});
+  EXPECT_EQ(validate(afterTail, f), "");
+  // Without the feature 0x12 is not an instruction.
+  EXPECT_THAT(validate(moduleOf({0x42, 0x00, 0x0B}), Features::wasm2()),
+              HasSubstr("illegal opcode 0x12"));
+}
+
+TEST(Validator, Memory64UsesI64Addresses) {
+  Features f = Features::defaults();
+  const Bytes mem64 = section(kMemoryId, vec({{0x04, 0x01}}));  // i64, min 1
+  auto withMem = [&](const Bytes& type, const Bytes& code) {
+    return moduleWith(FuncSpec{.type = type, .code = code}, {mem64});
+  };
+  // (i64.const 0) i32.load -> i32; memory.size -> i64
+  EXPECT_EQ(validate(withMem(funcType({}, {I32}), {0x42, 0x00, 0x28, 0x02, 0x00, 0x0B}), f), "");
+  EXPECT_EQ(validate(withMem(funcType({}, {I64}), {0x3F, 0x00, 0x0B}), f), "");
+  EXPECT_THAT(validate(withMem(funcType({}, {I32}), {0x41, 0x00, 0x28, 0x02, 0x00, 0x0B}), f),
+              HasSubstr("type mismatch: expected i64 but got i32"));
+  // Offsets above 2^32 - 1 only fit a 64-bit memory.
+  Bytes bigOffset = cat({{0x41, 0x00, 0x28, 0x02}, uleb(uint64_t{1} << 32), {0x0B}});
+  EXPECT_THAT(validate(moduleWith(FuncSpec{.type = funcType({}, {I32}), .code = bigOffset},
+                                  {kMemory}),
+                       f),
+              HasSubstr("offset out of range"));
+  // A 64-bit memory may have more than 65536 pages (up to 2^48), a 32-bit one not.
+  EXPECT_EQ(validate(module({section(kMemoryId, vec({cat({{0x04}, uleb(70000)})}))}), f), "");
+  EXPECT_THAT(validate(module({section(kMemoryId, vec({cat({{0x00}, uleb(70000)})}))}), f),
+              HasSubstr("memory size must be at most 65536 pages"));
+  // Without memory64 the i64 limits flag is malformed.
+  EXPECT_THAT(validate(module({mem64}), Features::wasm2()), HasSubstr("malformed limits flags"));
+}
+
+TEST(Validator, ExtendedConstantExpressions) {
+  // (global i32 (i32.add (i32.const 1) (i32.const 2)))
+  Bytes global = section(kGlobalId, vec({{I32, 0x00, 0x41, 0x01, 0x41, 0x02, 0x6A, 0x0B}}));
+  EXPECT_EQ(validate(module({global}), Features::defaults()), "");
+  EXPECT_THAT(validate(module({global}), Features::wasm2()),
+              HasSubstr("constant expression required"));
+  // i64.add on i32 operands is a type error.
+  Bytes bad = section(kGlobalId, vec({{I64, 0x00, 0x41, 0x01, 0x41, 0x02, 0x7C, 0x0B}}));
+  EXPECT_THAT(validate(module({bad}), Features::defaults()), HasSubstr("type mismatch"));
+  // A 3.0 global initialiser may read an earlier defined immutable global, not a later one.
+  Bytes chain = section(kGlobalId, vec({{I32, 0x00, 0x41, 0x05, 0x0B},
+                                        {I32, 0x00, 0x23, 0x00, 0x0B}}));
+  EXPECT_EQ(validate(module({chain}), Features::defaults()), "");
+  EXPECT_THAT(validate(module({chain}), Features::wasm2()), HasSubstr("unknown global 0"));
+  Bytes forward = section(kGlobalId, vec({{I32, 0x00, 0x23, 0x01, 0x0B},
+                                          {I32, 0x00, 0x41, 0x05, 0x0B}}));
+  EXPECT_THAT(validate(module({forward}), Features::defaults()), HasSubstr("unknown global 1"));
+}
+
 }  // namespace
 }  // namespace kiln::wasm
