@@ -54,7 +54,8 @@ llvm::Type* ModuleContext::type(ValType t) const {
     case ValType::F64: return f64;
     case ValType::V128: return llvm::FixedVectorType::get(i64, 2);
     case ValType::FuncRef:
-    case ValType::ExternRef: return ptr;
+    case ValType::ExternRef:
+    case ValType::ExnRef: return ptr;
   }
   return i32;
 }

@@ -22,25 +22,26 @@ namespace {
 
 enum SectionId : uint8_t {
   kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
-  kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12,
+  kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12, kTag = 13,
 };
 
-// Where a non-custom section must come in the module (the data count section sits
-// between element and code).
+// Where a non-custom section must come in the module (the tag section sits between memory
+// and global, the data count section between element and code).
 int sectionRank(uint8_t id) {
   switch (id) {
-    case kDataCount: return 10;
-    case kCode: return 11;
-    case kData: return 12;
-    default: return id;  // type (1) .. element (9)
+    case kTag: return 6;
+    case kDataCount: return 11;
+    case kCode: return 12;
+    case kData: return 13;
+    default: return id <= kMemory ? id : id + 1;  // type (1) .. memory (5), global .. element
   }
 }
 
 const char* sectionName(uint8_t id) {
   static const char* const names[] = {"custom", "type",  "import", "function", "table",
                                       "memory", "global", "export", "start",    "element",
-                                      "code",   "data",  "data count"};
-  return id <= kDataCount ? names[id] : "unknown";
+                                      "code",   "data",  "data count", "tag"};
+  return id <= kTag ? names[id] : "unknown";
 }
 
 void appendUleb(std::vector<uint8_t>& out, uint32_t v) {
@@ -76,6 +77,8 @@ class ModuleDecoder {
   bool memorySection(BodyReader& r);
   bool globalSection(BodyReader& r);
   bool exportSection(BodyReader& r);
+  bool tagSection(BodyReader& r);
+  bool tagType(BodyReader& r, uint32_t& typeIndex);
   bool startSection(BodyReader& r);
   bool elementSection(BodyReader& r);
   bool dataCountSection(BodyReader& r);
@@ -138,13 +141,9 @@ absl::StatusOr<Module> ModuleDecoder::run() {
   while (!top.atEnd()) {
     const size_t sectionStart = top.pos();
     const uint8_t id = top.u8();
-    if (id == 13 && features_.exceptions) {  // the tag section
-      return absl::UnimplementedError(absl::StrFormat(
-          "unsupported feature at byte 0x%x: exception handling (tag section) is not "
-          "implemented yet",
-          sectionStart));
+    if (id > kDataCount && !(id == kTag && features_.exceptions)) {
+      return malformed(sectionStart, "malformed section id");
     }
-    if (id > kDataCount) return malformed(sectionStart, "malformed section id");
     const uint32_t size = top.u32();
     if (top.failed()) return malformed(top.errorOffset(), top.error());
     if (size > top.end() - top.pos()) {
@@ -199,6 +198,7 @@ bool ModuleDecoder::section(uint8_t id, BodyReader& r) {
     case kCode: return codeSection(r);
     case kData: return dataSection(r);
     case kDataCount: return dataCountSection(r);
+    case kTag: return tagSection(r);
   }
   return false;
 }
@@ -299,7 +299,7 @@ bool ModuleDecoder::expression(BodyReader& r, bool isFunctionBody) {
       return false;
     }
     switch (ins_.opcode) {
-      case op::Block: case op::Loop: case op::If:
+      case op::Block: case op::Loop: case op::If: case op::TryTable:
         openBlocks_.push_back(ins_.opcode);
         break;
       case op::Else:
@@ -401,12 +401,16 @@ bool ModuleDecoder::importSection(BodyReader& r) {
         ++m_.numImportedGlobals;
         break;
       case 4:
-        if (features_.exceptions) {
-          unsupported_ = true;
-          r.failAt(kindAt, "exception handling (tag import) is not implemented yet");
+        if (!features_.exceptions) {
+          r.failAt(kindAt, "malformed import kind 0x04");
           return false;
         }
-        [[fallthrough]];
+        imp.kind = ExternKind::Tag;
+        if (!tagType(r, imp.tagType)) return false;
+        m_.tags.push_back(imp.tagType);
+        m_.offsets.tags.push_back(at);
+        ++m_.numImportedTags;
+        break;
       default:
         r.failAt(kindAt, absl::StrFormat("malformed import kind 0x%02x", kind));
         return false;
@@ -490,7 +494,7 @@ bool ModuleDecoder::exportSection(BodyReader& r) {
     const size_t kindAt = r.pos();
     const uint8_t kind = r.u8();
     if (r.failed()) return false;
-    if (kind > 3) {
+    if (kind > 4 || (kind == 4 && !features_.exceptions)) {
       r.failAt(kindAt, absl::StrFormat("malformed export kind 0x%02x", kind));
       return false;
     }
@@ -498,6 +502,31 @@ bool ModuleDecoder::exportSection(BodyReader& r) {
     e.index = r.u32();
     m_.exports.push_back(std::move(e));
     m_.offsets.exports.push_back(at);
+  }
+  return !r.failed();
+}
+
+// A tag type: attribute 0x00 (exception), then the index of its function type.
+bool ModuleDecoder::tagType(BodyReader& r, uint32_t& typeIndex) {
+  const size_t at = r.pos();
+  const uint8_t attribute = r.u8();
+  if (r.failed()) return false;
+  if (attribute != 0) {
+    r.failAt(at, absl::StrFormat("malformed tag attribute 0x%02x", attribute));
+    return false;
+  }
+  typeIndex = r.u32();
+  return !r.failed();
+}
+
+bool ModuleDecoder::tagSection(BodyReader& r) {
+  const uint32_t n = r.u32();
+  for (uint32_t i = 0; i < n && !r.failed(); ++i) {
+    const uint32_t at = static_cast<uint32_t>(r.pos());
+    uint32_t type = 0;
+    if (!tagType(r, type)) return false;
+    m_.tags.push_back(type);
+    m_.offsets.tags.push_back(at);
   }
   return !r.failed();
 }

@@ -11,6 +11,7 @@ const char* valTypeName(ValType t) {
     case ValType::V128: return "v128";
     case ValType::FuncRef: return "funcref";
     case ValType::ExternRef: return "externref";
+    case ValType::ExnRef: return "exnref";
   }
   return "<unknown type>";
 }

@@ -41,7 +41,7 @@ const std::vector<ValType>& noTypes() {
 const std::vector<ValType>& singleType(ValType t) {
   static const std::vector<ValType> i32{ValType::I32}, i64{ValType::I64}, f32{ValType::F32},
       f64{ValType::F64}, v128{ValType::V128}, funcref{ValType::FuncRef},
-      externref{ValType::ExternRef};
+      externref{ValType::ExternRef}, exnref{ValType::ExnRef};
   switch (t) {
     case ValType::I32: return i32;
     case ValType::I64: return i64;
@@ -50,6 +50,7 @@ const std::vector<ValType>& singleType(ValType t) {
     case ValType::V128: return v128;
     case ValType::FuncRef: return funcref;
     case ValType::ExternRef: return externref;
+    case ValType::ExnRef: return exnref;
   }
   return i32;
 }
@@ -388,6 +389,40 @@ bool FunctionValidator::instruction() {
       pushFrame(opc, *params, *results);
       return true;
     }
+    case op::TryTable: {
+      const std::vector<ValType>* params;
+      const std::vector<ValType>* results;
+      if (!resolveBlockType(ins_.block, params, results)) return false;
+      // Catch labels are relative to the frames outside the try_table.
+      for (const Catch& c : ins_.catches) {
+        const ControlFrame* target;
+        if (!label(c.label, target)) return false;
+        scratch_.clear();
+        if (c.kind == Catch::Tag || c.kind == Catch::TagRef) {
+          if (c.tag >= m_.tags.size()) return fail(absl::StrFormat("unknown tag %u", c.tag));
+          scratch_ = m_.types[m_.tags[c.tag]].params;
+        }
+        if (c.kind == Catch::TagRef || c.kind == Catch::AllRef) scratch_.push_back(ValType::ExnRef);
+        if (scratch_ != target->labelTypes()) {
+          return fail(absl::StrFormat("type mismatch: catch clause delivers %s to a label "
+                                      "expecting %s",
+                                      typeList(scratch_), typeList(target->labelTypes())));
+        }
+      }
+      if (!popAll(*params)) return false;
+      pushFrame(op::TryTable, *params, *results);
+      return true;
+    }
+    case op::Throw: {
+      if (ins_.index >= m_.tags.size()) return fail(absl::StrFormat("unknown tag %u", ins_.index));
+      if (!popAll(m_.types[m_.tags[ins_.index]].params)) return false;
+      setUnreachable();
+      return true;
+    }
+    case op::ThrowRef:
+      if (!pop(ValType::ExnRef)) return false;
+      setUnreachable();
+      return true;
     case op::Else: {
       if (frames_.back().opcode != op::If) return fail("else without a matching if");
       ControlFrame f;
@@ -775,6 +810,8 @@ class ModuleValidator {
   }
 
   absl::Status imports() const;
+  absl::Status tags() const;
+  absl::Status tagType(uint32_t type, size_t offset, std::string_view where) const;
   absl::Status functionTypes() const;
   absl::Status tablesAndMemories() const;
   absl::Status globals() const;
@@ -796,7 +833,8 @@ absl::Status ModuleValidator::run() {
   }
   collectDeclaredFuncs();
   for (auto check : {&ModuleValidator::imports, &ModuleValidator::functionTypes,
-                     &ModuleValidator::tablesAndMemories, &ModuleValidator::globals,
+                     &ModuleValidator::tablesAndMemories, &ModuleValidator::tags,
+                     &ModuleValidator::globals,
                      &ModuleValidator::elems, &ModuleValidator::datas, &ModuleValidator::start,
                      &ModuleValidator::exports, &ModuleValidator::bodies}) {
     if (absl::Status s = (this->*check)(); !s.ok()) return s;
@@ -945,8 +983,27 @@ absl::Status ModuleValidator::imports() const {
       case ExternKind::Table: s = tableLimits(imp.table.limits, at, where); break;
       case ExternKind::Memory: s = memoryLimits(imp.memory.limits, at, where); break;
       case ExternKind::Global: break;
-      case ExternKind::Tag: return invalid(at, where, "tags are not supported");
+      case ExternKind::Tag: s = tagType(imp.tagType, at, where); break;
     }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// A tag's type: a function type without results.
+absl::Status ModuleValidator::tagType(uint32_t type, size_t offset, std::string_view where) const {
+  if (type >= m_.types.size()) return invalid(offset, where, absl::StrFormat("unknown type %u", type));
+  if (!m_.types[type].results.empty()) {
+    return invalid(offset, where,
+                   absl::StrFormat("non-empty tag result type %s",
+                                   typeList(m_.types[type].results)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ModuleValidator::tags() const {
+  for (size_t i = m_.numImportedTags; i < m_.tags.size(); ++i) {
+    absl::Status s = tagType(m_.tags[i], offsetAt(m_.offsets.tags, i), absl::StrFormat("tag %u", i));
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -1069,7 +1126,7 @@ absl::Status ModuleValidator::exports() const {
       case ExternKind::Table: limit = m_.tables.size(); break;
       case ExternKind::Memory: limit = m_.memories.size(); break;
       case ExternKind::Global: limit = m_.globals.size(); break;
-      case ExternKind::Tag: limit = 0; break;
+      case ExternKind::Tag: limit = m_.tags.size(); break;
     }
     if (e.index >= limit) {
       const char* kind = e.kind == ExternKind::Func ? "function" : externKindName(e.kind);
@@ -1124,7 +1181,7 @@ absl::StatusOr<FuncType> blockType(const Module& m, int64_t s33) {
     if (s33 < -64) return absl::InvalidArgumentError("malformed block type");
     const uint8_t byte = static_cast<uint8_t>(s33 & 0x7F);
     switch (byte) {
-      case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
+      case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F: case 0x69:
         break;
       default:
         return absl::InvalidArgumentError("malformed block type");

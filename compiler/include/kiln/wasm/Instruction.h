@@ -53,8 +53,18 @@ struct MemArg {
 //   table.init                     index = elem segment, index2 = table
 //   elem.drop                      index = elem segment
 //   table.copy                     index = destination table, index2 = source table
+//   throw                          index = tag
+//   try_table                      block, catches
 //   SIMD (0xFD)                    subOpcode, simd = its table entry; mem for memory ops,
 //                                  lane for lane ops, v128 for v128.const / i8x16.shuffle
+// One catch clause of try_table.
+struct Catch {
+  enum : uint8_t { Tag = 0, TagRef = 1, All = 2, AllRef = 3 };
+  uint8_t kind = Tag;
+  uint32_t tag = 0;    // Tag, TagRef
+  uint32_t label = 0;  // relative to the try_table's enclosing frames
+};
+
 struct Instruction {
   uint32_t offset = 0;     // file offset of the opcode byte
   uint8_t opcode = 0;      // the first byte (the prefix for prefixed instructions)
@@ -73,6 +83,7 @@ struct Instruction {
   ValType refType = ValType::FuncRef;
   std::vector<ValType> types;
   std::vector<uint32_t> labels;
+  std::vector<Catch> catches;  // try_table
 };
 
 // Reads instructions and type bytes from a BodyReader. On failure the BodyReader holds the
@@ -100,8 +111,11 @@ class InstructionReader {
       case 0x73: case 0x72:  // nullfuncref, nullexternref
         if (features_.functionReferences) return notYet(at, kTypedRefs);
         break;
-      case 0x69: case 0x74:  // exnref, nullexnref
-        if (features_.exceptions) return notYet(at, kExceptions);
+      case 0x69:  // exnref
+        if (features_.exceptions) return ValType::ExnRef;
+        break;
+      case 0x74:  // nullexnref: a typed reference
+        if (features_.exceptions) return notYet(at, kTypedRefs);
         break;
       default:
         break;
@@ -118,7 +132,8 @@ class InstructionReader {
     if (b == 0x70 || b == 0x6F) return static_cast<ValType>(b);
     if (features_.functionReferences && (b == 0x63 || b == 0x64 || b == 0x73 || b == 0x72))
       return notYet(at, kTypedRefs);
-    if (features_.exceptions && (b == 0x69 || b == 0x74)) return notYet(at, kExceptions);
+    if (features_.exceptions && b == 0x69) return ValType::ExnRef;
+    if (features_.exceptions && b == 0x74) return notYet(at, kTypedRefs);
     r_.failAt(at, "malformed reference type");
     return std::nullopt;
   }
@@ -131,6 +146,7 @@ class InstructionReader {
     out.mem = MemArg{};
     out.types.clear();
     out.labels.clear();
+    out.catches.clear();
     const uint8_t opc = r_.u8();
     out.opcode = opc;
     if (r_.failed()) return false;
@@ -206,12 +222,16 @@ class InstructionReader {
       }
       case op::PrefixFC:
         return prefixFC(out);
-      case op::Throw: case op::ThrowRef: case op::TryTable:
-        if (features_.exceptions) {
-          notYet(out.offset, kExceptions);
-          return false;
-        }
-        break;
+      case op::Throw:
+        if (!features_.exceptions) break;
+        out.index = r_.u32();
+        return !r_.failed();
+      case op::ThrowRef:
+        if (!features_.exceptions) break;
+        return true;
+      case op::TryTable:
+        if (!features_.exceptions) break;
+        return tryTable(out);
       case op::CallRef: case op::ReturnCallRef: case op::RefAsNonNull: case op::BrOnNull:
       case op::BrOnNonNull:
         if (features_.functionReferences) {
@@ -263,7 +283,6 @@ class InstructionReader {
 
  private:
   static constexpr const char* kTypedRefs = "typed function references are not implemented yet";
-  static constexpr const char* kExceptions = "exception handling is not implemented yet";
   // An encoding of an enabled feature that kiln does not implement yet.
   std::nullopt_t notYet(size_t at, const char* what) { return unsupportedAt(at, what); }
 
@@ -318,6 +337,33 @@ class InstructionReader {
     // The offset is a u64 with memory64 (the validator bounds it for 32-bit memories).
     m.offset = features_.memory64 ? r_.u64() : r_.u32();
     return !r_.failed();
+  }
+
+  // try_table: block type, then vec(catch) with catch = 0x00 tag label (catch) |
+  // 0x01 tag label (catch_ref) | 0x02 label (catch_all) | 0x03 label (catch_all_ref).
+  bool tryTable(Instruction& out) {
+    if (!blockType(out.block)) return false;
+    const uint32_t n = r_.u32();
+    if (r_.failed()) return false;
+    if (n > r_.end() - r_.pos()) {
+      r_.fail("unexpected end");
+      return false;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      const size_t at = r_.pos();
+      Catch c;
+      c.kind = r_.u8();
+      if (r_.failed()) return false;
+      if (c.kind > 3) {
+        r_.failAt(at, "malformed catch clause");
+        return false;
+      }
+      if (c.kind <= 1) c.tag = r_.u32();
+      c.label = r_.u32();
+      if (r_.failed()) return false;
+      out.catches.push_back(c);
+    }
+    return true;
   }
 
   bool prefixFD(Instruction& out) {

@@ -20,10 +20,13 @@ enum class ValType : uint8_t {
   V128 = 0x7B,
   FuncRef = 0x70,
   ExternRef = 0x6F,
+  ExnRef = 0x69,  // exception handling: (ref null exn)
 };
 
 const char* valTypeName(ValType t);
-inline bool isRefType(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+inline bool isRefType(ValType t) {
+  return t == ValType::FuncRef || t == ValType::ExternRef || t == ValType::ExnRef;
+}
 inline bool isNumType(ValType t) {
   return t == ValType::I32 || t == ValType::I64 || t == ValType::F32 || t == ValType::F64;
 }
@@ -73,6 +76,7 @@ struct Import {
   TableType table;        // kind == Table
   MemoryType memory;      // kind == Memory
   GlobalType global;      // kind == Global
+  uint32_t tagType = 0;   // kind == Tag: type index (a function type without results)
 };
 
 // A function defined in this module (not imported).
@@ -143,6 +147,7 @@ struct DeclOffsets {
   std::vector<uint32_t> exports;   // each export entry
   std::vector<uint32_t> elems;     // each element segment
   std::vector<uint32_t> datas;     // each data segment
+  std::vector<uint32_t> tags;      // each tag: its import or tag-section entry
   uint32_t start = 0;              // the start section's function index
 };
 
@@ -157,10 +162,12 @@ struct Module {
   std::vector<TableType> tables;     // every table
   std::vector<MemoryType> memories;  // every memory
   std::vector<GlobalType> globals;   // every global
+  std::vector<uint32_t> tags;        // every tag: its type index
   uint32_t numImportedFuncs = 0;
   uint32_t numImportedTables = 0;
   uint32_t numImportedMemories = 0;
   uint32_t numImportedGlobals = 0;
+  uint32_t numImportedTags = 0;
 
   // Definitions (index = space index - numImportedX).
   std::vector<Function> functions;
