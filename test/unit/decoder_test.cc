@@ -492,10 +492,16 @@ TEST(Decoder, UnimplementedFeatureFlagsAreRefused) {
   Features eh;
   eh.exceptions = eh.functionReferences = true;
   EXPECT_EQ(errorOf(header(), eh), "<decoded OK>");
-  auto tag = decodeModule(module({section(13, vec({{0x00, 0x00}}))}), eh);
-  ASSERT_FALSE(tag.ok());
-  EXPECT_EQ(tag.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(tag.status().message(), HasSubstr("exception handling"));
+  // The tag section (id 13, between memory and global) decodes with exception handling.
+  auto tag = decodeModule(module({section(kTypeId, vec({funcType({I32}, {})})),
+                                  section(13, vec({{0x00, 0x00}}))}),
+                          eh);
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  EXPECT_EQ(tag->tags, std::vector<uint32_t>{0});
+  EXPECT_THAT(errorOf(module({section(13, vec({{0x01, 0x00}}))}), eh),
+              HasSubstr("malformed tag attribute"));
+  EXPECT_THAT(errorOf(module({section(kGlobalId, vec({})), section(13, vec({}))}), eh),
+              HasSubstr("out of order"));
   auto callRef = decodeModule(oneFunction({0xD0, 0x70, 0x14, 0x00, 0x0B}), eh);
   ASSERT_FALSE(callRef.ok());
   EXPECT_EQ(callRef.status().code(), absl::StatusCode::kUnimplemented);
