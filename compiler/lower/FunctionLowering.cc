@@ -5,6 +5,8 @@
 // branch is skipped up to the matching `else`/`end`. Every trap is a branch to a cold block
 // calling the noreturn `trap` builtin through the vmctx.
 #include <cmath>
+#include <cstddef>
+#include <map>
 #include <optional>
 
 #include "absl/strings/str_format.h"
@@ -107,7 +109,124 @@ void FunctionLowering::fallthrough(Frame& f) {
   b_.CreateBr(f.cont);
 }
 
+llvm::Value* FunctionLowering::exitedTryHandler(const Frame& target) {
+  const size_t ti = static_cast<size_t>(&target - frames_.data());
+  for (size_t i = ti; i < frames_.size(); ++i) {
+    if (frames_[i].kind == Frame::TryTable && frames_[i].handler) return frames_[i].handler;
+  }
+  return nullptr;
+}
+
+void FunctionLowering::leaveTries(const Frame& target) {
+  if (llvm::Value* h = exitedTryHandler(target))
+    callBuiltin(KILN_BUILTIN_TRY_LEAVE, c_.voidTy, {vmctx_, h});
+}
+
+llvm::Value* FunctionLowering::entryAlloca(llvm::Type* t, unsigned align) {
+  llvm::IRBuilder<>::InsertPointGuard guard(b_);
+  b_.SetInsertPoint(entry_->getTerminator());
+  llvm::AllocaInst* a = b_.CreateAlloca(t);
+  a->setAlignment(llvm::Align(align));
+  return a;
+}
+
+llvm::LoadInst* FunctionLowering::loadLocal(uint32_t i) {
+  llvm::LoadInst* l = b_.CreateLoad(ty(localTypes_[i]), locals_[i]);
+  if (hasTry_) l->setVolatile(true);
+  return l;
+}
+
+void FunctionLowering::storeLocal(uint32_t i, llvm::Value* v) {
+  llvm::StoreInst* s = b_.CreateStore(v, locals_[i]);
+  if (hasTry_) s->setVolatile(true);
+}
+
+// try_table: push a handler record, setjmp on it; a longjmp from `throw` lands in the
+// dispatch code, which compares the exception's tag with each catch clause in order and
+// branches to the clause's label with the payload (and the exnref for the _ref kinds).
+// An exception no clause matches is rethrown to the next handler.
+void FunctionLowering::lowerTryTable() {
+  r_.seek(instrOffset_);
+  wasm::InstructionReader ir(r_, anyFeatures());
+  if (!ir.next(scratch_)) return;
+  const std::vector<wasm::Catch> catches = scratch_.catches;
+  const wasm::BlockType bt = scratch_.block;
+  const int64_t s33 = bt.kind == wasm::BlockType::Kind::Empty   ? -64
+                      : bt.kind == wasm::BlockType::Kind::Value ? static_cast<int64_t>(bt.value) - 0x80
+                                                                : static_cast<int64_t>(bt.typeIndex);
+
+  llvm::Value* handler = entryAlloca(llvm::ArrayType::get(c_.i8, sizeof(kiln_handler)), 16);
+  callBuiltin(KILN_BUILTIN_TRY_ENTER, c_.voidTy, {vmctx_, handler});
+  llvm::Value* jmpbuf = b_.CreateConstInBoundsGEP1_64(c_.i8, handler, offsetof(kiln_handler, jmpbuf));
+  llvm::CallInst* sj = callBuiltin(KILN_BUILTIN_SETJMP, c_.i32, {jmpbuf});
+  sj->addFnAttr(llvm::Attribute::ReturnsTwice);
+  llvm::BasicBlock* landing = newBlock("catch.dispatch");
+  llvm::BasicBlock* body = newBlock("try.body");
+  b_.CreateCondBr(b_.CreateICmpNE(sj, i32c(0)), landing, body);
+
+  // Dispatch, in the context outside the try_table (its handler is already popped).
+  b_.SetInsertPoint(landing);
+  llvm::LoadInst* exn = b_.CreateAlignedLoad(
+      c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, handler, offsetof(kiln_handler, exn)),
+      llvm::Align(8));
+  exn->setVolatile(true);
+  bool open = true;
+  for (const wasm::Catch& c : catches) {
+    Frame& target = label(c.label);
+    std::vector<llvm::Value*> vals;
+    llvm::BasicBlock* next = nullptr;
+    if (c.kind == wasm::Catch::Tag || c.kind == wasm::Catch::TagRef) {
+      llvm::Value* want = loadRuntime(c_.ptr, vmctxField(c_.layout.tags + 8 * c.tag), true);
+      llvm::Value* have = loadRuntime(c_.ptr, exn, false);
+      llvm::BasicBlock* match = newBlock("catch.match");
+      next = newBlock("catch.next");
+      b_.CreateCondBr(b_.CreateICmpEQ(want, have), match, next);
+      b_.SetInsertPoint(match);
+      const std::vector<ValType>& params = m_.types[m_.tags[c.tag]].params;
+      for (size_t i = 0; i < params.size(); ++i) {
+        llvm::Value* p = b_.CreateConstInBoundsGEP1_64(
+            c_.i8, exn, offsetof(kiln_exception, values) + 16 * i);
+        vals.push_back(b_.CreateAlignedLoad(ty(params[i]), p, llvm::Align(8)));
+      }
+    }
+    if (c.kind == wasm::Catch::TagRef || c.kind == wasm::Catch::AllRef) vals.push_back(exn);
+    leaveTries(target);
+    addIncoming(target, vals);
+    b_.CreateBr(target.kind == Frame::Loop ? target.header : target.cont);
+    if (!next) {
+      open = false;  // catch_all: later clauses never run
+      break;
+    }
+    b_.SetInsertPoint(next);
+  }
+  if (open) {
+    llvm::CallInst* rethrow = callBuiltin(KILN_BUILTIN_EXN_THROW_REF, c_.voidTy, {vmctx_, exn});
+    rethrow->setDoesNotReturn();
+    b_.CreateUnreachable();
+  }
+
+  b_.SetInsertPoint(body);
+  pushFrame(Frame::TryTable, s33);
+  frames_.back().handler = handler;
+}
+
+void FunctionLowering::lowerThrow(uint32_t tag) {
+  const std::vector<ValType>& params = m_.types[m_.tags[tag]].params;
+  std::vector<llvm::Value*> vals = popN(params.size());
+  llvm::Value* buf =
+      entryAlloca(llvm::ArrayType::get(c_.i8, 16 * std::max<size_t>(params.size(), 1)), 16);
+  for (size_t i = 0; i < vals.size(); ++i)
+    b_.CreateAlignedStore(vals[i], b_.CreateConstInBoundsGEP1_64(c_.i8, buf, 16 * i),
+                          llvm::Align(8));
+  llvm::Value* tagPtr = loadRuntime(c_.ptr, vmctxField(c_.layout.tags + 8 * tag), true);
+  llvm::CallInst* call = callBuiltin(KILN_BUILTIN_EXN_THROW, c_.voidTy, {vmctx_, tagPtr, buf});
+  call->setDoesNotReturn();
+  b_.CreateUnreachable();
+  markUnreachable();
+}
+
 void FunctionLowering::branchTo(Frame& target) {
+  leaveTries(target);
   size_t n = target.labelTypes().size();
   std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
   addIncoming(target, vals);
@@ -143,6 +262,18 @@ absl::Status FunctionLowering::run() {
   auto argIt = fn_->arg_begin();
   vmctx_ = &*argIt++;
   vmctx_->setName("vmctx");
+
+  // Does the body have a try_table? (Then locals are volatile, see hasTry_.)
+  {
+    BodyReader scan(m_.bytes.data(), def_.bodyStart, def_.bodyEnd);
+    wasm::InstructionReader ir(scan, anyFeatures());
+    while (!scan.atEnd() && ir.next(scratch_)) {
+      if (scratch_.opcode == op::TryTable) {
+        hasTry_ = true;
+        break;
+      }
+    }
+  }
 
   // Locals: params first, then declared locals, zero-initialised.
   for (ValType t : type_.params) localTypes_.push_back(t);
@@ -205,6 +336,8 @@ void FunctionLowering::terminateDead() {
 void FunctionLowering::endFrame() {
   Frame& f = frames_.back();
   if (f.unreachable) terminateDead();
+  if (!f.unreachable && f.kind == Frame::TryTable)
+    callBuiltin(KILN_BUILTIN_TRY_LEAVE, c_.voidTy, {vmctx_, f.handler});
   if (!f.unreachable) fallthrough(f);
   if (f.kind == Frame::If && !f.sawElse) {
     // The missing else arm passes the params straight to the end.
@@ -383,6 +516,7 @@ void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
                                 llvm::Value* calleeVmctx, const FuncType& sig, bool tail) {
   std::vector<llvm::Value*> args = popN(sig.params.size());
   args.insert(args.begin(), calleeVmctx);
+  if (tail) leaveTries(frames_.front());  // the caller's frame and its try_tables are gone
   llvm::CallInst* call = b_.CreateCall(ft, callee, args);
   call->setCallingConv(kWasmCC);
   if (tail) {
@@ -759,10 +893,20 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       llvm::Value* cond = b_.CreateICmpNE(pop(), i32c(0));
       size_t n = target.labelTypes().size();
       std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
-      addIncoming(target, vals);
+      llvm::BasicBlock* dest = target.kind == Frame::Loop ? target.header : target.cont;
       llvm::BasicBlock* fallthrough = newBlock("br_if.else");
-      b_.CreateCondBr(cond, target.kind == Frame::Loop ? target.header : target.cont,
-                      fallthrough);
+      if (llvm::Value* h = exitedTryHandler(target)) {
+        // The taken edge leaves try_tables: pop their handlers on that edge only.
+        llvm::BasicBlock* edge = newBlock("br_if.leave");
+        b_.CreateCondBr(cond, edge, fallthrough);
+        b_.SetInsertPoint(edge);
+        callBuiltin(KILN_BUILTIN_TRY_LEAVE, c_.voidTy, {vmctx_, h});
+        addIncoming(target, vals);
+        b_.CreateBr(dest);
+      } else {
+        addIncoming(target, vals);
+        b_.CreateCondBr(cond, dest, fallthrough);
+      }
       b_.SetInsertPoint(fallthrough);
       return absl::OkStatus();
     }
@@ -772,16 +916,41 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       for (uint32_t i = 0; i < n; ++i) depths[i] = r_.u32();
       uint32_t defaultDepth = r_.u32();
       llvm::Value* index = pop();
+      // Targets outside a try_table of this function go through an edge block that pops
+      // the handlers (one per depth).
+      std::map<uint32_t, llvm::BasicBlock*> leaveEdges;
+      llvm::BasicBlock* switchBlock = b_.GetInsertBlock();
+      auto edgeFor = [&](uint32_t depth) -> llvm::BasicBlock* {
+        Frame& t = label(depth);
+        llvm::Value* h = exitedTryHandler(t);
+        if (!h) return nullptr;
+        auto [it, inserted] = leaveEdges.try_emplace(depth, nullptr);
+        if (inserted) {
+          llvm::IRBuilder<>::InsertPointGuard guard(b_);
+          it->second = newBlock("br_table.leave");
+          b_.SetInsertPoint(it->second);
+          callBuiltin(KILN_BUILTIN_TRY_LEAVE, c_.voidTy, {vmctx_, h});
+          size_t k = t.labelTypes().size();
+          std::vector<llvm::Value*> vals(stack_.end() - k, stack_.end());
+          addIncoming(t, vals);
+          b_.CreateBr(t.kind == Frame::Loop ? t.header : t.cont);
+        }
+        return it->second;
+      };
       auto targetBlock = [&](uint32_t depth) {
+        if (llvm::BasicBlock* e = edgeFor(depth)) return e;
         Frame& t = label(depth);
         return t.kind == Frame::Loop ? t.header : t.cont;
       };
       llvm::SwitchInst* sw = b_.CreateSwitch(index, targetBlock(defaultDepth), n);
       // A phi needs one entry per switch edge, duplicates included.
       auto addEdge = [&](uint32_t depth) {
+        if (edgeFor(depth)) return;  // the edge block feeds the phis once
         Frame& t = label(depth);
         size_t k = t.labelTypes().size();
         std::vector<llvm::Value*> vals(stack_.end() - k, stack_.end());
+        llvm::IRBuilder<>::InsertPointGuard guard(b_);
+        b_.SetInsertPoint(switchBlock);
         addIncoming(t, vals);
       };
       addEdge(defaultDepth);
@@ -834,19 +1003,30 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       push(b_.CreateSelect(b_.CreateICmpNE(cond, i32c(0)), t, f));
       return absl::OkStatus();
     }
-    case op::LocalGet: {
-      uint32_t i = r_.u32();
-      push(b_.CreateLoad(ty(localTypes_[i]), locals_[i]));
+    case op::LocalGet:
+      push(loadLocal(r_.u32()));
       return absl::OkStatus();
-    }
     case op::LocalSet: {
       uint32_t i = r_.u32();
-      b_.CreateStore(pop(), locals_[i]);
+      storeLocal(i, pop());
       return absl::OkStatus();
     }
     case op::LocalTee: {
       uint32_t i = r_.u32();
-      b_.CreateStore(stack_.back(), locals_[i]);
+      storeLocal(i, stack_.back());
+      return absl::OkStatus();
+    }
+    case op::TryTable:
+      lowerTryTable();
+      return absl::OkStatus();
+    case op::Throw:
+      lowerThrow(r_.u32());
+      return absl::OkStatus();
+    case op::ThrowRef: {
+      llvm::CallInst* call = callBuiltin(KILN_BUILTIN_EXN_THROW_REF, c_.voidTy, {vmctx_, pop()});
+      call->setDoesNotReturn();
+      b_.CreateUnreachable();
+      markUnreachable();
       return absl::OkStatus();
     }
     case op::GlobalGet: {

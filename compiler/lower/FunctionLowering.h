@@ -21,13 +21,14 @@ using wasm::ValType;
 namespace op = wasm::op;
 
 struct Frame {
-  enum Kind { Block, Loop, If, Func } kind;
+  enum Kind { Block, Loop, If, Func, TryTable } kind;
   std::vector<ValType> params;
   std::vector<ValType> results;
   size_t height = 0;                      // operand stack height below the params
   llvm::BasicBlock* cont = nullptr;       // after `end` (for Func: the return block)
   llvm::BasicBlock* header = nullptr;     // Loop: branch target
   llvm::BasicBlock* elseBlock = nullptr;  // If: start of the else arm (until seen)
+  llvm::Value* handler = nullptr;         // TryTable: its kiln_handler record
   std::vector<llvm::PHINode*> resultPhis;  // in cont
   std::vector<llvm::PHINode*> loopPhis;    // in header
   std::vector<llvm::Value*> ifParams;      // If: params for the else arm
@@ -126,6 +127,16 @@ class FunctionLowering {
   void pushFrame(Frame::Kind kind, int64_t blockType);
   std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
   void branchTo(Frame& target);  // from the current position, with the top values
+  // Leaving frames down to `target` (a br/return to it) leaves the try_tables among them:
+  // their handlers must come off the thread's handler chain. Returns the handler of the
+  // outermost such try_table, or nullptr.
+  llvm::Value* exitedTryHandler(const Frame& target);
+  void leaveTries(const Frame& target);
+  void lowerTryTable();
+  void lowerThrow(uint32_t tag);
+  llvm::Value* entryAlloca(llvm::Type* t, unsigned align);
+  llvm::LoadInst* loadLocal(uint32_t i);
+  void storeLocal(uint32_t i, llvm::Value* v);
   void fallthrough(Frame& f);
   void addIncoming(Frame& target, const std::vector<llvm::Value*>& vals);
   void markUnreachable();
@@ -193,6 +204,10 @@ class FunctionLowering {
   llvm::BasicBlock* trapBlocks_[KILN_TRAP_COUNT] = {};
   size_t instrOffset_ = 0;
   wasm::Instruction scratch_;  // decoded instruction (dead code, SIMD)
+  // The body has a try_table: locals live in memory across the setjmp of its handler, so
+  // they are accessed with volatile loads and stores (a longjmp must see their current
+  // values, not register copies from the time of the setjmp).
+  bool hasTry_ = false;
 };
 
 // The reader features for already validated bodies: every encoding kiln knows.

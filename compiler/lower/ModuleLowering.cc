@@ -32,7 +32,7 @@ ModuleContext::ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::
   layout = kiln_compute_vmctx_layout(
       static_cast<uint32_t>(w.memories.size()), static_cast<uint32_t>(w.tables.size()),
       static_cast<uint32_t>(w.globals.size()), static_cast<uint32_t>(w.funcTypes.size()),
-      static_cast<uint32_t>(w.types.size()));
+      static_cast<uint32_t>(w.types.size()), static_cast<uint32_t>(w.tags.size()));
   llvm::MDBuilder md(c);
   llvm::MDNode* root = md.createTBAARoot("kiln");
   auto scalar = [&](const char* name) {
@@ -166,8 +166,10 @@ class DescriptorBuilder {
     std::vector<llvm::Type*> m{llvm::ArrayType::get(i8, 8), i32, i32, i32, i32, p, p, p, i64,
                                llvm::ArrayType::get(i8, 32)};
     for (int i = 0; i < 16; ++i) m.push_back(i32);
-    for (int i = 0; i < 10; ++i) m.push_back(p);
-    m.push_back(llvm::ArrayType::get(p, 8));
+    for (int i = 0; i < 11; ++i) m.push_back(p);  // types .. module_name, tag_types
+    m.push_back(i32);                             // num_imported_tags
+    m.push_back(i32);                             // reserved1
+    m.push_back(llvm::ArrayType::get(p, 6));
     moduleTy = llvm::StructType::get(ctx, m);
   }
 
@@ -381,6 +383,17 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
                    d.u64(s.dataSize)}));
   }
 
+  llvm::Constant* tagTypes = d.null();
+  if (!w.tags.empty()) {
+    std::vector<llvm::Constant*> ids;
+    for (uint32_t t : w.tags) ids.push_back(d.u32(t));
+    auto* at = llvm::ArrayType::get(c.i32, ids.size());
+    auto* g = new llvm::GlobalVariable(mod, at, true, llvm::GlobalValue::PrivateLinkage,
+                                       llvm::ConstantArray::get(at, ids), "kiln.tags");
+    g->setAlignment(llvm::Align(4));
+    tagTypes = g;
+  }
+
   llvm::SHA256 sha;
   sha.update(llvm::ArrayRef<uint8_t>(wasmBytes.data(), wasmBytes.size()));
   std::array<uint8_t, 32> digest = sha.final();
@@ -400,7 +413,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       d.u32(w.numImportedGlobals), d.u32(w.exports.size()), d.u32(w.elems.size()),
       d.u32(w.datas.size()),
       llvm::ConstantInt::getSigned(c.i32, w.start ? static_cast<int64_t>(*w.start) : -1),
-      d.u32(c.layout.size), d.u32(0),
+      d.u32(c.layout.size), d.u32(w.tags.size()),
       d.array(d.typeTy, typeDescs, "kiln.types"), d.array(d.importTy, imports, "kiln.imports"),
       d.array(d.funcTy, funcs, "kiln.funcs"), d.array(d.tableTy, tables, "kiln.tables"),
       d.array(d.memoryTy, memories, "kiln.memories"),
@@ -408,7 +421,8 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       d.array(d.exportTy, exports, "kiln.exports"), d.array(d.elemTy, elems, "kiln.elems"),
       d.array(d.dataTy, datas, "kiln.datas"),
       w.names.module ? d.str(*w.names.module) : d.null(),
-      llvm::ConstantAggregateZero::get(llvm::ArrayType::get(c.ptr, 8))};
+      tagTypes, d.u32(w.numImportedTags), d.u32(0),
+      llvm::ConstantAggregateZero::get(llvm::ArrayType::get(c.ptr, 6))};
   auto* desc = new llvm::GlobalVariable(mod, d.moduleTy, true, llvm::GlobalValue::ExternalLinkage,
                                         llvm::ConstantStruct::get(d.moduleTy, fields),
                                         KILN_DESCRIPTOR_SYMBOL);

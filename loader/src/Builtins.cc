@@ -1,6 +1,8 @@
 #include "Builtins.h"
 
+#include <csetjmp>
 #include <cstring>
+#include <setjmp.h>
 
 #include "TrapHandler.h"
 #include "kiln/Instance.h"
@@ -120,7 +122,47 @@ void BuiltinElemDrop(void* vmctx, uint32_t seg) {
   if (seg < inst.num_elems()) inst.DropElem(seg);
 }
 
-constexpr kiln_builtins kBuiltins = {
+// ---- Exceptions: a per-thread chain of try_table handler records, unwound by longjmp.
+
+[[noreturn]] void Unwind(kiln_exception* exn, uintptr_t pc) {
+  kiln_handler*& head = ExceptionHandlerHead();
+  kiln_handler* h = head;
+  if (h == nullptr) RaiseTrap(KILN_TRAP_UNCAUGHT_EXCEPTION, pc);
+  head = h->prev;
+  h->exn = exn;
+  longjmp(*reinterpret_cast<jmp_buf*>(h->jmpbuf), 1);
+}
+
+void BuiltinExnThrow(void* vmctx, const kiln_tag* tag, const kiln_val* values) {
+  const uintptr_t pc = KILN_CALLER_PC();
+  Unwind(Self(vmctx).NewException(tag, values), pc);
+}
+
+void BuiltinExnThrowRef(void* vmctx, kiln_exception* exn) {
+  (void)vmctx;
+  const uintptr_t pc = KILN_CALLER_PC();
+  if (exn == nullptr) RaiseTrap(KILN_TRAP_NULL_REFERENCE, pc);
+  Unwind(exn, pc);
+}
+
+void BuiltinTryEnter(void* vmctx, kiln_handler* h) {
+  (void)vmctx;
+  kiln_handler*& head = ExceptionHandlerHead();
+  h->prev = head;
+  h->exn = nullptr;
+  head = h;
+}
+
+void BuiltinTryLeave(void* vmctx, kiln_handler* h) {
+  (void)vmctx;
+  ExceptionHandlerHead() = h->prev;
+}
+
+// The generated code calls _setjmp itself (a wrapper's frame would be gone by the time
+// longjmp returns into it).
+int (*const kSetjmp)(void*) = reinterpret_cast<int (*)(void*)>(&_setjmp);
+
+const kiln_builtins kBuiltins = {
     .trap = BuiltinTrap,
     .memory_grow = BuiltinMemoryGrow,
     .memory_fill = BuiltinMemoryFill,
@@ -132,6 +174,11 @@ constexpr kiln_builtins kBuiltins = {
     .table_copy = BuiltinTableCopy,
     .table_init = BuiltinTableInit,
     .elem_drop = BuiltinElemDrop,
+    .exn_throw = BuiltinExnThrow,
+    .exn_throw_ref = BuiltinExnThrowRef,
+    .try_enter = BuiltinTryEnter,
+    .try_leave = BuiltinTryLeave,
+    .setjmp = kSetjmp,
     .reserved = {},
 };
 

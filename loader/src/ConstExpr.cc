@@ -122,7 +122,9 @@ absl::StatusOr<ConstValue> EvaluateConstExpr(std::span<const uint8_t> bytes,
       case 0xD0: {  // ref.null t
         uint8_t t;
         if (!r.Byte(&t)) return Malformed("bad ref.null type");
-        if (t != KILN_FUNCREF && t != KILN_EXTERNREF) return Malformed("bad ref.null type");
+        if (t != KILN_FUNCREF && t != KILN_EXTERNREF && t != KILN_EXNREF) {
+          return Malformed("bad ref.null type");
+        }
         v.type = t;
         v.value.ref = nullptr;
         break;

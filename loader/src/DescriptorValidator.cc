@@ -27,17 +27,17 @@ class Validator {
   absl::Status Run() {
     const uint64_t counts[] = {d_.num_types,   d_.num_imports, d_.num_funcs,   d_.num_tables,
                                d_.num_memories, d_.num_globals, d_.num_exports, d_.num_elems,
-                               d_.num_datas};
+                               d_.num_datas,   d_.num_tags};
     for (uint64_t c : counts) {
       if (c > kMaxCount) return Bad("a count exceeds the loader's limit");
     }
     if (d_.num_imported_funcs > d_.num_funcs || d_.num_imported_tables > d_.num_tables ||
         d_.num_imported_memories > d_.num_memories ||
-        d_.num_imported_globals > d_.num_globals) {
-      return Bad("more imported than total functions, tables, memories or globals");
+        d_.num_imported_globals > d_.num_globals || d_.num_imported_tags > d_.num_tags) {
+      return Bad("more imported than total functions, tables, memories, globals or tags");
     }
     if (uint64_t{d_.num_imported_funcs} + d_.num_imported_tables + d_.num_imported_memories +
-            d_.num_imported_globals != d_.num_imports) {
+            d_.num_imported_globals + d_.num_imported_tags != d_.num_imports) {
       return Bad("num_imports does not match the imported counts");
     }
     for (const char* s : {d_.compiler_version, d_.target_cpu, d_.target_features,
@@ -52,6 +52,7 @@ class Validator {
     if (auto s = CheckTables(); !s.ok()) return s;
     if (auto s = CheckMemories(); !s.ok()) return s;
     if (auto s = CheckGlobals(); !s.ok()) return s;
+    if (auto s = CheckTags(); !s.ok()) return s;
     if (auto s = CheckExports(); !s.ok()) return s;
     if (auto s = CheckSegments(); !s.ok()) return s;
     if (d_.start_func != -1) {
@@ -62,7 +63,8 @@ class Validator {
       if (t.num_params != 0 || t.num_results != 0) return Bad("start function is not [] -> []");
     }
     const kiln_vmctx_layout layout = kiln_compute_vmctx_layout(
-        d_.num_memories, d_.num_tables, d_.num_globals, d_.num_funcs, d_.num_types);
+        d_.num_memories, d_.num_tables, d_.num_globals, d_.num_funcs, d_.num_types,
+        d_.num_tags);
     if (d_.vmctx_size != layout.size) {
       return Bad(absl::StrFormat("vmctx_size %u differs from the loader's layout (%u bytes)",
                                  d_.vmctx_size, layout.size));
@@ -120,17 +122,17 @@ class Validator {
     if (!Array(d_.imports, d_.num_imports, sizeof(kiln_import_desc))) {
       return Bad("imports outside image");
     }
-    const uint32_t imported[4] = {d_.num_imported_funcs, d_.num_imported_tables,
-                                  d_.num_imported_memories, d_.num_imported_globals};
-    std::vector<bool> seen[4];
-    for (int k = 0; k < 4; ++k) seen[k].assign(imported[k], false);
+    const uint32_t imported[5] = {d_.num_imported_funcs, d_.num_imported_tables,
+                                  d_.num_imported_memories, d_.num_imported_globals,
+                                  d_.num_imported_tags};
+    std::vector<bool> seen[5];
+    for (int k = 0; k < 5; ++k) seen[k].assign(imported[k], false);
     for (uint32_t i = 0; i < d_.num_imports; ++i) {
       const kiln_import_desc& im = d_.imports[i];
       if (!Bytes(im.module, im.module_len) || !Bytes(im.name, im.name_len)) {
         return Bad(absl::StrFormat("import %u: names outside image", i));
       }
-      if (im.kind == KILN_EXTERN_TAG) return Bad("tag imports are not supported by this loader");
-      if (im.kind > KILN_EXTERN_GLOBAL) return Bad(absl::StrFormat("import %u: bad kind", i));
+      if (im.kind > KILN_EXTERN_TAG) return Bad(absl::StrFormat("import %u: bad kind", i));
       if (im.index >= imported[im.kind] || seen[im.kind][im.index]) {
         return Bad(absl::StrFormat("import %u: index %u out of range or repeated", i, im.index));
       }
@@ -223,14 +225,26 @@ class Validator {
     if (!Array(d_.exports, d_.num_exports, sizeof(kiln_export_desc))) {
       return Bad("exports outside image");
     }
-    const uint32_t totals[4] = {d_.num_funcs, d_.num_tables, d_.num_memories, d_.num_globals};
+    const uint32_t totals[5] = {d_.num_funcs, d_.num_tables, d_.num_memories, d_.num_globals,
+                                d_.num_tags};
     for (uint32_t i = 0; i < d_.num_exports; ++i) {
       const kiln_export_desc& e = d_.exports[i];
       if (!Bytes(e.name, e.name_len)) return Bad(absl::StrFormat("export %u: name outside image", i));
-      if (e.kind > KILN_EXTERN_GLOBAL) return Bad(absl::StrFormat("export %u: bad kind", i));
+      if (e.kind > KILN_EXTERN_TAG) return Bad(absl::StrFormat("export %u: bad kind", i));
       if (e.index >= totals[e.kind]) {
         return Bad(absl::StrFormat("export %u: index out of range", i));
       }
+    }
+    return absl::OkStatus();
+  }
+
+  // Tags: each names a type without results.
+  absl::Status CheckTags() {
+    if (!Array(d_.tag_types, d_.num_tags, sizeof(uint32_t))) return Bad("tags outside image");
+    for (uint32_t i = 0; i < d_.num_tags; ++i) {
+      const uint32_t t = d_.tag_types[i];
+      if (t >= d_.num_types) return Bad(absl::StrFormat("tag %u: type index out of range", i));
+      if (d_.types[t].num_results != 0) return Bad(absl::StrFormat("tag %u: type has results", i));
     }
     return absl::OkStatus();
   }

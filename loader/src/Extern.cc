@@ -8,6 +8,7 @@ const char* ExternKindName(ExternKind kind) {
     case ExternKind::kTable: return "table";
     case ExternKind::kMemory: return "memory";
     case ExternKind::kGlobal: return "global";
+    case ExternKind::kTag: return "tag";
   }
   return "unknown";
 }
@@ -38,6 +39,13 @@ Extern Extern::FromGlobal(std::shared_ptr<Global> g) {
   Extern e;
   e.kind = ExternKind::kGlobal;
   e.global = std::move(g);
+  return e;
+}
+
+Extern Extern::FromTag(std::shared_ptr<kiln_tag> t) {
+  Extern e;
+  e.kind = ExternKind::kTag;
+  e.tag = std::move(t);
   return e;
 }
 

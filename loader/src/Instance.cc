@@ -54,7 +54,7 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   std::shared_ptr<Instance> inst(new Instance);
   inst->artifact_ = std::move(artifact);
   inst->layout_ = kiln_compute_vmctx_layout(d.num_memories, d.num_tables, d.num_globals,
-                                            d.num_funcs, d.num_types);
+                                            d.num_funcs, d.num_types, d.num_tags);
   inst->vmctx_ = std::aligned_alloc(16, inst->layout_.size);
   if (inst->vmctx_ == nullptr) return absl::ResourceExhaustedError("cannot allocate the vmctx");
   std::memset(inst->vmctx_, 0, inst->layout_.size);
@@ -69,6 +69,7 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   inst->memories_.resize(d.num_memories);
   inst->tables_.resize(d.num_tables);
   inst->globals_.resize(d.num_globals);
+  inst->tags_.resize(d.num_tags);
   inst->funcrefs_.resize(d.num_funcs);
   inst->func_a2n_.resize(d.num_funcs);
   inst->func_callee_.resize(d.num_funcs);
@@ -125,6 +126,9 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
         req.global_type.type = static_cast<uint8_t>(d.globals[im.index].type);
         req.global_type.mut = d.globals[im.index].mut != 0;
         break;
+    }
+    if (im.kind == KILN_EXTERN_TAG) {
+      req.func_type = &artifact_->type(d.tag_types[im.index]);  // the tag's type
     }
     std::optional<Extern> found = resolver ? resolver(req) : std::nullopt;
     if (!found.has_value()) {
@@ -223,6 +227,17 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
         globals_[im.index] = e.global;
         break;
       }
+      case ExternKind::kTag: {
+        if (!e.tag) return incompatible("the tag extern is empty");
+        const uint32_t want = artifact_->canonical_type_id(d.tag_types[im.index]);
+        if (e.tag->type_id != want) {
+          return incompatible(absl::StrCat("expected a tag of type ",
+                                           TypeRegistry::Lookup(want).ToString(), ", got ",
+                                           TypeRegistry::Lookup(e.tag->type_id).ToString()));
+        }
+        tags_[im.index] = e.tag;
+        break;
+      }
     }
     if (e.owner) import_owners_.push_back(e.owner);
   }
@@ -252,7 +267,28 @@ absl::StatusOr<ConstValue> Instance::Evaluate(const uint8_t* bytes, uint32_t len
   return v;
 }
 
+kiln_exception* Instance::NewException(const kiln_tag* tag, const kiln_val* values) {
+  const size_t n = tag->num_params;
+  auto mem = std::make_unique<uint8_t[]>(sizeof(kiln_exception) + n * sizeof(kiln_val));
+  auto* exn = reinterpret_cast<kiln_exception*>(mem.get());
+  exn->tag = tag;
+  exn->num_values = static_cast<uint32_t>(n);
+  exn->flags = 0;
+  if (n > 0) std::memcpy(exn->values, values, n * sizeof(kiln_val));
+  exceptions_.push_back(std::move(mem));
+  return exn;
+}
+
 absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
+  {
+    const kiln_module_desc& d = artifact_->desc();
+    for (uint32_t i = d.num_imported_tags; i < d.num_tags; ++i) {
+      auto tag = std::make_shared<kiln_tag>();
+      tag->type_id = artifact_->canonical_type_id(d.tag_types[i]);
+      tag->num_params = d.types[d.tag_types[i]].num_params;
+      tags_[i] = std::move(tag);
+    }
+  }
   const kiln_module_desc& d = artifact_->desc();
   // Functions: every defined function gets one immutable funcref.
   const uint32_t num_defined = d.num_funcs - d.num_imported_funcs;
@@ -336,6 +372,8 @@ absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
 
 void Instance::WriteVmctxArrays() {
   char* base = static_cast<char*>(vmctx_);
+  auto** tags = reinterpret_cast<kiln_tag**>(base + layout_.tags);
+  for (size_t i = 0; i < tags_.size(); ++i) tags[i] = tags_[i].get();
   auto** mems = reinterpret_cast<kiln_memory**>(base + layout_.memories);
   for (size_t i = 0; i < memories_.size(); ++i) mems[i] = memories_[i]->raw();
   auto** tabs = reinterpret_cast<kiln_table**>(base + layout_.tables);
@@ -422,6 +460,9 @@ std::optional<Extern> Instance::GetExport(std::string_view name) {
         break;
       case KILN_EXTERN_GLOBAL:
         e = Extern::FromGlobal(globals_[ex.index]);
+        break;
+      case KILN_EXTERN_TAG:
+        e = Extern::FromTag(tags_[ex.index]);
         break;
     }
     e.owner = shared_from_this();

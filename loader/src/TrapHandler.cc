@@ -42,6 +42,7 @@ struct ThreadInfo {
 // Plain data read by the signal handler: initial-exec TLS never allocates.
 __attribute__((tls_model("initial-exec"))) thread_local EntryFrame* t_frame = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local ThreadInfo t_info = {false, 0, 0};
+__attribute__((tls_model("initial-exec"))) thread_local kiln_handler* t_exn_head = nullptr;
 
 // Owns the alternate signal stack this thread got from us; removes it at thread exit.
 class AltStack {
@@ -212,8 +213,14 @@ uintptr_t ThreadStackLimit() {
   return t_info.stack_limit;
 }
 
+kiln_handler*& ExceptionHandlerHead() { return t_exn_head; }
+
 bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
   PrepareThread();
+  // Handlers of outer Wasm frames are not visible through a host frame: an exception
+  // reaching this call's boundary is "uncaught" here.
+  kiln_handler* const saved_handlers = t_exn_head;
+  t_exn_head = nullptr;
   EntryFrame frame;
   frame.prev = t_frame;
   frame.code = KILN_TRAP_NONE;
@@ -223,9 +230,11 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
     t_frame = &frame;
     fn(arg);
     t_frame = frame.prev;
+    t_exn_head = saved_handlers;
     return true;
   }
   t_frame = frame.prev;
+  t_exn_head = saved_handlers;
   trap->code = frame.code;
   trap->pc = frame.pc;
   trap->exit_code = frame.exit_code;

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kiln/abi.h"
+
 namespace kiln {
 
 struct TrapRecord {
@@ -32,6 +34,10 @@ uintptr_t ThreadStackLimit();
 // Runs fn(arg) under a new entry frame. Returns true when fn returned, false when a trap
 // unwound to this frame (then *trap describes it).
 bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap);
+
+// The innermost try_table handler of this thread's current host -> Wasm call (each
+// RunGuarded starts an empty chain and restores the outer one when it ends).
+kiln_handler*& ExceptionHandlerHead();
 
 // True while this thread is inside RunGuarded.
 bool InGuardedCall();

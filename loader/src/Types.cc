@@ -17,6 +17,7 @@ const char* ValueTypeName(uint8_t code) {
     case KILN_V128: return "v128";
     case KILN_FUNCREF: return "funcref";
     case KILN_EXTERNREF: return "externref";
+    case KILN_EXNREF: return "exnref";
     default: return "<invalid type>";
   }
 }
@@ -24,14 +25,16 @@ const char* ValueTypeName(uint8_t code) {
 bool IsValidValueType(uint8_t code) {
   switch (code) {
     case KILN_I32: case KILN_I64: case KILN_F32: case KILN_F64: case KILN_V128:
-    case KILN_FUNCREF: case KILN_EXTERNREF:
+    case KILN_FUNCREF: case KILN_EXTERNREF: case KILN_EXNREF:
       return true;
     default:
       return false;
   }
 }
 
-bool IsReferenceType(uint8_t code) { return code == KILN_FUNCREF || code == KILN_EXTERNREF; }
+bool IsReferenceType(uint8_t code) {
+  return code == KILN_FUNCREF || code == KILN_EXTERNREF || code == KILN_EXNREF;
+}
 
 std::string FuncType::ToString() const {
   std::string out = "(";

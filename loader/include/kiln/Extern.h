@@ -23,6 +23,7 @@ enum class ExternKind : uint8_t {
   kTable = KILN_EXTERN_TABLE,
   kMemory = KILN_EXTERN_MEMORY,
   kGlobal = KILN_EXTERN_GLOBAL,
+  kTag = KILN_EXTERN_TAG,
 };
 const char* ExternKindName(ExternKind kind);
 
@@ -43,6 +44,7 @@ struct Extern {
   std::shared_ptr<Table> table;
   std::shared_ptr<GuardedMemory> memory;
   std::shared_ptr<Global> global;
+  std::shared_ptr<kiln_tag> tag;  // identity of an exception tag; tag->type_id its type
 
   // Keeps the exporting instance (its code, vmctx, funcrefs) alive.
   std::shared_ptr<const void> owner;
@@ -51,6 +53,7 @@ struct Extern {
   static Extern FromTable(std::shared_ptr<Table> t);
   static Extern FromMemory(std::shared_ptr<GuardedMemory> m);
   static Extern FromGlobal(std::shared_ptr<Global> g);
+  static Extern FromTag(std::shared_ptr<kiln_tag> t);
 
   FuncType func_type() const { return TypeRegistry::Lookup(func_type_id); }
 };

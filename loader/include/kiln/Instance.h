@@ -28,7 +28,7 @@ struct ImportRequest {
   std::string_view name;
   ExternKind kind = ExternKind::kFunc;
   uint32_t index = 0;                  // in that kind's index space
-  const FuncType* func_type = nullptr; // kFunc
+  const FuncType* func_type = nullptr; // kFunc; kTag: the tag's type (no results)
   TableType table_type;                // kTable
   MemoryType memory_type;              // kMemory
   GlobalType global_type;              // kGlobal
@@ -107,6 +107,15 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::vector<std::shared_ptr<GuardedMemory>> memories_;
   std::vector<std::shared_ptr<Table>> tables_;
   std::vector<std::shared_ptr<Global>> globals_;
+  std::vector<std::shared_ptr<kiln_tag>> tags_;
+  // Exceptions thrown by this instance's code (exnrefs point into them); freed with it.
+  std::vector<std::unique_ptr<uint8_t[]>> exceptions_;
+
+ public:
+  // Allocates an exception of `tag` with the given payload, owned by this instance.
+  kiln_exception* NewException(const kiln_tag* tag, const kiln_val* values);
+
+ private:
   std::vector<kiln_funcref*> funcrefs_;          // every function, imports first
   std::vector<void*> func_a2n_;                  // entry trampoline per function
   std::vector<Instance*> func_callee_;           // instance owning each function's vmctx

@@ -63,6 +63,7 @@ enum {
   KILN_V128 = 0x7B,
   KILN_FUNCREF = 0x70,
   KILN_EXTERNREF = 0x6F,
+  KILN_EXNREF = 0x69,
 };
 
 /* ---- Runtime objects reached from generated code ---------------------------------- */
@@ -132,6 +133,33 @@ typedef enum kiln_trap_code {
 
 const char* kiln_trap_message(uint32_t code);
 
+/* ---- Exceptions ----------------------------------------------------------------------
+ *
+ * A tag is identified by the address of its kiln_tag. A thrown exception is a
+ * kiln_exception (an exnref points at one), owned by the instance whose code created it.
+ * try_table pushes a kiln_handler record on a per-thread chain and calls the `setjmp`
+ * builtin on its jmpbuf; `throw` unwinds to the innermost record with longjmp, and the
+ * code there dispatches on the exception's tag. Every host -> Wasm call starts a fresh
+ * chain: an exception that reaches it is the trap "uncaught exception". */
+typedef struct kiln_tag {
+  uint32_t type_id;    /* canonical signature id of the tag's type (params only) */
+  uint32_t num_params;
+} kiln_tag;
+
+typedef struct kiln_exception {
+  const kiln_tag* tag;
+  uint32_t num_values;
+  uint32_t flags;      /* reserved */
+  kiln_val values[];   /* the tag's parameters */
+} kiln_exception;
+
+typedef struct kiln_handler {
+  struct kiln_handler* prev;
+  kiln_exception* exn;   /* the caught exception, set before the longjmp */
+  uint64_t reserved[2];
+  uint64_t jmpbuf[32];   /* for the setjmp builtin; 16-byte aligned */
+} kiln_handler;
+
 /* Functions generated code calls. All C ABI; `vmctx` is the calling instance's vmctx.
  * Index arguments are module-local indices. Any of these may trap (never return). */
 typedef struct kiln_builtins {
@@ -152,7 +180,13 @@ typedef struct kiln_builtins {
   void (*table_init)(void* vmctx, uint32_t table, uint32_t seg, uint64_t dst, uint32_t src,
                      uint32_t len);
   void (*elem_drop)(void* vmctx, uint32_t seg);
-  void* reserved[21]; /* room for later builtins without moving the ones above */
+  /* Exceptions. throw/throw_ref never return; throw copies tag->num_params values. */
+  void (*exn_throw)(void* vmctx, const kiln_tag* tag, const kiln_val* values);
+  void (*exn_throw_ref)(void* vmctx, kiln_exception* exn); /* traps on null */
+  void (*try_enter)(void* vmctx, kiln_handler* handler);    /* push on this thread's chain */
+  void (*try_leave)(void* vmctx, kiln_handler* handler);    /* pop it and what it covers */
+  int (*setjmp)(void* jmpbuf);                              /* returns twice */
+  void* reserved[16]; /* room for later builtins without moving the ones above */
 } kiln_builtins;
 
 /* Builtin slot indices (pointer-sized slots in kiln_builtins), used by the compiler. */
@@ -168,6 +202,11 @@ enum {
   KILN_BUILTIN_TABLE_COPY = 8,
   KILN_BUILTIN_TABLE_INIT = 9,
   KILN_BUILTIN_ELEM_DROP = 10,
+  KILN_BUILTIN_EXN_THROW = 11,
+  KILN_BUILTIN_EXN_THROW_REF = 12,
+  KILN_BUILTIN_TRY_ENTER = 13,
+  KILN_BUILTIN_TRY_LEAVE = 14,
+  KILN_BUILTIN_SETJMP = 15,
 };
 
 /* ---- vmctx ------------------------------------------------------------------------- */
@@ -195,6 +234,7 @@ typedef struct kiln_vmctx_layout {
   uint32_t globals;  /* kiln_global*  [num_globals]  */
   uint32_t funcs;    /* kiln_funcref* [num_funcs]    */
   uint32_t type_ids; /* uint32_t      [num_types]    */
+  uint32_t tags;     /* kiln_tag*     [num_tags]     */
   uint32_t size;     /* total size in bytes, a multiple of 16 */
 } kiln_vmctx_layout;
 
@@ -202,7 +242,8 @@ static inline kiln_vmctx_layout kiln_compute_vmctx_layout(uint32_t num_memories,
                                                           uint32_t num_tables,
                                                           uint32_t num_globals,
                                                           uint32_t num_funcs,
-                                                          uint32_t num_types) {
+                                                          uint32_t num_types,
+                                                          uint32_t num_tags) {
   kiln_vmctx_layout l;
   uint64_t off = sizeof(kiln_vmctx_header);
   l.memories = (uint32_t)off; off += 8ull * num_memories;
@@ -210,6 +251,8 @@ static inline kiln_vmctx_layout kiln_compute_vmctx_layout(uint32_t num_memories,
   l.globals = (uint32_t)off;  off += 8ull * num_globals;
   l.funcs = (uint32_t)off;    off += 8ull * num_funcs;
   l.type_ids = (uint32_t)off; off += 4ull * num_types;
+  off = (off + 7) & ~7ull;
+  l.tags = (uint32_t)off;     off += 8ull * num_tags;
   off = (off + 15) & ~15ull;
   l.size = (uint32_t)off;
   return l;
@@ -344,7 +387,7 @@ typedef struct kiln_module_desc {
   uint32_t num_datas;
   int32_t start_func;          /* -1: none */
   uint32_t vmctx_size;         /* kiln_compute_vmctx_layout(...).size, as the compiler saw it */
-  uint32_t reserved0;
+  uint32_t num_tags;           /* including imported */
 
   const kiln_type_desc* types;
   const kiln_import_desc* imports;
@@ -356,7 +399,10 @@ typedef struct kiln_module_desc {
   const kiln_elem_desc* elems;
   const kiln_data_desc* datas;
   const char* module_name;     /* from the name section, may be NULL */
-  void* reserved[8];
+  const uint32_t* tag_types;   /* [num_tags]: type index of each tag (imports first) */
+  uint32_t num_imported_tags;
+  uint32_t reserved1;
+  void* reserved[6];
 } kiln_module_desc;
 
 #ifdef __cplusplus

@@ -27,11 +27,11 @@ struct Features {
   bool extendedConst = false;  // i32/i64 add, sub, mul in constant expressions; 3.0 rules
                                // for which globals constant expressions may read
   bool memory64 = false;     // i64-indexed memories and tables (explicit bounds checks)
+  bool exceptions = false;   // tags, try_table, throw, throw_ref, exnref
 
-  // Not implemented yet. With `exceptions` or `functionReferences` set, a module that uses
-  // one of their encodings is refused as "unsupported feature ... not implemented yet" where
-  // the encoding appears (modules without them work); `threads` is refused up front.
-  bool exceptions = false;          // tags, try_table, throw, throw_ref, exnref
+  // Not implemented yet. With `functionReferences` set, a module that uses its encodings is
+  // refused as "unsupported feature ... not implemented yet" where the encoding appears
+  // (modules without them work); `threads` is refused up front.
   bool functionReferences = false;  // typed function references: call_ref, ref.as_non_null
   bool threads = false;             // shared memories, atomics (0xFE prefix)
 
@@ -51,7 +51,8 @@ struct Features {
   // Everything implemented (what kilnc accepts by default).
   static Features defaults() {
     Features f = wasm2();
-    f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = f.memory64 = true;
+    f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = f.memory64 =
+        f.exceptions = true;
     return f;
   }
 };
