@@ -124,25 +124,16 @@ void BuiltinElemDrop(void* vmctx, uint32_t seg) {
 
 // ---- Exceptions: a per-thread chain of try_table handler records, unwound by longjmp.
 
-[[noreturn]] void Unwind(kiln_exception* exn, uintptr_t pc) {
-  kiln_handler*& head = ExceptionHandlerHead();
-  kiln_handler* h = head;
-  if (h == nullptr) RaiseTrap(KILN_TRAP_UNCAUGHT_EXCEPTION, pc);
-  head = h->prev;
-  h->exn = exn;
-  longjmp(*reinterpret_cast<jmp_buf*>(h->jmpbuf), 1);
-}
-
 void BuiltinExnThrow(void* vmctx, const kiln_tag* tag, const kiln_val* values) {
   const uintptr_t pc = KILN_CALLER_PC();
-  Unwind(Self(vmctx).NewException(tag, values), pc);
+  ThrowException(Self(vmctx).NewException(tag, values), pc);
 }
 
 void BuiltinExnThrowRef(void* vmctx, kiln_exception* exn) {
   (void)vmctx;
   const uintptr_t pc = KILN_CALLER_PC();
   if (exn == nullptr) RaiseTrap(KILN_TRAP_NULL_REFERENCE, pc);
-  Unwind(exn, pc);
+  ThrowException(exn, pc);
 }
 
 void BuiltinTryEnter(void* vmctx, kiln_handler* h) {

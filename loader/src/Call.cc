@@ -31,6 +31,7 @@ Trap MakeTrap(const TrapRecord& record) {
   trap.message = record.message.empty() ? kiln_trap_message(record.code) : record.message;
   trap.exit_code = record.exit_code;
   trap.pc = record.pc;
+  trap.exception = record.exception;
   if (record.pc != 0) {
     if (const Artifact* artifact = Artifact::FindByPc(record.pc)) {
       trap.func_index = artifact->FunctionAt(record.pc);
@@ -73,11 +74,15 @@ absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> ar
     } catch (...) {
       call.Trap(KILN_TRAP_HOST, "host function threw an exception");
     }
-    if (call.trap_code != KILN_TRAP_NONE) {
+    if (call.trap_code != KILN_TRAP_NONE || call.exception != nullptr) {
       TrapRecord record;
       record.code = call.trap_code;
       record.exit_code = call.exit_code;
       record.message = std::move(call.trap_message);
+      if (call.trap_code == KILN_TRAP_NONE) {  // rethrown with no Wasm caller: uncaught
+        record.code = KILN_TRAP_UNCAUGHT_EXCEPTION;
+        record.exception = call.exception;
+      }
       result.trap = MakeTrap(record);
       return result;
     }

@@ -10,7 +10,9 @@ namespace {
 
 // Returns the requested trap code (KILN_TRAP_NONE if none). All C++ objects of the call
 // live in this frame, so they are destroyed before the caller unwinds.
-__attribute__((noinline)) uint32_t InvokeHost(HostBinding* binding, kiln_val* values) {
+// Runs the host callback; returns a trap code, or sets *exn to an exception to rethrow.
+__attribute__((noinline)) uint32_t InvokeHost(HostBinding* binding, kiln_val* values,
+                                              kiln_exception** exn) {
   HostCall call;
   call.caller = binding->importer;
   call.type = &binding->function->type();
@@ -22,7 +24,10 @@ __attribute__((noinline)) uint32_t InvokeHost(HostBinding* binding, kiln_val* va
   } catch (...) {
     call.Trap(KILN_TRAP_HOST, "host function threw an exception");
   }
-  if (call.trap_code == KILN_TRAP_NONE) return KILN_TRAP_NONE;
+  if (call.trap_code == KILN_TRAP_NONE) {
+    *exn = call.exception;
+    return KILN_TRAP_NONE;
+  }
   SetPendingTrapDetails(std::move(call.trap_message), call.exit_code);
   return call.trap_code;
 }
@@ -30,8 +35,11 @@ __attribute__((noinline)) uint32_t InvokeHost(HostBinding* binding, kiln_val* va
 }  // namespace
 
 void HostBindingEntry(kiln_host_func* self, kiln_val* values) {
-  const uint32_t code = InvokeHost(static_cast<HostBinding*>(self->env), values);
+  kiln_exception* exn = nullptr;
+  const uint32_t code = InvokeHost(static_cast<HostBinding*>(self->env), values, &exn);
   if (code != KILN_TRAP_NONE) RaiseTrap(code, 0);
+  // No C++ object of the host call is alive here, so unwinding over this frame is safe.
+  if (exn != nullptr) ThrowException(exn, 0);
 }
 
 }  // namespace kiln

@@ -31,6 +31,7 @@ struct EntryFrame {
   volatile uintptr_t pc;
   int32_t exit_code;
   std::string message;
+  kiln_exception* exception;
 };
 
 struct ThreadInfo {
@@ -226,6 +227,7 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
   frame.code = KILN_TRAP_NONE;
   frame.pc = 0;
   frame.exit_code = 0;
+  frame.exception = nullptr;
   if (sigsetjmp(frame.jump, 0) == 0) {
     t_frame = &frame;
     fn(arg);
@@ -239,6 +241,7 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
   trap->pc = frame.pc;
   trap->exit_code = frame.exit_code;
   trap->message = std::move(frame.message);
+  trap->exception = frame.exception;
   return false;
 }
 
@@ -248,6 +251,17 @@ void SetPendingTrapDetails(std::string message, int32_t exit_code) {
   if (t_frame == nullptr) return;
   t_frame->message = std::move(message);
   t_frame->exit_code = exit_code;
+}
+
+void ThrowException(kiln_exception* exn, uintptr_t pc) {
+  kiln_handler* h = t_exn_head;
+  if (h == nullptr) {
+    if (t_frame != nullptr) t_frame->exception = exn;
+    RaiseTrap(KILN_TRAP_UNCAUGHT_EXCEPTION, pc);
+  }
+  t_exn_head = h->prev;
+  h->exn = exn;
+  longjmp(*reinterpret_cast<jmp_buf*>(h->jmpbuf), 1);
 }
 
 void RaiseTrap(uint32_t code, uintptr_t pc) {

@@ -22,6 +22,7 @@ struct TrapRecord {
   uintptr_t pc = 0;
   int32_t exit_code = 0;
   std::string message;
+  kiln_exception* exception = nullptr;  // KILN_TRAP_UNCAUGHT_EXCEPTION
 };
 
 // Installs the signal handlers (once per process) and this thread's alternate signal stack
@@ -38,6 +39,11 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap);
 // The innermost try_table handler of this thread's current host -> Wasm call (each
 // RunGuarded starts an empty chain and restores the outer one when it ends).
 kiln_handler*& ExceptionHandlerHead();
+
+// Throws `exn` to the innermost try_table handler of this thread's current host -> Wasm
+// call, or, when there is none, traps "uncaught exception" at its entry frame (which then
+// carries `exn`). Must not be called with live C++ objects on the frames it skips.
+[[noreturn]] void ThrowException(kiln_exception* exn, uintptr_t pc);
 
 // True while this thread is inside RunGuarded.
 bool InGuardedCall();

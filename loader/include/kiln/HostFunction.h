@@ -41,10 +41,15 @@ struct HostCall {
     trap_code = KILN_TRAP_EXIT;
     exit_code = code;
   }
+  // Throws a Wasm exception (e.g. Trap::exception of a nested Call that ended with
+  // "uncaught exception") to the Wasm code that called this function, as if the callee had
+  // thrown it: its try_tables can catch it.
+  void Rethrow(kiln_exception* exn) { exception = exn; }
 
   kiln_trap_code trap_code = KILN_TRAP_NONE;
   std::string trap_message;
   int32_t exit_code = 0;
+  kiln_exception* exception = nullptr;
 };
 
 using HostCallback = std::function<void(HostCall&)>;

@@ -22,6 +22,9 @@ struct Trap {
   // For KILN_TRAP_EXIT (WASI proc_exit): the exit code.
   int32_t exit_code = 0;
   uintptr_t pc = 0;
+  // For KILN_TRAP_UNCAUGHT_EXCEPTION: the exception (valid while the instance that threw
+  // it lives). A host function may rethrow it to its Wasm caller (HostCall::Rethrow).
+  kiln_exception* exception = nullptr;
 
   bool is_exit() const { return code == KILN_TRAP_EXIT; }
   // "out of bounds memory access (in function 3 $load)"
