@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "Numbers.h"
+#include "kiln/wasm/Utf8.h"
 
 namespace kiln::text {
 
@@ -25,31 +26,7 @@ namespace {
 
 // Length of the UTF-8 sequence at s[i] and its code point, or 0 if it is malformed.
 size_t decodeUtf8(std::string_view s, size_t i, uint32_t* cpOut) {
-  uint8_t b = static_cast<uint8_t>(s[i]);
-  if (b < 0x80) {
-    *cpOut = b;
-    return 1;
-  }
-  size_t len;
-  uint32_t cp, min;
-  if ((b & 0xE0) == 0xC0) {
-    len = 2, cp = b & 0x1F, min = 0x80;
-  } else if ((b & 0xF0) == 0xE0) {
-    len = 3, cp = b & 0x0F, min = 0x800;
-  } else if ((b & 0xF8) == 0xF0) {
-    len = 4, cp = b & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    uint8_t c = static_cast<uint8_t>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *cpOut = cp;
-  return len;
+  return wasm::decodeUtf8(reinterpret_cast<const uint8_t*>(s.data()), s.size(), i, cpOut);
 }
 
 bool isIdChar(char c) {

@@ -611,6 +611,25 @@ class ModuleParser {
   }
 
   // ---- Indices ----
+  // table.init / memory.init: `target? segment`, encoded as segment, target (default 0).
+  void segmentInto(Bytes& out, Space segments, Space targets) {
+    uint32_t target = 0;
+    if (isIndexToken(0) && isIndexToken(1)) target = parseIndex(targets);
+    out.u32(parseIndex(segments));
+    out.u32(target);
+  }
+
+  // table.copy / memory.copy: `(dst src)?`, both defaulting to 0.
+  void copyPair(Bytes& out, Space s) {
+    uint32_t dst = 0, src = 0;
+    if (isIndexToken()) {
+      dst = parseIndex(s);
+      src = parseIndex(s);
+    }
+    out.u32(dst);
+    out.u32(src);
+  }
+
   uint32_t parseIndex(Space s) {
     const Token& t = tok();
     if (t.kind == TokenKind::Id) {
@@ -948,23 +967,12 @@ class ModuleParser {
       case Imm::Table:
         out.u32(isIndexToken() ? parseIndex(kTables) : 0);
         return;
-      case Imm::TableInit: {
-        uint32_t table = 0;
-        if (isIndexToken(0) && isIndexToken(1)) table = parseIndex(kTables);
-        out.u32(parseIndex(kElems));
-        out.u32(table);
+      case Imm::TableInit:
+        segmentInto(out, kElems, kTables);
         return;
-      }
-      case Imm::TableCopy: {
-        uint32_t dst = 0, src = 0;
-        if (isIndexToken()) {
-          dst = parseIndex(kTables);
-          src = parseIndex(kTables);
-        }
-        out.u32(dst);
-        out.u32(src);
+      case Imm::TableCopy:
+        copyPair(out, kTables);
         return;
-      }
       case Imm::Elem:
         out.u32(parseIndex(kElems));
         return;
@@ -975,24 +983,13 @@ class ModuleParser {
       case Imm::Memory:
         out.u32(isIndexToken() ? parseIndex(kMemories) : 0);
         return;
-      case Imm::MemoryInit: {
+      case Imm::MemoryInit:
         usesDataCount_ = true;
-        uint32_t mem = 0;
-        if (isIndexToken(0) && isIndexToken(1)) mem = parseIndex(kMemories);
-        out.u32(parseIndex(kDatas));
-        out.u32(mem);
+        segmentInto(out, kDatas, kMemories);
         return;
-      }
-      case Imm::MemoryCopy: {
-        uint32_t dst = 0, src = 0;
-        if (isIndexToken()) {
-          dst = parseIndex(kMemories);
-          src = parseIndex(kMemories);
-        }
-        out.u32(dst);
-        out.u32(src);
+      case Imm::MemoryCopy:
+        copyPair(out, kMemories);
         return;
-      }
       case Imm::MemArg: {
         uint32_t mem = isIndexToken() ? parseIndex(kMemories) : 0;
         parseMemArg(out, mem, info.alignLog2);
