@@ -189,7 +189,16 @@ void FunctionLowering::lowerTryTable() {
         vals.push_back(b_.CreateAlignedLoad(ty(params[i]), p, llvm::Align(8)));
       }
     }
-    if (c.kind == wasm::Catch::TagRef || c.kind == wasm::Catch::AllRef) vals.push_back(exn);
+    if (c.kind == wasm::Catch::TagRef || c.kind == wasm::Catch::AllRef) {
+      // The exnref escapes into Wasm: the exception must live on.
+      b_.CreateAlignedStore(i32c(KILN_EXN_EXPOSED),
+                            b_.CreateConstInBoundsGEP1_64(c_.i8, exn, offsetof(kiln_exception, flags)),
+                            llvm::Align(4));
+      vals.push_back(exn);
+    } else {
+      // Nothing can refer to it after this catch unless it was exposed before.
+      callBuiltin(KILN_BUILTIN_EXN_RELEASE, c_.voidTy, {vmctx_, exn});
+    }
     leaveTries(target);
     addIncoming(target, vals);
     b_.CreateBr(target.kind == Frame::Loop ? target.header : target.cont);

@@ -149,6 +149,11 @@ void BuiltinTryLeave(void* vmctx, kiln_handler* h) {
   ExceptionHandlerHead() = h->prev;
 }
 
+void BuiltinExnRelease(void* vmctx, kiln_exception* exn) {
+  (void)vmctx;
+  Instance::ReleaseException(exn);
+}
+
 // The generated code calls _setjmp itself (a wrapper's frame would be gone by the time
 // longjmp returns into it).
 int (*const kSetjmp)(void*) = reinterpret_cast<int (*)(void*)>(&_setjmp);
@@ -170,6 +175,7 @@ const kiln_builtins kBuiltins = {
     .try_enter = BuiltinTryEnter,
     .try_leave = BuiltinTryLeave,
     .setjmp = kSetjmp,
+    .exn_release = BuiltinExnRelease,
     .reserved = {},
 };
 

@@ -1,6 +1,8 @@
 #include "kiln/Instance.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <unordered_set>
 #include <cstring>
 
 #include "Builtins.h"
@@ -33,6 +35,14 @@ Limits FromDesc(const kiln_limits_desc& l) {
 }
 
 }  // namespace
+
+// The live exceptions of an instance: an unordered set of allocations.
+struct Instance::ExceptionOwner {
+  std::unordered_set<kiln_exception*> live;
+  ~ExceptionOwner() {
+    for (kiln_exception* e : live) std::free(e);
+  }
+};
 
 Instance::~Instance() { std::free(vmctx_); }
 
@@ -268,16 +278,30 @@ absl::StatusOr<ConstValue> Instance::Evaluate(const uint8_t* bytes, uint32_t len
 }
 
 kiln_exception* Instance::NewException(const kiln_tag* tag, const kiln_val* values) {
+  if (!exceptions_) exceptions_ = std::make_unique<ExceptionOwner>();
   const size_t n = tag->num_params;
-  auto mem = std::make_unique<uint8_t[]>(sizeof(kiln_exception) + n * sizeof(kiln_val));
-  auto* exn = reinterpret_cast<kiln_exception*>(mem.get());
+  auto* exn = static_cast<kiln_exception*>(
+      std::calloc(1, sizeof(kiln_exception) + n * sizeof(kiln_val)));
+  if (exn == nullptr) {
+    std::fprintf(stderr, "kiln: fatal: out of memory allocating an exception\n");
+    std::abort();
+  }
   exn->tag = tag;
   exn->num_values = static_cast<uint32_t>(n);
   exn->flags = 0;
+  exn->owner = exceptions_.get();
   if (n > 0) std::memcpy(exn->values, values, n * sizeof(kiln_val));
-  exceptions_.push_back(std::move(mem));
+  exceptions_->live.insert(exn);
   return exn;
 }
+
+void Instance::ReleaseException(kiln_exception* exn) {
+  if (exn == nullptr || (exn->flags & KILN_EXN_EXPOSED)) return;
+  auto* owner = static_cast<ExceptionOwner*>(exn->owner);
+  if (owner->live.erase(exn) == 1) std::free(exn);
+}
+
+size_t Instance::live_exceptions() const { return exceptions_ ? exceptions_->live.size() : 0; }
 
 absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
   {

@@ -256,6 +256,7 @@ void SetPendingTrapDetails(std::string message, int32_t exit_code) {
 void ThrowException(kiln_exception* exn, uintptr_t pc) {
   kiln_handler* h = t_exn_head;
   if (h == nullptr) {
+    exn->flags |= KILN_EXN_EXPOSED;  // the host gets a pointer to it
     if (t_frame != nullptr) t_frame->exception = exn;
     RaiseTrap(KILN_TRAP_UNCAUGHT_EXCEPTION, pc);
   }

@@ -68,6 +68,20 @@ constexpr const char* kModule = R"(
           (local.set $x (i32.const -1)))
         (i32.const -100))
       (i32.add (local.get $x)))
+    ;; Throws and catches n times; with $keep the exnref is taken (catch_all_ref) and
+    ;; dropped, otherwise caught with a plain catch_all.
+    (func (export "loop") (param $n i32) (param $keep i32)
+      (loop $l
+        (if (local.get $keep)
+          (then
+            (block $h (result exnref)
+              (try_table (catch_all_ref $h) (throw $e (i32.const 1)))
+              (unreachable))
+            (drop))
+          (else
+            (block $h
+              (try_table (catch_all $h) (throw $e (i32.const 1))))))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
   )
 )";
 
@@ -168,6 +182,25 @@ TEST_F(ExceptionsTest, NestedTryTablesAndLocalsAtTheThrow) {
   // local set just before the throw (40) is what the handler sees.
   EXPECT_EQ(Invoke("nested", {}, &trap), 42);
   EXPECT_FALSE(trap.has_value());
+}
+
+TEST_F(ExceptionsTest, CaughtExceptionsAreFreedUnlessAnExnrefEscaped) {
+  std::optional<Trap> trap;
+  kiln_val args[2] = {};
+  args[0].i32 = 10000;
+  args[1].i32 = 0;
+  std::optional<Extern> loop = instance_->GetExport("loop");
+  ASSERT_TRUE(loop.has_value());
+  auto r = Call(*loop, {args, 2});
+  ASSERT_TRUE(r.ok() && r->ok());
+  // A plain catch_all of an exception nobody else can see frees it: no growth.
+  EXPECT_EQ(instance_->live_exceptions(), 0u);
+  // An exnref that escaped into Wasm keeps its exception (until the instance ends).
+  args[0].i32 = 3;
+  args[1].i32 = 1;
+  r = Call(*loop, {args, 2});
+  ASSERT_TRUE(r.ok() && r->ok());
+  EXPECT_EQ(instance_->live_exceptions(), 3u);
 }
 
 }  // namespace

@@ -108,12 +108,19 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::vector<std::shared_ptr<Table>> tables_;
   std::vector<std::shared_ptr<Global>> globals_;
   std::vector<std::shared_ptr<kiln_tag>> tags_;
-  // Exceptions thrown by this instance's code (exnrefs point into them); freed with it.
-  std::vector<std::unique_ptr<uint8_t[]>> exceptions_;
+  // Exceptions created by this instance's code that may still be reachable (exnrefs
+  // point into them); each is freed when released (caught without being exposed) or with
+  // the instance.
+  struct ExceptionOwner;
+  std::unique_ptr<ExceptionOwner> exceptions_;
 
  public:
   // Allocates an exception of `tag` with the given payload, owned by this instance.
   kiln_exception* NewException(const kiln_tag* tag, const kiln_val* values);
+  // Frees an exception that no exnref can refer to (see KILN_EXN_EXPOSED).
+  static void ReleaseException(kiln_exception* exn);
+  // Live exceptions of this instance (for tests and limits).
+  size_t live_exceptions() const;
 
  private:
   std::vector<kiln_funcref*> funcrefs_;          // every function, imports first

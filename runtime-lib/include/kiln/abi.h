@@ -149,9 +149,15 @@ typedef struct kiln_tag {
 typedef struct kiln_exception {
   const kiln_tag* tag;
   uint32_t num_values;
-  uint32_t flags;      /* reserved */
+  uint32_t flags;      /* KILN_EXN_EXPOSED once Wasm or the host may hold an exnref to it */
+  void* owner;         /* the loader's record of the instance that created it */
+  uint64_t reserved;
   kiln_val values[];   /* the tag's parameters */
 } kiln_exception;
+
+/* An exception caught by a plain catch/catch_all that was never exposed as an exnref is
+ * unreachable afterwards: the generated code releases it (exn_release). */
+enum { KILN_EXN_EXPOSED = 1 };
 
 typedef struct kiln_handler {
   struct kiln_handler* prev;
@@ -186,7 +192,8 @@ typedef struct kiln_builtins {
   void (*try_enter)(void* vmctx, kiln_handler* handler);    /* push on this thread's chain */
   void (*try_leave)(void* vmctx, kiln_handler* handler);    /* pop it and what it covers */
   int (*setjmp)(void* jmpbuf);                              /* returns twice */
-  void* reserved[16]; /* room for later builtins without moving the ones above */
+  void (*exn_release)(void* vmctx, kiln_exception* exn);    /* frees it unless exposed */
+  void* reserved[15]; /* room for later builtins without moving the ones above */
 } kiln_builtins;
 
 /* Builtin slot indices (pointer-sized slots in kiln_builtins), used by the compiler. */
@@ -207,6 +214,7 @@ enum {
   KILN_BUILTIN_TRY_ENTER = 13,
   KILN_BUILTIN_TRY_LEAVE = 14,
   KILN_BUILTIN_SETJMP = 15,
+  KILN_BUILTIN_EXN_RELEASE = 16,
 };
 
 /* ---- vmctx ------------------------------------------------------------------------- */
