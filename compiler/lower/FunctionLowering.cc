@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "kiln/wasm/BodyReader.h"
 #include "kiln/wasm/Opcodes.h"
+#include "kiln/wasm/Validator.h"
 #include "FunctionLowering.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/IntrinsicsX86.h"
@@ -66,13 +67,20 @@ std::pair<std::vector<ValType>, std::vector<ValType>> FunctionLowering::blockSig
   }
   uint8_t code = static_cast<uint8_t>(bt & 0x7F);
   if (code == 0x40) return {{}, {}};
-  return {{}, {static_cast<ValType>(code)}};
+  return {{}, {*ValType::fromByte(code)}};
 }
 
 void FunctionLowering::pushFrame(Frame::Kind kind, int64_t blockType) {
+  auto [params, results] = blockSig(blockType);
+  pushFrame(kind, std::move(params), std::move(results));
+}
+
+void FunctionLowering::pushFrame(Frame::Kind kind, std::vector<ValType> params,
+                                 std::vector<ValType> results) {
   Frame f;
   f.kind = kind;
-  std::tie(f.params, f.results) = blockSig(blockType);
+  f.params = std::move(params);
+  f.results = std::move(results);
   f.height = stack_.size() - f.params.size();
   f.cont = newBlock(kind == Frame::Loop ? "loop.end" : kind == Frame::If ? "if.end" : "block.end");
   {
@@ -150,10 +158,8 @@ void FunctionLowering::lowerTryTable() {
   wasm::InstructionReader ir(r_, anyFeatures());
   if (!ir.next(scratch_)) return;
   const std::vector<wasm::Catch> catches = scratch_.catches;
-  const wasm::BlockType bt = scratch_.block;
-  const int64_t s33 = bt.kind == wasm::BlockType::Kind::Empty   ? -64
-                      : bt.kind == wasm::BlockType::Kind::Value ? static_cast<int64_t>(bt.value) - 0x80
-                                                                : static_cast<int64_t>(bt.typeIndex);
+  absl::StatusOr<FuncType> sig = wasm::blockType(m_, scratch_.block);  // validated
+  if (!sig.ok()) return;
 
   llvm::Value* handler = entryAlloca(llvm::ArrayType::get(c_.i8, sizeof(kiln_handler)), 16);
   callBuiltin(KILN_BUILTIN_TRY_ENTER, c_.voidTy, {vmctx_, handler});
@@ -215,7 +221,7 @@ void FunctionLowering::lowerTryTable() {
   }
 
   b_.SetInsertPoint(body);
-  pushFrame(Frame::TryTable, s33);
+  pushFrame(Frame::TryTable, sig->params, sig->results);
   frames_.back().handler = handler;
 }
 

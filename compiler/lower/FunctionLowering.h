@@ -125,6 +125,7 @@ class FunctionLowering {
     return llvm::BasicBlock::Create(c_.ctx, name, fn_);
   }
   void pushFrame(Frame::Kind kind, int64_t blockType);
+  void pushFrame(Frame::Kind kind, std::vector<ValType> params, std::vector<ValType> results);
   std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
   void branchTo(Frame& target);  // from the current position, with the top values
   // Leaving frames down to `target` (a br/return to it) leaves the try_tables among them:

@@ -47,15 +47,13 @@ ModuleContext::ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::
 }
 
 llvm::Type* ModuleContext::type(ValType t) const {
-  switch (t) {
-    case ValType::I32: return i32;
-    case ValType::I64: return i64;
-    case ValType::F32: return f32;
-    case ValType::F64: return f64;
-    case ValType::V128: return llvm::FixedVectorType::get(i64, 2);
-    case ValType::FuncRef:
-    case ValType::ExternRef:
-    case ValType::ExnRef: return ptr;
+  if (t.isRef()) return ptr;
+  switch (t.code()) {
+    case 0x7F: return i32;
+    case 0x7E: return i64;
+    case 0x7D: return f32;
+    case 0x7C: return f64;
+    case 0x7B: return llvm::FixedVectorType::get(i64, 2);
   }
   return i32;
 }
@@ -290,8 +288,8 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     auto& slot = bySig[{ft.params, ft.results}];
     if (!slot.first) slot = {emitArrayToNative(c, ft, t), emitNativeToArray(c, ft, t)};
     std::vector<uint8_t> codes;
-    for (ValType v : ft.params) codes.push_back(static_cast<uint8_t>(v));
-    for (ValType v : ft.results) codes.push_back(static_cast<uint8_t>(v));
+    for (ValType v : ft.params) codes.push_back(v.abiCode());
+    for (ValType v : ft.results) codes.push_back(v.abiCode());
     typeDescs.push_back(llvm::ConstantStruct::get(
         d.typeTy, {d.u32(ft.params.size()), d.u32(ft.results.size()),
                    codes.empty() ? d.null() : d.bytes(codes.data(), codes.size(), "kiln.sig"),
@@ -329,7 +327,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       }
     }
     tables.push_back(llvm::ConstantStruct::get(
-        d.tableTy, {d.limits(tt.limits), d.u32(static_cast<uint8_t>(tt.elem)), d.u32(initLen), init}));
+        d.tableTy, {d.limits(tt.limits), d.u32(tt.elem.abiCode()), d.u32(initLen), init}));
   }
   std::vector<llvm::Constant*> memories;
   for (const wasm::MemoryType& mt : w.memories)
@@ -346,7 +344,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       initLen = e.bytes.size();
     }
     globals.push_back(llvm::ConstantStruct::get(
-        d.globalTy, {d.u32(static_cast<uint8_t>(gt.type)), d.u32(gt.mut), d.u32(initLen),
+        d.globalTy, {d.u32(gt.type.abiCode()), d.u32(gt.mut), d.u32(initLen),
                      d.u32(0), init}));
   }
   std::vector<llvm::Constant*> exports;
@@ -367,7 +365,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     bool active = e.mode == wasm::SegmentMode::Active;
     elems.push_back(llvm::ConstantStruct::get(
         d.elemTy,
-        {d.u32(modeOf(e.mode)), d.u32(e.table), d.u32(static_cast<uint8_t>(e.type)),
+        {d.u32(modeOf(e.mode)), d.u32(e.table), d.u32(e.type.abiCode()),
          d.u32(e.items.size()), d.u32(active ? e.offset.bytes.size() : 0), d.u32(items.size()),
          active ? d.expr(e.offset) : d.null(),
          items.empty() ? d.null() : d.bytes(items.data(), items.size(), "kiln.elem")}));

@@ -2,18 +2,38 @@
 
 namespace kiln::wasm {
 
-const char* valTypeName(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-    case ValType::ExnRef: return "exnref";
+std::string valTypeName(ValType t) {
+  switch (t.code()) {
+    case 0x7F: return "i32";
+    case 0x7E: return "i64";
+    case 0x7D: return "f32";
+    case 0x7C: return "f64";
+    case 0x7B: return "v128";
+    default: break;
   }
-  return "<unknown type>";
+  if (!t.isRef()) return "<unknown type>";
+  if (t.nullable()) {
+    switch (t.heap()) {
+      case ValType::HeapFunc: return "funcref";
+      case ValType::HeapExtern: return "externref";
+      case ValType::HeapExn: return "exnref";
+      case ValType::HeapNoFunc: return "nullfuncref";
+      case ValType::HeapNoExtern: return "nullexternref";
+      case ValType::HeapNoExn: return "nullexnref";
+      default: break;
+    }
+  }
+  std::string heap;
+  switch (t.heap()) {
+    case ValType::HeapFunc: heap = "func"; break;
+    case ValType::HeapExtern: heap = "extern"; break;
+    case ValType::HeapExn: heap = "exn"; break;
+    case ValType::HeapNoFunc: heap = "nofunc"; break;
+    case ValType::HeapNoExtern: heap = "noextern"; break;
+    case ValType::HeapNoExn: heap = "noexn"; break;
+    default: heap = "$" + std::to_string(t.heap()); break;
+  }
+  return std::string(t.nullable() ? "(ref null " : "(ref ") + heap + ")";
 }
 
 const char* externKindName(ExternKind k) {

@@ -5,6 +5,7 @@
 #include "kiln/wasm/Validator.h"
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,9 +21,9 @@ namespace {
 
 // The bottom type of the spec's algorithm: a value popped from the polymorphic stack of
 // unreachable code, which matches every type.
-constexpr ValType kUnknown = static_cast<ValType>(0);
+constexpr ValType kUnknown{};
 
-const char* typeName(ValType t) { return t == kUnknown ? "unknown" : valTypeName(t); }
+std::string typeName(ValType t) { return t == kUnknown ? "unknown" : valTypeName(t); }
 
 std::string typeList(const std::vector<ValType>& ts) {
   std::string s = "[";
@@ -39,20 +40,12 @@ const std::vector<ValType>& noTypes() {
   return empty;
 }
 const std::vector<ValType>& singleType(ValType t) {
-  static const std::vector<ValType> i32{ValType::I32}, i64{ValType::I64}, f32{ValType::F32},
-      f64{ValType::F64}, v128{ValType::V128}, funcref{ValType::FuncRef},
-      externref{ValType::ExternRef}, exnref{ValType::ExnRef};
-  switch (t) {
-    case ValType::I32: return i32;
-    case ValType::I64: return i64;
-    case ValType::F32: return f32;
-    case ValType::F64: return f64;
-    case ValType::V128: return v128;
-    case ValType::FuncRef: return funcref;
-    case ValType::ExternRef: return externref;
-    case ValType::ExnRef: return exnref;
-  }
-  return i32;
+  // One interned single-element vector per distinct type (types are few).
+  static std::vector<std::unique_ptr<std::vector<ValType>>> interned;
+  for (const auto& v : interned)
+    if ((*v)[0] == t) return *v;
+  interned.push_back(std::make_unique<std::vector<ValType>>(1, t));
+  return *interned.back();
 }
 
 // Numeric instructions without immediates (0x45..0xC4): operand count, operand type,
@@ -64,7 +57,8 @@ struct NumericSig {
 };
 
 constexpr std::array<NumericSig, 256> makeNumericSigs() {
-  using enum ValType;
+  constexpr ValType I32 = ValType::I32, I64 = ValType::I64, F32 = ValType::F32,
+                    F64 = ValType::F64;
   std::array<NumericSig, 256> t{};
   auto range = [&t](int lo, int hi, uint8_t arity, ValType in, ValType out) {
     for (int i = lo; i <= hi; ++i) t[i] = NumericSig{arity, in, out};
@@ -170,7 +164,7 @@ class FunctionValidator {
 
   void push(ValType t) { stack_.push_back(t); }
   void pushAll(const std::vector<ValType>& ts) { stack_.insert(stack_.end(), ts.begin(), ts.end()); }
-  bool popAny(ValType& out, const char* expected);
+  bool popAny(ValType& out, const std::string& expected);
   bool pop(ValType expected);
   bool popAll(const std::vector<ValType>& ts);
   bool popRef(ValType& out);
@@ -215,7 +209,7 @@ class FunctionValidator {
   size_t errorOffset_ = 0;
 };
 
-bool FunctionValidator::popAny(ValType& out, const char* expected) {
+bool FunctionValidator::popAny(ValType& out, const std::string& expected) {
   const ControlFrame& f = frames_.back();
   if (stack_.size() == f.height) {
     if (f.unreachable) {
@@ -1180,14 +1174,10 @@ absl::StatusOr<FuncType> blockType(const Module& m, int64_t s33) {
   } else if (s33 < 0) {
     if (s33 < -64) return absl::InvalidArgumentError("malformed block type");
     const uint8_t byte = static_cast<uint8_t>(s33 & 0x7F);
-    switch (byte) {
-      case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F: case 0x69:
-        break;
-      default:
-        return absl::InvalidArgumentError("malformed block type");
-    }
+    std::optional<ValType> t = ValType::fromByte(byte);
+    if (!t) return absl::InvalidArgumentError("malformed block type");
     bt.kind = BlockType::Kind::Value;
-    bt.value = static_cast<ValType>(byte);
+    bt.value = *t;
   } else {
     if (s33 > UINT32_MAX) return absl::InvalidArgumentError("malformed block type");
     bt.kind = BlockType::Kind::TypeIndex;

@@ -103,7 +103,7 @@ class InstructionReader {
     if (r_.failed()) return std::nullopt;
     switch (b) {
       case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x70: case 0x6F:
-        return static_cast<ValType>(b);
+        return ValType::fromByte(b);
       case 0x7B:
         if (features_.simd) return ValType::V128;
         return unsupportedAt(at, "SIMD type v128 is not enabled");
@@ -129,7 +129,7 @@ class InstructionReader {
     size_t at = r_.pos();
     uint8_t b = r_.u8();
     if (r_.failed()) return std::nullopt;
-    if (b == 0x70 || b == 0x6F) return static_cast<ValType>(b);
+    if (b == 0x70 || b == 0x6F) return ValType::fromByte(b);
     if (features_.functionReferences && (b == 0x63 || b == 0x64 || b == 0x73 || b == 0x72))
       return notYet(at, kTypedRefs);
     if (features_.exceptions && b == 0x69) return ValType::ExnRef;

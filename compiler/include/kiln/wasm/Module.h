@@ -3,6 +3,7 @@
 // `Module::bytes`, read instruction by instruction with `BodyReader`.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,25 +12,75 @@
 
 namespace kiln::wasm {
 
-// Value types, encoded as in the binary format.
-enum class ValType : uint8_t {
-  I32 = 0x7F,
-  I64 = 0x7E,
-  F32 = 0x7D,
-  F64 = 0x7C,
-  V128 = 0x7B,
-  FuncRef = 0x70,
-  ExternRef = 0x6F,
-  ExnRef = 0x69,  // exception handling: (ref null exn)
-};
+// A value type: a number or vector type (its binary code), or a reference type
+// (ref null? heaptype) whose heap type is abstract (func, extern, exn and their bottom
+// types) or a type index. Code 0 is no type (the validator's "unknown").
+class ValType {
+ public:
+  // Abstract heap types: the binary code with this bit set; type indices are below it.
+  static constexpr uint32_t kAbstract = 0x80000000u;
+  enum Heap : uint32_t {
+    HeapFunc = kAbstract | 0x70,
+    HeapExtern = kAbstract | 0x6F,
+    HeapExn = kAbstract | 0x69,
+    HeapNoFunc = kAbstract | 0x73,
+    HeapNoExtern = kAbstract | 0x72,
+    HeapNoExn = kAbstract | 0x74,
+  };
+  static constexpr uint8_t kRef = 0x64;      // (ref ht)
+  static constexpr uint8_t kRefNull = 0x63;  // (ref null ht)
 
-const char* valTypeName(ValType t);
-inline bool isRefType(ValType t) {
-  return t == ValType::FuncRef || t == ValType::ExternRef || t == ValType::ExnRef;
-}
-inline bool isNumType(ValType t) {
-  return t == ValType::I32 || t == ValType::I64 || t == ValType::F32 || t == ValType::F64;
-}
+  constexpr ValType() = default;
+  constexpr explicit ValType(uint8_t code, uint32_t heap = 0) : code_(code), heap_(heap) {}
+  static constexpr ValType ref(uint32_t heap, bool nullable) {
+    return ValType(nullable ? kRefNull : kRef, heap);
+  }
+  // A one-byte value type of the binary format (numbers, v128, the reference shorthands
+  // funcref, externref, exnref, nullfuncref, nullexternref, nullexnref).
+  static constexpr std::optional<ValType> fromByte(uint8_t b) {
+    switch (b) {
+      case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: return ValType(b);
+      case 0x70: case 0x6F: case 0x69: case 0x73: case 0x72: case 0x74:
+        return ref(kAbstract | b, true);
+      default: return std::nullopt;
+    }
+  }
+
+  constexpr uint8_t code() const { return code_; }
+  constexpr uint32_t heap() const { return heap_; }
+  constexpr bool isRef() const { return code_ == kRef || code_ == kRefNull; }
+  constexpr bool nullable() const { return code_ == kRefNull; }
+  constexpr bool isNum() const { return code_ >= 0x7C && code_ <= 0x7F; }
+  // The code the descriptor and the loader use: the type itself for numbers and v128; for
+  // references the abstract family (funcref 0x70, externref 0x6F, exnref 0x69).
+  constexpr uint8_t abiCode() const {
+    if (!isRef()) return code_;
+    if (heap_ == HeapExtern || heap_ == HeapNoExtern) return 0x6F;
+    if (heap_ == HeapExn || heap_ == HeapNoExn) return 0x69;
+    return 0x70;
+  }
+  constexpr bool operator==(const ValType&) const = default;
+  constexpr auto operator<=>(const ValType&) const = default;
+
+  static const ValType I32, I64, F32, F64, V128, FuncRef, ExternRef, ExnRef;
+
+ private:
+  uint8_t code_ = 0;
+  uint32_t heap_ = 0;
+};
+inline constexpr ValType ValType::I32{0x7F};
+inline constexpr ValType ValType::I64{0x7E};
+inline constexpr ValType ValType::F32{0x7D};
+inline constexpr ValType ValType::F64{0x7C};
+inline constexpr ValType ValType::V128{0x7B};
+inline constexpr ValType ValType::FuncRef{ValType::kRefNull, ValType::HeapFunc};
+inline constexpr ValType ValType::ExternRef{ValType::kRefNull, ValType::HeapExtern};
+inline constexpr ValType ValType::ExnRef{ValType::kRefNull, ValType::HeapExn};
+
+// "i32", "funcref", "(ref null $3)", ...
+std::string valTypeName(ValType t);
+inline bool isRefType(ValType t) { return t.isRef(); }
+inline bool isNumType(ValType t) { return t.isNum(); }
 
 struct FuncType {
   std::vector<ValType> params;
