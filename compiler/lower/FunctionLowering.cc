@@ -240,6 +240,35 @@ void FunctionLowering::lowerThrow(uint32_t tag) {
   markUnreachable();
 }
 
+FuncType FunctionLowering::readBlockSig() {
+  r_.seek(instrOffset_);
+  wasm::InstructionReader ir(r_, anyFeatures());
+  if (!ir.next(scratch_)) return {};
+  absl::StatusOr<FuncType> sig = wasm::blockType(m_, scratch_.block);  // validated
+  return sig.ok() ? *sig : FuncType{};
+}
+
+// Branches to `target` with the top values when `cond` holds, else falls through.
+void FunctionLowering::condBranch(Frame& target, llvm::Value* cond) {
+  size_t n = target.labelTypes().size();
+  std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
+  llvm::BasicBlock* dest = target.kind == Frame::Loop ? target.header : target.cont;
+  llvm::BasicBlock* fallthrough = newBlock("br_if.else");
+  if (llvm::Value* h = exitedTryHandler(target)) {
+    // The taken edge leaves try_tables: pop their handlers on that edge only.
+    llvm::BasicBlock* edge = newBlock("br_if.leave");
+    b_.CreateCondBr(cond, edge, fallthrough);
+    b_.SetInsertPoint(edge);
+    callBuiltin(KILN_BUILTIN_TRY_LEAVE, c_.voidTy, {vmctx_, h});
+    addIncoming(target, vals);
+    b_.CreateBr(dest);
+  } else {
+    addIncoming(target, vals);
+    b_.CreateCondBr(cond, dest, fallthrough);
+  }
+  b_.SetInsertPoint(fallthrough);
+}
+
 void FunctionLowering::branchTo(Frame& target) {
   leaveTries(target);
   size_t n = target.labelTypes().size();
@@ -873,16 +902,20 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       return absl::OkStatus();
     case op::Nop:
       return absl::OkStatus();
-    case op::Block:
-      pushFrame(Frame::Block, r_.s33());
+    case op::Block: {
+      FuncType sig = readBlockSig();
+      pushFrame(Frame::Block, sig.params, sig.results);
       return absl::OkStatus();
-    case op::Loop:
-      pushFrame(Frame::Loop, r_.s33());
+    }
+    case op::Loop: {
+      FuncType sig = readBlockSig();
+      pushFrame(Frame::Loop, sig.params, sig.results);
       return absl::OkStatus();
+    }
     case op::If: {
-      int64_t bt = r_.s33();
+      FuncType sig = readBlockSig();
       llvm::Value* cond = b_.CreateICmpNE(pop(), i32c(0));
-      pushFrame(Frame::If, bt);
+      pushFrame(Frame::If, sig.params, sig.results);
       Frame& f = frames_.back();
       f.ifParams.assign(stack_.end() - f.params.size(), stack_.end());
       llvm::BasicBlock* thenBlock = newBlock("then");
@@ -905,24 +938,38 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
     }
     case op::BrIf: {
       Frame& target = label(r_.u32());
-      llvm::Value* cond = b_.CreateICmpNE(pop(), i32c(0));
-      size_t n = target.labelTypes().size();
-      std::vector<llvm::Value*> vals(stack_.end() - n, stack_.end());
-      llvm::BasicBlock* dest = target.kind == Frame::Loop ? target.header : target.cont;
-      llvm::BasicBlock* fallthrough = newBlock("br_if.else");
-      if (llvm::Value* h = exitedTryHandler(target)) {
-        // The taken edge leaves try_tables: pop their handlers on that edge only.
-        llvm::BasicBlock* edge = newBlock("br_if.leave");
-        b_.CreateCondBr(cond, edge, fallthrough);
-        b_.SetInsertPoint(edge);
-        callBuiltin(KILN_BUILTIN_TRY_LEAVE, c_.voidTy, {vmctx_, h});
-        addIncoming(target, vals);
-        b_.CreateBr(dest);
-      } else {
-        addIncoming(target, vals);
-        b_.CreateCondBr(cond, dest, fallthrough);
-      }
-      b_.SetInsertPoint(fallthrough);
+      condBranch(target, b_.CreateICmpNE(pop(), i32c(0)));
+      return absl::OkStatus();
+    }
+    case op::BrOnNull: {
+      Frame& target = label(r_.u32());
+      llvm::Value* ref = pop();
+      condBranch(target, b_.CreateICmpEQ(ref, llvm::ConstantPointerNull::get(c_.ptr)));
+      push(ref);
+      return absl::OkStatus();
+    }
+    case op::BrOnNonNull: {
+      Frame& target = label(r_.u32());
+      llvm::Value* ref = stack_.back();  // passed to the label last
+      condBranch(target, b_.CreateICmpNE(ref, llvm::ConstantPointerNull::get(c_.ptr)));
+      pop();
+      return absl::OkStatus();
+    }
+    case op::RefAsNonNull:
+      trapIf(b_.CreateICmpEQ(stack_.back(), llvm::ConstantPointerNull::get(c_.ptr)),
+             KILN_TRAP_NULL_REFERENCE);
+      return absl::OkStatus();
+    case op::CallRef:
+    case op::ReturnCallRef: {
+      uint32_t typeIndex = r_.u32();
+      llvm::Value* ref = pop();
+      trapIf(b_.CreateICmpEQ(ref, llvm::ConstantPointerNull::get(c_.ptr)),
+             KILN_TRAP_NULL_FUNC_REFERENCE);
+      llvm::Value* code = loadRuntime(c_.ptr, ref, true);
+      llvm::Value* calleeVmctx =
+          loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
+      emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, m_.types[typeIndex],
+               opcode == op::ReturnCallRef);
       return absl::OkStatus();
     }
     case op::BrTable: {

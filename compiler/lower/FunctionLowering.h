@@ -128,6 +128,8 @@ class FunctionLowering {
   void pushFrame(Frame::Kind kind, std::vector<ValType> params, std::vector<ValType> results);
   std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
   void branchTo(Frame& target);  // from the current position, with the top values
+  void condBranch(Frame& target, llvm::Value* cond);
+  FuncType readBlockSig();  // the block type of the block/loop/if at instrOffset_
   // Leaving frames down to `target` (a br/return to it) leaves the try_tables among them:
   // their handlers must come off the thread's handler chain. Returns the handler of the
   // outermost such try_table, or nullptr.

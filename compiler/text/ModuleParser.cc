@@ -1347,6 +1347,20 @@ class ModuleParser {
         while (tok().kind == TokenKind::LParen) list.items.push_back(parseElemExpr());
       } else {
         while (isIndexToken()) list.funcs.push_back(parseIndex(kFuncs));
+        if (type != ValType(1, '\x70')) {
+          // A typed table: the function indices abbreviate (ref.func x) expressions of the
+          // table's type (a plain index vector would have type (ref func)).
+          list.exprs = true;
+          list.type = type;
+          for (uint32_t f : list.funcs) {
+            Bytes e;
+            e.u8(0xD2);
+            e.u32(f);
+            e.u8(0x0B);
+            list.items.push_back(std::move(e));
+          }
+          list.funcs.clear();
+        }
       }
       expectRParen();
       expectRParen();

@@ -575,6 +575,10 @@ bool ModuleDecoder::elementSection(BodyReader& r) {
         seg.type = ValType::FuncRef;
       }
     }
+    // 3.0: a vector of function indices holds non-null references, (ref func).
+    if (!usesExprs && features_.functionReferences) {
+      seg.type = ValType::ref(ValType::HeapFunc, /*nullable=*/false);
+    }
     const uint32_t count = r.u32();
     for (uint32_t k = 0; k < count && !r.failed(); ++k) {
       ConstExpr item;

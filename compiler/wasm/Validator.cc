@@ -130,13 +130,77 @@ uint32_t offsetAt(const std::vector<uint32_t>& offsets, size_t i) {
   return i < offsets.size() ? offsets[i] : 0;
 }
 
+// ---- Types: equivalence and subtyping ------------------------------------------------
+
+// Canonical ids of the module's function types: two types get the same id when they are
+// structurally equal, references to earlier types compared by their ids (each type is its
+// own recursion group; references to itself or later types compare by index).
+std::vector<uint32_t> canonicalTypeIds(const Module& m) {
+  std::vector<uint32_t> ids(m.types.size());
+  std::map<std::vector<uint64_t>, uint32_t> seen;
+  for (uint32_t i = 0; i < m.types.size(); ++i) {
+    std::vector<uint64_t> key;
+    auto add = [&](ValType t) {
+      uint64_t h = t.heap();
+      if (t.isRef() && h < ValType::kAbstract) {
+        h = h < i ? ids[h] : (uint64_t{1} << 40) | (uint64_t{i} << 20) | h;  // own group
+      }
+      key.push_back(uint64_t{t.code()} << 48 | h);
+    };
+    for (ValType t : m.types[i].params) add(t);
+    key.push_back(~uint64_t{0});
+    for (ValType t : m.types[i].results) add(t);
+    ids[i] = seen.try_emplace(std::move(key), i).first->second;
+  }
+  return ids;
+}
+
+// Subtyping of reference types without GC: within each hierarchy (func, extern, exn) the
+// bottom type (nofunc, ...) is below every type and every function type index is below
+// func; two type indices match when their types are equivalent.
+class Subtyping {
+ public:
+  explicit Subtyping(const Module& m) : ids_(canonicalTypeIds(m)) {}
+  bool heap(uint32_t a, uint32_t b) const {
+    if (a == b) return true;
+    const bool aIdx = a < ValType::kAbstract, bIdx = b < ValType::kAbstract;
+    if (aIdx && bIdx) return a < ids_.size() && b < ids_.size() && ids_[a] == ids_[b];
+    if (b == ValType::HeapFunc) return aIdx || a == ValType::HeapNoFunc;
+    if (a == ValType::HeapNoFunc) return bIdx;
+    if (b == ValType::HeapExtern) return a == ValType::HeapNoExtern;
+    if (b == ValType::HeapExn) return a == ValType::HeapNoExn;
+    return false;
+  }
+  bool operator()(ValType a, ValType b) const {
+    if (a == b) return true;
+    if (!a.isRef() || !b.isRef()) return false;
+    if (a.nullable() && !b.nullable()) return false;
+    return heap(a.heap(), b.heap());
+  }
+  bool all(const std::vector<ValType>& as, const std::vector<ValType>& bs) const {
+    if (as.size() != bs.size()) return false;
+    for (size_t i = 0; i < as.size(); ++i)
+      if (!(*this)(as[i], bs[i])) return false;
+    return true;
+  }
+
+ private:
+  std::vector<uint32_t> ids_;
+};
+
+// A heap type index refers to a type of the module.
+bool heapInRange(const Module& m, ValType t) {
+  return !t.isRef() || t.heap() >= ValType::kAbstract || t.heap() < m.types.size();
+}
+bool defaultable(ValType t) { return !t.isRef() || t.nullable(); }
+
 // ---- Function bodies ----------------------------------------------------------------
 
 class FunctionValidator {
  public:
   FunctionValidator(const Module& m, const Features& features,
-                    const std::vector<bool>& declaredFuncs)
-      : m_(m), features_(features), declared_(declaredFuncs) {}
+                    const std::vector<bool>& declaredFuncs, const Subtyping& sub)
+      : m_(m), features_(features), declared_(declaredFuncs), sub_(sub) {}
 
   // Validates defined function `funcIndex`. On failure returns false and sets
   // errorOffset()/error().
@@ -151,6 +215,7 @@ class FunctionValidator {
     const std::vector<ValType>* results;
     size_t height;
     bool unreachable;
+    size_t initMark = 0;  // initLog_ size when the frame was pushed
     const std::vector<ValType>& labelTypes() const {
       return opcode == op::Loop ? *params : *results;
     }
@@ -197,7 +262,12 @@ class FunctionValidator {
   const Module& m_;
   const Features& features_;
   const std::vector<bool>& declared_;
+  const Subtyping& sub_;
   Instruction ins_;
+  // Non-defaultable locals (non-null references) must be set before they are read; a set
+  // holds until the end of the block it happened in.
+  std::vector<bool> localInit_;
+  std::vector<uint32_t> initLog_;  // locals set, in order; frames remember the log size
   std::vector<ValType> locals_;
   std::vector<ValType> stack_;
   std::vector<ControlFrame> frames_;
@@ -227,7 +297,7 @@ bool FunctionValidator::popAny(ValType& out, const std::string& expected) {
 bool FunctionValidator::pop(ValType expected) {
   ValType actual;
   if (!popAny(actual, typeName(expected))) return false;
-  if (actual != expected && actual != kUnknown && expected != kUnknown) {
+  if (actual != kUnknown && expected != kUnknown && !sub_(actual, expected)) {
     return fail(absl::StrFormat("type mismatch: expected %s but got %s", typeName(expected),
                                 typeName(actual)));
   }
@@ -252,7 +322,8 @@ bool FunctionValidator::popRef(ValType& out) {
 
 void FunctionValidator::pushFrame(uint8_t opcode, const std::vector<ValType>& params,
                                   const std::vector<ValType>& results) {
-  frames_.push_back(ControlFrame{opcode, &params, &results, stack_.size(), false});
+  frames_.push_back(ControlFrame{opcode, &params, &results, stack_.size(), false,
+                                 initLog_.size()});
   pushAll(params);
 }
 
@@ -265,6 +336,11 @@ bool FunctionValidator::popFrame(ControlFrame& out) {
                                 stack_.size() - f.height, typeList(*f.results)));
   }
   out = f;
+  // Local initialisations inside the block end with it.
+  while (initLog_.size() > f.initMark) {
+    localInit_[initLog_.back()] = false;
+    initLog_.pop_back();
+  }
   frames_.pop_back();
   return true;
 }
@@ -288,6 +364,7 @@ bool FunctionValidator::resolveBlockType(const BlockType& bt,
       params = results = &noTypes();
       return true;
     case BlockType::Kind::Value:
+      if (!heapInRange(m_, bt.value)) return fail(absl::StrFormat("unknown type %u", bt.value.heap()));
       params = &noTypes();
       results = &singleType(bt.value);
       return true;
@@ -304,7 +381,7 @@ bool FunctionValidator::resolveBlockType(const BlockType& bt,
 
 // A tail call returns the callee's results as the caller's own.
 bool FunctionValidator::tailResultsMatch(const FuncType& callee) {
-  if (callee.results == funcType_->results) return true;
+  if (sub_.all(callee.results, funcType_->results)) return true;
   return fail(absl::StrFormat("type mismatch: tail call to a function returning %s from a "
                               "function returning %s",
                               typeList(callee.results), typeList(funcType_->results)));
@@ -340,6 +417,16 @@ bool FunctionValidator::run(uint32_t funcIndex) {
   funcType_ = &m_.types[fn.typeIndex];
   locals_ = funcType_->params;
   locals_.insert(locals_.end(), fn.locals.begin(), fn.locals.end());
+  localInit_.assign(locals_.size(), true);
+  for (size_t i = funcType_->params.size(); i < locals_.size(); ++i) {
+    if (!heapInRange(m_, locals_[i])) {
+      errorOffset_ = fn.bodyStart;
+      error_ = absl::StrFormat("unknown type %u (in the type of local %u)", locals_[i].heap(), i);
+      return false;
+    }
+    localInit_[i] = defaultable(locals_[i]);
+  }
+  initLog_.clear();
   stack_.clear();
   frames_.clear();
   ins_ = Instruction{};
@@ -396,8 +483,10 @@ bool FunctionValidator::instruction() {
           if (c.tag >= m_.tags.size()) return fail(absl::StrFormat("unknown tag %u", c.tag));
           scratch_ = m_.types[m_.tags[c.tag]].params;
         }
-        if (c.kind == Catch::TagRef || c.kind == Catch::AllRef) scratch_.push_back(ValType::ExnRef);
-        if (scratch_ != target->labelTypes()) {
+        if (c.kind == Catch::TagRef || c.kind == Catch::AllRef) {
+          scratch_.push_back(ValType::ref(ValType::HeapExn, /*nullable=*/false));  // (ref exn)
+        }
+        if (!sub_.all(scratch_, target->labelTypes())) {
           return fail(absl::StrFormat("type mismatch: catch clause delivers %s to a label "
                                       "expecting %s",
                                       typeList(scratch_), typeList(target->labelTypes())));
@@ -475,7 +564,7 @@ bool FunctionValidator::instruction() {
         for (size_t i = ts.size(); i-- > 0;) {
           ValType actual;
           if (!popAny(actual, typeName(ts[i]))) return false;
-          if (actual != ts[i] && actual != kUnknown) {
+          if (actual != kUnknown && !sub_(actual, ts[i])) {
             return fail(absl::StrFormat("type mismatch: expected %s but got %s",
                                         typeName(ts[i]), typeName(actual)));
           }
@@ -513,7 +602,7 @@ bool FunctionValidator::instruction() {
     case op::ReturnCallIndirect:
     case op::CallIndirect: {
       if (!checkTable(ins_.index2)) return false;
-      if (m_.tables[ins_.index2].elem != ValType::FuncRef) {
+      if (!sub_(m_.tables[ins_.index2].elem, ValType::FuncRef)) {
         return fail(absl::StrFormat("type mismatch: call_indirect needs a funcref table, "
                                     "table %u holds %s",
                                     ins_.index2, typeName(m_.tables[ins_.index2].elem)));
@@ -557,6 +646,7 @@ bool FunctionValidator::instruction() {
                                     ins_.types.size()));
       }
       const ValType t = ins_.types[0];
+      if (!heapInRange(m_, t)) return fail(absl::StrFormat("unknown type %u", t.heap()));
       if (!pop(ValType::I32) || !pop(t) || !pop(t)) return false;
       push(t);
       return true;
@@ -567,10 +657,17 @@ bool FunctionValidator::instruction() {
       }
       const ValType t = locals_[ins_.index];
       if (opc == op::LocalGet) {
+        if (!localInit_[ins_.index]) {
+          return fail(absl::StrFormat("uninitialized local %u", ins_.index));
+        }
         push(t);
         return true;
       }
       if (!pop(t)) return false;
+      if (!localInit_[ins_.index]) {
+        localInit_[ins_.index] = true;
+        initLog_.push_back(ins_.index);
+      }
       if (opc == op::LocalTee) push(t);
       return true;
     }
@@ -606,8 +703,55 @@ bool FunctionValidator::instruction() {
     case op::F32Const: push(ValType::F32); return true;
     case op::F64Const: push(ValType::F64); return true;
     case op::RefNull:
+      if (!heapInRange(m_, ins_.refType)) {
+        return fail(absl::StrFormat("unknown type %u", ins_.refType.heap()));
+      }
       push(ins_.refType);
       return true;
+    case op::RefAsNonNull: {
+      ValType t;
+      if (!popRef(t)) return false;
+      push(t == kUnknown ? kUnknown : ValType::ref(t.heap(), false));
+      return true;
+    }
+    case op::BrOnNull: case op::BrOnNonNull: {
+      const ControlFrame* target;
+      if (!label(ins_.index, target)) return false;
+      ValType t;
+      if (!popRef(t)) return false;
+      const ValType nonNull = t == kUnknown ? kUnknown : ValType::ref(t.heap(), false);
+      scratch_ = target->labelTypes();
+      if (opc == op::BrOnNonNull) {
+        // The label takes the operands below and the non-null reference last.
+        if (scratch_.empty()) {
+          return fail("type mismatch: br_on_non_null needs a label that takes a reference");
+        }
+        const ValType last = scratch_.back();
+        if (nonNull != kUnknown && !sub_(nonNull, last)) {
+          return fail(absl::StrFormat("type mismatch: br_on_non_null passes %s to a label "
+                                      "expecting %s",
+                                      typeName(nonNull), typeName(last)));
+        }
+        scratch_.pop_back();
+      }
+      const std::vector<ValType> rest = scratch_;
+      if (!popAll(rest)) return false;
+      pushAll(rest);
+      if (opc == op::BrOnNull) push(nonNull);
+      return true;
+    }
+    case op::CallRef: case op::ReturnCallRef: {
+      if (ins_.index >= m_.types.size()) return fail(absl::StrFormat("unknown type %u", ins_.index));
+      const FuncType& ft = m_.types[ins_.index];
+      if (opc == op::ReturnCallRef && !tailResultsMatch(ft)) return false;
+      if (!pop(ValType::ref(ins_.index, true)) || !popAll(ft.params)) return false;
+      if (opc == op::ReturnCallRef) {
+        setUnreachable();
+        return true;
+      }
+      pushAll(ft.results);
+      return true;
+    }
     case op::RefIsNull: {
       ValType t;
       if (!popRef(t)) return false;
@@ -623,7 +767,8 @@ bool FunctionValidator::instruction() {
                                     "referenced by an element segment, export or global",
                                     ins_.index));
       }
-      push(ValType::FuncRef);
+      push(features_.functionReferences ? ValType::ref(m_.funcTypes[ins_.index], false)
+                                        : ValType::FuncRef);
       return true;
     case op::PrefixFC:
       return prefixFC();
@@ -730,7 +875,7 @@ bool FunctionValidator::prefixFC() {
       if (!checkTable(ins_.index2) || !checkElem(ins_.index)) return false;
       const ValType tableType = m_.tables[ins_.index2].elem;
       const ValType elemType = m_.elems[ins_.index].type;
-      if (tableType != elemType) {
+      if (!sub_(elemType, tableType)) {
         return fail(absl::StrFormat("type mismatch: table.init of %s elements into a %s table",
                                     typeName(elemType), typeName(tableType)));
       }
@@ -742,7 +887,7 @@ bool FunctionValidator::prefixFC() {
       if (!checkTable(ins_.index) || !checkTable(ins_.index2)) return false;
       const ValType dst = m_.tables[ins_.index].elem;
       const ValType src = m_.tables[ins_.index2].elem;
-      if (dst != src) {
+      if (!sub_(src, dst)) {
         return fail(absl::StrFormat("type mismatch: table.copy from a %s table to a %s table",
                                     typeName(src), typeName(dst)));
       }
@@ -772,7 +917,8 @@ bool FunctionValidator::prefixFC() {
 
 class ModuleValidator {
  public:
-  ModuleValidator(const Module& m, const Features& features) : m_(m), features_(features) {}
+  ModuleValidator(const Module& m, const Features& features)
+      : m_(m), features_(features), sub_(m) {}
   absl::Status run();
 
  private:
@@ -818,6 +964,9 @@ class ModuleValidator {
   const Module& m_;
   const Features& features_;
   std::vector<bool> declaredFuncs_;
+  Subtyping sub_;
+  absl::Status typeDefs() const;
+  absl::Status valueType(ValType t, size_t offset, std::string_view where) const;
 };
 
 absl::Status ModuleValidator::run() {
@@ -826,7 +975,7 @@ absl::Status ModuleValidator::run() {
     return absl::InvalidArgumentError("invalid module: inconsistent index spaces");
   }
   collectDeclaredFuncs();
-  for (auto check : {&ModuleValidator::imports, &ModuleValidator::functionTypes,
+  for (auto check : {&ModuleValidator::typeDefs, &ModuleValidator::imports, &ModuleValidator::functionTypes,
                      &ModuleValidator::tablesAndMemories, &ModuleValidator::tags,
                      &ModuleValidator::globals,
                      &ModuleValidator::elems, &ModuleValidator::datas, &ModuleValidator::start,
@@ -911,7 +1060,12 @@ absl::Status ModuleValidator::constExpr(const ConstExpr& e, ValType expected,
       case op::I64Const: stack.push_back(ValType::I64); continue;
       case op::F32Const: stack.push_back(ValType::F32); continue;
       case op::F64Const: stack.push_back(ValType::F64); continue;
-      case op::RefNull: stack.push_back(ins.refType); continue;
+      case op::RefNull:
+        if (!heapInRange(m_, ins.refType)) {
+          return invalid(at, where, absl::StrFormat("unknown type %u", ins.refType.heap()));
+        }
+        stack.push_back(ins.refType);
+        continue;
       case op::PrefixSIMD:
         if (ins.subOpcode != simd::V128Const)
           return invalid(at, where, "constant expression required");
@@ -921,7 +1075,9 @@ absl::Status ModuleValidator::constExpr(const ConstExpr& e, ValType expected,
         if (ins.index >= m_.funcTypes.size()) {
           return invalid(at, where, absl::StrFormat("unknown function %u", ins.index));
         }
-        stack.push_back(ValType::FuncRef);
+        stack.push_back(features_.functionReferences
+                            ? ValType::ref(m_.funcTypes[ins.index], false)
+                            : ValType::FuncRef);
         continue;
       case op::GlobalGet:
         if (ins.index >= visibleGlobals) {
@@ -952,7 +1108,7 @@ absl::Status ModuleValidator::constExpr(const ConstExpr& e, ValType expected,
       default:
         return invalid(at, where, "constant expression required");
     }
-    if (stack.size() != 1 || stack[0] != expected) {
+    if (stack.size() != 1 || !sub_(stack[0], expected)) {
       return invalid(ins.offset + e.offset, where,
                      absl::StrFormat("type mismatch: constant expression of type %s, expected "
                                      "[%s]",
@@ -974,12 +1130,33 @@ absl::Status ModuleValidator::imports() const {
           return invalid(at, where, absl::StrFormat("unknown type %u", imp.funcType));
         }
         break;
-      case ExternKind::Table: s = tableLimits(imp.table.limits, at, where); break;
+      case ExternKind::Table:
+        s = valueType(imp.table.elem, at, where);
+        if (s.ok()) s = tableLimits(imp.table.limits, at, where);
+        break;
       case ExternKind::Memory: s = memoryLimits(imp.memory.limits, at, where); break;
-      case ExternKind::Global: break;
+      case ExternKind::Global: s = valueType(imp.global.type, at, where); break;
       case ExternKind::Tag: s = tagType(imp.tagType, at, where); break;
     }
     if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Reference types name existing types.
+absl::Status ModuleValidator::valueType(ValType t, size_t offset, std::string_view where) const {
+  if (heapInRange(m_, t)) return absl::OkStatus();
+  return invalid(offset, where, absl::StrFormat("unknown type %u", t.heap()));
+}
+
+absl::Status ModuleValidator::typeDefs() const {
+  for (size_t i = 0; i < m_.types.size(); ++i) {
+    const std::string where = absl::StrFormat("type %u", i);
+    for (const auto* list : {&m_.types[i].params, &m_.types[i].results}) {
+      for (ValType t : *list) {
+        if (absl::Status s = valueType(t, offsetAt(m_.offsets.types, i), where); !s.ok()) return s;
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -1020,6 +1197,13 @@ absl::Status ModuleValidator::tablesAndMemories() const {
     absl::Status s = tableLimits(m_.tables[i].limits, offsetAt(m_.offsets.tables, i), where);
     if (!s.ok()) return s;
     const Table& t = m_.definedTables[i - m_.numImportedTables];
+    s = valueType(t.type.elem, offsetAt(m_.offsets.tables, i), where);
+    if (!s.ok()) return s;
+    if (!t.init && !defaultable(t.type.elem)) {
+      return invalid(offsetAt(m_.offsets.tables, i), where,
+                     absl::StrFormat("type mismatch: a table of %s needs an initializer",
+                                     typeName(t.type.elem)));
+    }
     if (t.init) {
       // The table section precedes the globals: only imported globals are visible.
       s = constExpr(*t.init, t.type.elem, m_.numImportedGlobals, where);
@@ -1043,8 +1227,11 @@ absl::Status ModuleValidator::globals() const {
   for (size_t i = 0; i < m_.definedGlobals.size(); ++i) {
     const Global& g = m_.definedGlobals[i];
     const size_t index = m_.numImportedGlobals + i;
-    absl::Status s = constExpr(g.init, g.type.type, constExprGlobals(index),
+    absl::Status s = valueType(g.type.type, offsetAt(m_.offsets.globals, index),
                                absl::StrFormat("global %u", index));
+    if (!s.ok()) return s;
+    s = constExpr(g.init, g.type.type, constExprGlobals(index),
+                  absl::StrFormat("global %u", index));
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -1062,11 +1249,14 @@ absl::Status ModuleValidator::elems() const {
       absl::Status s = constExpr(seg.offset, m_.tables[seg.table].limits.is64 ? ValType::I64 : ValType::I32,
                                  constExprGlobals(), where);
       if (!s.ok()) return s;
-      if (m_.tables[seg.table].elem != seg.type) {
+      if (!sub_(seg.type, m_.tables[seg.table].elem)) {
         return invalid(at, where,
                        absl::StrFormat("type mismatch: %s segment for a table of %s",
                                        typeName(seg.type), typeName(m_.tables[seg.table].elem)));
       }
+    }
+    if (absl::Status s = valueType(seg.type, offsetAt(m_.offsets.elems, i), where); !s.ok()) {
+      return s;
     }
     for (const ConstExpr& item : seg.items) {
       absl::Status s = constExpr(item, seg.type, constExprGlobals(), where);
@@ -1132,7 +1322,7 @@ absl::Status ModuleValidator::exports() const {
 }
 
 absl::Status ModuleValidator::bodies() const {
-  FunctionValidator fv(m_, features_, declaredFuncs_);
+  FunctionValidator fv(m_, features_, declaredFuncs_, sub_);
   for (size_t i = 0; i < m_.functions.size(); ++i) {
     const uint32_t funcIndex = m_.numImportedFuncs + static_cast<uint32_t>(i);
     if (!fv.run(funcIndex)) return invalid(fv.errorOffset(), functionLabel(funcIndex), fv.error());

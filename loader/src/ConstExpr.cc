@@ -119,13 +119,19 @@ absl::StatusOr<ConstValue> EvaluateConstExpr(std::span<const uint8_t> bytes,
         v = env.read_global(index);
         break;
       }
-      case 0xD0: {  // ref.null t
-        uint8_t t;
-        if (!r.Byte(&t)) return Malformed("bad ref.null type");
-        if (t != KILN_FUNCREF && t != KILN_EXTERNREF && t != KILN_EXNREF) {
-          return Malformed("bad ref.null type");
+      case 0xD0: {  // ref.null ht: a heap type (s33), abstract or a (function) type index
+        int64_t ht;
+        if (!r.S(33, &ht)) return Malformed("bad ref.null type");
+        if (ht >= 0) {
+          v.type = KILN_FUNCREF;  // a function type index
+        } else {
+          switch (static_cast<uint8_t>(ht & 0x7F)) {
+            case 0x70: case 0x73: v.type = KILN_FUNCREF; break;    // func, nofunc
+            case 0x6F: case 0x72: v.type = KILN_EXTERNREF; break;  // extern, noextern
+            case 0x69: case 0x74: v.type = KILN_EXNREF; break;     // exn, noexn
+            default: return Malformed("bad ref.null type");
+          }
         }
-        v.type = t;
         v.value.ref = nullptr;
         break;
       }

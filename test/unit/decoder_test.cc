@@ -502,10 +502,14 @@ TEST(Decoder, UnimplementedFeatureFlagsAreRefused) {
               HasSubstr("malformed tag attribute"));
   EXPECT_THAT(errorOf(module({section(kGlobalId, vec({})), section(13, vec({}))}), eh),
               HasSubstr("out of order"));
-  auto callRef = decodeModule(oneFunction({0xD0, 0x70, 0x14, 0x00, 0x0B}), eh);
-  ASSERT_FALSE(callRef.ok());
-  EXPECT_EQ(callRef.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(callRef.status().message(), HasSubstr("typed function references"));
+  // GC heap types are refused as unsupported: (ref null any) as a local type.
+  Bytes anyLocal = cat({header(), section(kTypeId, vec({funcType({}, {})})),
+                        section(kFunctionId, vec({uleb(0)})),
+                        section(kCodeId, vec({{0x05, 0x01, 0x01, 0x63, 0x6E, 0x0B}}))});
+  auto gc = decodeModule(anyLocal, eh);
+  ASSERT_FALSE(gc.ok());
+  EXPECT_EQ(gc.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(gc.status().message(), HasSubstr("garbage collection"));
   // Without the features the same bytes are malformed.
   EXPECT_THAT(errorOf(module({section(13, vec({{0x00, 0x00}}))})),
               HasSubstr("malformed section id"));

@@ -28,11 +28,9 @@ struct Features {
                                // for which globals constant expressions may read
   bool memory64 = false;     // i64-indexed memories and tables (explicit bounds checks)
   bool exceptions = false;   // tags, try_table, throw, throw_ref, exnref
+  bool functionReferences = false;  // typed function references: (ref $t), call_ref, ...
 
-  // Not implemented yet. With `functionReferences` set, a module that uses its encodings is
-  // refused as "unsupported feature ... not implemented yet" where the encoding appears
-  // (modules without them work); `threads` is refused up front.
-  bool functionReferences = false;  // typed function references: call_ref, ref.as_non_null
+  // Not implemented: refused up front. (GC types are refused where they appear.)
   bool threads = false;             // shared memories, atomics (0xFE prefix)
 
   // WebAssembly 2.0 (with SIMD, as the 2.0 spec has it).
@@ -48,7 +46,9 @@ struct Features {
         f.functionReferences = f.extendedConst = true;
     return f;
   }
-  // Everything implemented (what kilnc accepts by default).
+  // What kilnc accepts by default: everything implemented and safe to run. Typed function
+  // references are left out until the artifact's signature ids distinguish (ref $a) from
+  // (ref $b) across call_indirect and imports (today both count as funcref there).
   static Features defaults() {
     Features f = wasm2();
     f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = f.memory64 =

@@ -107,15 +107,23 @@ class InstructionReader {
       case 0x7B:
         if (features_.simd) return ValType::V128;
         return unsupportedAt(at, "SIMD type v128 is not enabled");
-      case 0x63: case 0x64:  // (ref null? heaptype)
-      case 0x73: case 0x72:  // nullfuncref, nullexternref
-        if (features_.functionReferences) return notYet(at, kTypedRefs);
-        break;
       case 0x69:  // exnref
         if (features_.exceptions) return ValType::ExnRef;
         break;
-      case 0x74:  // nullexnref: a typed reference
-        if (features_.exceptions) return notYet(at, kTypedRefs);
+      case 0x74:  // nullexnref
+        if (features_.exceptions && features_.functionReferences) return ValType::fromByte(b);
+        break;
+      case 0x73: case 0x72:  // nullfuncref, nullexternref
+        if (features_.functionReferences) return ValType::fromByte(b);
+        break;
+      case 0x63: case 0x64: {  // (ref null? heaptype)
+        if (!features_.functionReferences) break;
+        auto heap = heapType();
+        if (!heap) return std::nullopt;
+        return ValType::ref(*heap, b == 0x63);
+      }
+      case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71:  // GC shorthands
+        if (features_.functionReferences) return unsupportedAt(at, kGC);
         break;
       default:
         break;
@@ -124,16 +132,55 @@ class InstructionReader {
     return std::nullopt;
   }
 
-  // A reference type byte (table element type, ref.null): "malformed reference type".
+  // A heap type (s33): an abstract type byte or a type index.
+  std::optional<uint32_t> heapType() {
+    size_t at = r_.pos();
+    int64_t x = r_.s33();
+    if (r_.failed()) return std::nullopt;
+    if (x >= 0) {
+      if (x > UINT32_MAX / 2) {
+        r_.failAt(at, "malformed heap type");
+        return std::nullopt;
+      }
+      return static_cast<uint32_t>(x);
+    }
+    if (x < -64) {
+      r_.failAt(at, "malformed heap type");
+      return std::nullopt;
+    }
+    const uint8_t b = static_cast<uint8_t>(x & 0x7F);
+    switch (b) {
+      case 0x70: case 0x6F: case 0x73: case 0x72:
+        return ValType::kAbstract | b;
+      case 0x69: case 0x74:
+        if (features_.exceptions) return ValType::kAbstract | b;
+        break;
+      case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71:  // any eq i31 ...
+        unsupportedAt(at, kGC);
+        return std::nullopt;
+      default:
+        break;
+    }
+    r_.failAt(at, "malformed heap type");
+    return std::nullopt;
+  }
+
+  // A reference type (table element type, elem segment type): "malformed reference type".
   std::optional<ValType> refType() {
     size_t at = r_.pos();
-    uint8_t b = r_.u8();
+    uint8_t b = r_.peek();
+    if (b == 0x70 || b == 0x6F || (features_.functionReferences && (b == 0x63 || b == 0x64 ||
+                                                                     b == 0x73 || b == 0x72)) ||
+        (features_.exceptions && (b == 0x69 || b == 0x74))) {
+      auto t = valType();
+      if (t && !t->isRef()) {
+        r_.failAt(at, "malformed reference type");
+        return std::nullopt;
+      }
+      return t;
+    }
+    r_.u8();
     if (r_.failed()) return std::nullopt;
-    if (b == 0x70 || b == 0x6F) return ValType::fromByte(b);
-    if (features_.functionReferences && (b == 0x63 || b == 0x64 || b == 0x73 || b == 0x72))
-      return notYet(at, kTypedRefs);
-    if (features_.exceptions && b == 0x69) return ValType::ExnRef;
-    if (features_.exceptions && b == 0x74) return notYet(at, kTypedRefs);
     r_.failAt(at, "malformed reference type");
     return std::nullopt;
   }
@@ -215,6 +262,12 @@ class InstructionReader {
         out.f64Bits = r_.f64bits();
         return !r_.failed();
       case op::RefNull: {
+        if (features_.functionReferences) {
+          auto heap = heapType();  // 3.0: ref.null takes a heap type
+          if (!heap) return false;
+          out.refType = ValType::ref(*heap, true);
+          return true;
+        }
         auto t = refType();
         if (!t) return false;
         out.refType = *t;
@@ -232,13 +285,17 @@ class InstructionReader {
       case op::TryTable:
         if (!features_.exceptions) break;
         return tryTable(out);
-      case op::CallRef: case op::ReturnCallRef: case op::RefAsNonNull: case op::BrOnNull:
-      case op::BrOnNonNull:
-        if (features_.functionReferences) {
-          notYet(out.offset, kTypedRefs);
-          return false;
-        }
-        break;
+      case op::CallRef: case op::BrOnNull: case op::BrOnNonNull:
+        if (!features_.functionReferences) break;
+        out.index = r_.u32();  // call_ref: type; br_on_*: label
+        return !r_.failed();
+      case op::ReturnCallRef:
+        if (!features_.functionReferences || !features_.tailCall) break;
+        out.index = r_.u32();
+        return !r_.failed();
+      case op::RefAsNonNull:
+        if (!features_.functionReferences) break;
+        return true;
       case op::PrefixSIMD:
         return prefixFD(out);
       default:
@@ -282,9 +339,7 @@ class InstructionReader {
   }
 
  private:
-  static constexpr const char* kTypedRefs = "typed function references are not implemented yet";
-  // An encoding of an enabled feature that kiln does not implement yet.
-  std::nullopt_t notYet(size_t at, const char* what) { return unsupportedAt(at, what); }
+  static constexpr const char* kGC = "garbage collection types are not supported";
 
   std::nullopt_t unsupportedAt(size_t at, const char* what) {
     if (!r_.failed()) unsupported_ = true;
