@@ -152,11 +152,11 @@ class DescriptorBuilder {
     auto i8 = c.i8, i32 = c.i32, i64 = c.i64;
     auto p = c.ptr;
     limitsTy = llvm::StructType::get(ctx, {i64, i64, i8, i8, i8, llvm::ArrayType::get(i8, 5)});
-    typeTy = llvm::StructType::get(ctx, {i32, i32, p, p, p});
+    typeTy = llvm::StructType::get(ctx, {i32, i32, p, p, p, p});
     importTy = llvm::StructType::get(ctx, {p, p, i32, i32, i32, i32});
     exportTy = llvm::StructType::get(ctx, {p, i32, i32, i32, i32});
     funcTy = llvm::StructType::get(ctx, {p, p, i32, i32});
-    tableTy = llvm::StructType::get(ctx, {limitsTy, i32, i32, p});
+    tableTy = llvm::StructType::get(ctx, {limitsTy, i32, i32, p, i32, i32});
     memoryTy = llvm::StructType::get(ctx, {limitsTy, i32, i32});
     globalTy = llvm::StructType::get(ctx, {i32, i32, i32, i32, p});
     elemTy = llvm::StructType::get(ctx, {i32, i32, i32, i32, i32, i32, p, p});
@@ -243,6 +243,20 @@ class DescriptorBuilder {
   ModuleContext& c_;
 };
 
+// The KILN_REF_* word of a value type (0 for numbers and the nullable top references).
+uint32_t refInfo(ValType t) {
+  if (!t.isRef()) return 0;
+  uint32_t kind = KILN_REF_TOP, index = 0;
+  const uint32_t h = t.heap();
+  if (h < ValType::kAbstract) {
+    kind = KILN_REF_TYPEIDX;
+    index = h;
+  } else if (h == ValType::HeapNoFunc || h == ValType::HeapNoExtern || h == ValType::HeapNoExn) {
+    kind = KILN_REF_BOTTOM;
+  }
+  return (t.nullable() ? 0 : KILN_REF_NONNULL) | (kind << 1) | (index << 3);
+}
+
 std::string displayName(const wasm::Module& m, uint32_t funcIndex) {
   auto it = m.names.functions.find(funcIndex);
   if (it != m.names.functions.end() && !it->second.empty()) return it->second;
@@ -288,12 +302,27 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     auto& slot = bySig[{ft.params, ft.results}];
     if (!slot.first) slot = {emitArrayToNative(c, ft, t), emitNativeToArray(c, ft, t)};
     std::vector<uint8_t> codes;
-    for (ValType v : ft.params) codes.push_back(v.abiCode());
-    for (ValType v : ft.results) codes.push_back(v.abiCode());
+    std::vector<llvm::Constant*> refs;
+    bool anyRef = false;
+    for (const auto* list : {&ft.params, &ft.results}) {
+      for (ValType v : *list) {
+        codes.push_back(v.abiCode());
+        refs.push_back(d.u32(refInfo(v)));
+        anyRef = anyRef || refInfo(v) != 0;
+      }
+    }
+    llvm::Constant* refArray = d.null();
+    if (anyRef) {
+      auto* at = llvm::ArrayType::get(c.i32, refs.size());
+      auto* g = new llvm::GlobalVariable(mod, at, true, llvm::GlobalValue::PrivateLinkage,
+                                         llvm::ConstantArray::get(at, refs), "kiln.sigrefs");
+      g->setAlignment(llvm::Align(4));
+      refArray = g;
+    }
     typeDescs.push_back(llvm::ConstantStruct::get(
         d.typeTy, {d.u32(ft.params.size()), d.u32(ft.results.size()),
                    codes.empty() ? d.null() : d.bytes(codes.data(), codes.size(), "kiln.sig"),
-                   slot.first, slot.second}));
+                   slot.first, slot.second, refArray}));
   }
 
   std::vector<llvm::Constant*> imports;
@@ -327,7 +356,8 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       }
     }
     tables.push_back(llvm::ConstantStruct::get(
-        d.tableTy, {d.limits(tt.limits), d.u32(tt.elem.abiCode()), d.u32(initLen), init}));
+        d.tableTy, {d.limits(tt.limits), d.u32(tt.elem.abiCode()), d.u32(initLen), init,
+                    d.u32(refInfo(tt.elem)), d.u32(0)}));
   }
   std::vector<llvm::Constant*> memories;
   for (const wasm::MemoryType& mt : w.memories)
@@ -345,7 +375,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     }
     globals.push_back(llvm::ConstantStruct::get(
         d.globalTy, {d.u32(gt.type.abiCode()), d.u32(gt.mut), d.u32(initLen),
-                     d.u32(0), init}));
+                     d.u32(refInfo(gt.type)), init}));
   }
   std::vector<llvm::Constant*> exports;
   for (const wasm::Export& e : w.exports)

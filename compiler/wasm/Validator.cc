@@ -1154,6 +1154,11 @@ absl::Status ModuleValidator::typeDefs() const {
     const std::string where = absl::StrFormat("type %u", i);
     for (const auto* list : {&m_.types[i].params, &m_.types[i].results}) {
       for (ValType t : *list) {
+        // Each type is its own recursion group: it may refer to itself and earlier types.
+        if (t.isRef() && t.heap() < ValType::kAbstract && t.heap() > i) {
+          return invalid(offsetAt(m_.offsets.types, i), where,
+                         absl::StrFormat("unknown type %u (a forward reference)", t.heap()));
+        }
         if (absl::Status s = valueType(t, offsetAt(m_.offsets.types, i), where); !s.ok()) return s;
       }
     }

@@ -92,6 +92,18 @@ absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
     FuncType ft;
     ft.params.assign(t.types, t.types + t.num_params);
     ft.results.assign(t.types + t.num_params, t.types + t.num_params + t.num_results);
+    if (t.refs != nullptr) {
+      // Typed references: earlier types by their canonical ids, this type as "self" (the
+      // descriptor validator checked that no reference points further).
+      for (uint32_t k = 0; k < t.num_params + t.num_results; ++k) {
+        const uint32_t r = t.refs[k];
+        if (KILN_REF_KIND(r) == KILN_REF_TYPEIDX && KILN_REF_INDEX(r) == i) {
+          ft.refs.push_back((r & KILN_REF_NONNULL) | kRefSelf);
+        } else {
+          ft.refs.push_back(a->canonical_ref(r));
+        }
+      }
+    }
     a->type_ids_.push_back(TypeRegistry::Intern(ft));
     a->types_.push_back(std::move(ft));
   }

@@ -94,6 +94,16 @@ class Validator {
     return absl::OkStatus();
   }
 
+  // A KILN_REF_* word for a value of type `code`, with type indices below `limit`.
+  static bool RefOk(uint32_t ref, uint8_t code, uint32_t limit) {
+    if (ref == 0) return true;
+    if (!IsReferenceType(code)) return false;
+    const uint32_t kind = KILN_REF_KIND(ref);
+    if (kind > KILN_REF_TYPEIDX) return false;
+    if (kind != KILN_REF_TYPEIDX) return KILN_REF_INDEX(ref) == 0;
+    return code == KILN_FUNCREF && KILN_REF_INDEX(ref) < limit;
+  }
+
   absl::Status CheckTypes() {
     if (!Array(d_.types, d_.num_types, sizeof(kiln_type_desc))) return Bad("types outside image");
     for (uint32_t i = 0; i < d_.num_types; ++i) {
@@ -106,6 +116,17 @@ class Validator {
       for (uint64_t k = 0; k < n; ++k) {
         if (!IsValidValueType(t.types[k])) {
           return Bad(absl::StrFormat("type %u: invalid value type 0x%02x", i, t.types[k]));
+        }
+      }
+      if (t.refs != nullptr) {
+        if (!Array(t.refs, n, sizeof(uint32_t))) {
+          return Bad(absl::StrFormat("type %u: reference details outside image", i));
+        }
+        for (uint64_t k = 0; k < n; ++k) {
+          // A type may refer to itself or to earlier types only.
+          if (!RefOk(t.refs[k], t.types[k], i + 1)) {
+            return Bad(absl::StrFormat("type %u: bad reference details", i));
+          }
         }
       }
       if (t.array_to_native != nullptr && !Code(t.array_to_native)) {
@@ -169,7 +190,8 @@ class Validator {
           !s.ok()) {
         return s;
       }
-      if (!IsReferenceType(static_cast<uint8_t>(t.elem_type)) || t.elem_type > 0xFF) {
+      if (!IsReferenceType(static_cast<uint8_t>(t.elem_type)) || t.elem_type > 0xFF ||
+          !RefOk(t.elem_ref, static_cast<uint8_t>(t.elem_type), d_.num_types)) {
         return Bad(absl::StrFormat("table %u: element type is not a reference type", i));
       }
       if (t.init_len != 0 && !Bytes(t.init, t.init_len)) {
@@ -211,7 +233,8 @@ class Validator {
     }
     for (uint32_t i = 0; i < d_.num_globals; ++i) {
       const kiln_global_desc& g = d_.globals[i];
-      if (g.type > 0xFF || !IsValidValueType(static_cast<uint8_t>(g.type)) || g.mut > 1) {
+      if (g.type > 0xFF || !IsValidValueType(static_cast<uint8_t>(g.type)) || g.mut > 1 ||
+          !RefOk(g.ref, static_cast<uint8_t>(g.type), d_.num_types)) {
         return Bad(absl::StrFormat("global %u: bad type", i));
       }
       if (i >= d_.num_imported_globals && (g.init_len == 0 || !Bytes(g.init, g.init_len))) {

@@ -124,6 +124,7 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
         break;
       case KILN_EXTERN_TABLE:
         req.table_type.elem_type = static_cast<uint8_t>(d.tables[im.index].elem_type);
+        req.table_type.elem_ref = artifact_->canonical_ref(d.tables[im.index].elem_ref);
         req.table_type.limits = FromDesc(d.tables[im.index].limits);
         req.table_type.is64 = d.tables[im.index].limits.is64 != 0;
         break;
@@ -135,6 +136,7 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
       case KILN_EXTERN_GLOBAL:
         req.global_type.type = static_cast<uint8_t>(d.globals[im.index].type);
         req.global_type.mut = d.globals[im.index].mut != 0;
+        req.global_type.ref = artifact_->canonical_ref(d.globals[im.index].ref);
         break;
     }
     if (im.kind == KILN_EXTERN_TAG) {
@@ -195,7 +197,8 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
       case ExternKind::kTable: {
         if (!e.table) return incompatible("the table extern is empty");
         const TableType actual = e.table->current_type();
-        if (actual.elem_type != req.table_type.elem_type) {
+        if (actual.elem_type != req.table_type.elem_type ||
+            actual.elem_ref != req.table_type.elem_ref) {  // table types are invariant
           return incompatible(absl::StrCat("expected ", ValueTypeName(req.table_type.elem_type),
                                            " elements, got ", ValueTypeName(actual.elem_type)));
         }
@@ -228,7 +231,12 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
       case ExternKind::kGlobal: {
         if (!e.global) return incompatible("the global extern is empty");
         const GlobalType& actual = e.global->type();
-        if (!(actual == req.global_type)) {
+        // A mutable global's type must be the same; an immutable one may be a subtype.
+        const bool matches =
+            actual.type == req.global_type.type && actual.mut == req.global_type.mut &&
+            (actual.mut ? actual.ref == req.global_type.ref
+                        : RefMatches(actual.ref, req.global_type.ref));
+        if (!matches) {
           return incompatible(absl::StrCat(
               "expected ", req.global_type.mut ? "mutable " : "immutable ",
               ValueTypeName(req.global_type.type), ", got ", actual.mut ? "mutable " : "immutable ",
@@ -343,7 +351,8 @@ absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
     absl::StatusOr<ConstValue> v =
         Evaluate(g.init, g.init_len, i, static_cast<uint8_t>(g.type), "global", i);
     if (!v.ok()) return v.status();
-    globals_[i] = Global::Create({static_cast<uint8_t>(g.type), g.mut != 0}, v->value);
+    globals_[i] = Global::Create(
+        {static_cast<uint8_t>(g.type), g.mut != 0, artifact_->canonical_ref(g.ref)}, v->value);
   }
   for (uint32_t i = d.num_imported_tables; i < d.num_tables; ++i) {
     const kiln_table_desc& t = d.tables[i];
@@ -356,6 +365,7 @@ absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
     }
     TableType type;
     type.elem_type = static_cast<uint8_t>(t.elem_type);
+    type.elem_ref = artifact_->canonical_ref(t.elem_ref);
     type.limits = FromDesc(t.limits);
     type.is64 = t.limits.is64 != 0;
     absl::StatusOr<std::shared_ptr<Table>> table =

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <deque>
 #include <map>
+#include <tuple>
 #include <mutex>
 
 namespace kiln {
@@ -60,11 +61,22 @@ bool Limits::Matches(const Limits& actual, const Limits& declared) {
   return true;
 }
 
+bool RefMatches(CanonicalRef a, CanonicalRef b) {
+  if (a == b) return true;
+  if ((a & 1) == 0 && (b & 1) != 0) return false;  // nullable where non-null is expected
+  const uint64_t ka = (a >> 1) & 3, kb = (b >> 1) & 3;
+  if (kb == KILN_REF_TOP) return true;      // everything of the family is below its top
+  if (ka == KILN_REF_BOTTOM) return true;   // the bottom is below everything
+  return ka == kb && (a >> 3) == (b >> 3);  // the same canonical function type
+}
+
 namespace {
 
 struct Registry {
   std::mutex mu;
-  std::map<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>, uint32_t> ids;
+  std::map<std::tuple<std::vector<uint8_t>, std::vector<uint8_t>, std::vector<CanonicalRef>>,
+           uint32_t>
+      ids;
   std::deque<FuncType> by_id;
 };
 
@@ -79,7 +91,8 @@ uint32_t TypeRegistry::Intern(const FuncType& type) {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
   auto [it, inserted] =
-      r.ids.try_emplace({type.params, type.results}, static_cast<uint32_t>(r.by_id.size()));
+      r.ids.try_emplace({type.params, type.results, type.refs},
+                        static_cast<uint32_t>(r.by_id.size()));
   if (inserted) r.by_id.push_back(type);
   return it->second;
 }

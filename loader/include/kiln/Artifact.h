@@ -46,6 +46,12 @@ class Artifact {
   // Signature of module type `type_index` and its process-wide canonical id.
   const FuncType& type(uint32_t type_index) const { return types_[type_index]; }
   uint32_t canonical_type_id(uint32_t type_index) const { return type_ids_[type_index]; }
+  // A descriptor's KILN_REF_* word in canonical form (type indices become canonical ids;
+  // the index must refer to a type already registered).
+  CanonicalRef canonical_ref(uint32_t ref) const {
+    if (KILN_REF_KIND(ref) != KILN_REF_TYPEIDX) return ref;
+    return (ref & 7u) | (CanonicalRef{type_ids_[KILN_REF_INDEX(ref)]} << 3);
+  }
   const FuncType& func_type(uint32_t func_index) const {
     return types_[desc_->funcs[func_index].type_index];
   }

@@ -13,9 +13,20 @@
 namespace kiln {
 
 // A function signature: value type codes (KILN_I32, ...) of params and results.
+// The canonical form of a reference's details (see KILN_REF_* in abi.h): bit 0 non-null,
+// bits 1-2 kind (0 top, 1 bottom, 2 a function type, 3 the enclosing type itself), bits
+// 3.. the canonical type id for kind 2. 0 for numbers and the nullable top references.
+using CanonicalRef = uint64_t;
+inline constexpr CanonicalRef kRefSelf = 3u << 1;
+// Whether a value of reference details `a` may be used where `b` is expected (same
+// reference family, i.e. the same one-byte code).
+bool RefMatches(CanonicalRef a, CanonicalRef b);
+
 struct FuncType {
   std::vector<uint8_t> params;
   std::vector<uint8_t> results;
+  // Empty, or one CanonicalRef per param then result: typed references in the signature.
+  std::vector<CanonicalRef> refs;
 
   bool operator==(const FuncType&) const = default;
   // "(i32, i64) -> (f32)"
@@ -41,6 +52,7 @@ struct TableType {
   uint8_t elem_type = KILN_FUNCREF;
   Limits limits;
   bool is64 = false;  // table64: i64 indices
+  CanonicalRef elem_ref = 0;
 };
 
 struct MemoryType {
@@ -52,6 +64,7 @@ struct MemoryType {
 struct GlobalType {
   uint8_t type = KILN_I32;
   bool mut = false;
+  CanonicalRef ref = 0;
   bool operator==(const GlobalType&) const = default;
 };
 

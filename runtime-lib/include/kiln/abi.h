@@ -277,12 +277,25 @@ typedef struct kiln_limits_desc {
   uint8_t reserved[5];
 } kiln_limits_desc;
 
+/* Reference details of a value type beyond its one-byte code: 0 for numbers, v128 and the
+ * nullable top references (funcref, externref, exnref); otherwise
+ *   bit 0: non-null; bits 1-2: heap kind (KILN_REF_TOP, KILN_REF_BOTTOM for nofunc/
+ *   noextern/noexn, KILN_REF_TYPEIDX); bits 3-31: the module-local type index.
+ * The loader folds type indices into canonical ids, so signature ids and import checks
+ * tell (ref $a) from (ref $b). */
+#define KILN_REF_NONNULL 1u
+#define KILN_REF_KIND(r) (((r) >> 1) & 3u)
+#define KILN_REF_INDEX(r) ((r) >> 3)
+enum { KILN_REF_TOP = 0, KILN_REF_BOTTOM = 1, KILN_REF_TYPEIDX = 2 };
+
 typedef struct kiln_type_desc {
   uint32_t num_params;
   uint32_t num_results;
   const uint8_t* types;        /* num_params + num_results value type codes */
   void* array_to_native;       /* void (*)(void* code, void* vmctx, kiln_val*) */
   void* native_to_array;       /* Wasm-convention stub calling a kiln_host_func */
+  const uint32_t* refs;        /* NULL, or num_params + num_results KILN_REF_* words; a
+                                  type index refers to this type or an earlier one */
 } kiln_type_desc;
 
 enum { KILN_EXTERN_FUNC = 0, KILN_EXTERN_TABLE = 1, KILN_EXTERN_MEMORY = 2,
@@ -317,6 +330,8 @@ typedef struct kiln_table_desc {
   uint32_t elem_type;
   uint32_t init_len;       /* 0: no init expression (null) */
   const uint8_t* init;     /* constant expression bytes, ending in 0x0B */
+  uint32_t elem_ref;       /* KILN_REF_* details of elem_type */
+  uint32_t reserved;
 } kiln_table_desc;
 
 enum { KILN_BOUNDS_GUARD_PAGES = 0, KILN_BOUNDS_EXPLICIT = 1 };
@@ -331,7 +346,7 @@ typedef struct kiln_global_desc {
   uint32_t type;    /* value type code */
   uint32_t mut;
   uint32_t init_len;
-  uint32_t reserved;
+  uint32_t ref;     /* KILN_REF_* details of type */
   const uint8_t* init; /* constant expression (defined globals only) */
 } kiln_global_desc;
 

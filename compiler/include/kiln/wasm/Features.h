@@ -46,15 +46,8 @@ struct Features {
         f.functionReferences = f.extendedConst = true;
     return f;
   }
-  // What kilnc accepts by default: everything implemented and safe to run. Typed function
-  // references are left out until the artifact's signature ids distinguish (ref $a) from
-  // (ref $b) across call_indirect and imports (today both count as funcref there).
-  static Features defaults() {
-    Features f = wasm2();
-    f.multiMemory = f.relaxedSimd = f.tailCall = f.extendedConst = f.memory64 =
-        f.exceptions = true;
-    return f;
-  }
+  // What kilnc accepts by default: everything implemented.
+  static Features defaults() { return wasm3(); }
 };
 
 // The name of the first enabled feature the front end does not support yet, if any.
