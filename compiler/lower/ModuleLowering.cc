@@ -152,7 +152,7 @@ class DescriptorBuilder {
     auto i8 = c.i8, i32 = c.i32, i64 = c.i64;
     auto p = c.ptr;
     limitsTy = llvm::StructType::get(ctx, {i64, i64, i8, i8, i8, llvm::ArrayType::get(i8, 5)});
-    typeTy = llvm::StructType::get(ctx, {i32, i32, p, p, p, p});
+    typeTy = llvm::StructType::get(ctx, {i32, i32, p, p, p, p, i32, i32});
     importTy = llvm::StructType::get(ctx, {p, p, i32, i32, i32, i32});
     exportTy = llvm::StructType::get(ctx, {p, i32, i32, i32, i32});
     funcTy = llvm::StructType::get(ctx, {p, p, i32, i32});
@@ -322,7 +322,9 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     typeDescs.push_back(llvm::ConstantStruct::get(
         d.typeTy, {d.u32(ft.params.size()), d.u32(ft.results.size()),
                    codes.empty() ? d.null() : d.bytes(codes.data(), codes.size(), "kiln.sig"),
-                   slot.first, slot.second, refArray}));
+                   slot.first, slot.second, refArray, d.u32(w.group(t).start),
+                   d.u32(w.group(t).size |
+                         (w.group(t).final ? 0u : KILN_REC_NOT_FINAL))}));
   }
 
   std::vector<llvm::Constant*> imports;

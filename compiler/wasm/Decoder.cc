@@ -78,6 +78,7 @@ class ModuleDecoder {
   bool globalSection(BodyReader& r);
   bool exportSection(BodyReader& r);
   bool tagSection(BodyReader& r);
+  bool funcTypeEntry(BodyReader& r, bool& final);
   bool tagType(BodyReader& r, uint32_t& typeIndex);
   bool startSection(BodyReader& r);
   bool elementSection(BodyReader& r);
@@ -331,12 +332,58 @@ bool ModuleDecoder::expression(BodyReader& r, bool isFunctionBody) {
 bool ModuleDecoder::typeSection(BodyReader& r) {
   const uint32_t n = r.u32();
   for (uint32_t i = 0; i < n && !r.failed(); ++i) {
+    // 3.0: a recursion group (0x4E vec(subtype)) or a single type.
+    uint32_t members = 1;
+    const uint32_t start = static_cast<uint32_t>(m_.types.size());
+    if (features_.functionReferences && r.peek() == 0x4E) {
+      r.u8();
+      members = r.u32();
+      if (r.failed()) return false;
+      if (members > r.end() - r.pos()) {
+        r.fail("unexpected end");
+        return false;
+      }
+    }
+    for (uint32_t k = 0; k < members && !r.failed(); ++k) {
+      TypeGroup g;
+      g.start = start;
+      if (!funcTypeEntry(r, g.final)) return false;
+      m_.typeGroups.push_back(g);
+    }
+    for (uint32_t k = start; k < m_.types.size(); ++k) m_.typeGroups[k].size = members;
+  }
+  return !r.failed();
+}
+
+// One subtype of the type section: `sub final? (supertypes) comptype` or a bare function
+// type. Declared supertypes and struct/array types belong to GC.
+bool ModuleDecoder::funcTypeEntry(BodyReader& r, bool& final) {
+  {
     const size_t at = r.pos();
     m_.offsets.types.push_back(static_cast<uint32_t>(at));
-    const uint8_t form = r.u8();
+    uint8_t form = r.peek();
+    final = true;
+    if (features_.functionReferences && (form == 0x50 || form == 0x4F)) {
+      r.u8();
+      final = form == 0x4F;
+      const uint32_t supers = r.u32();
+      if (r.failed()) return false;
+      if (supers != 0) {
+        unsupported_ = true;
+        r.failAt(at, "declared supertypes (GC subtyping) are not supported");
+        return false;
+      }
+    }
+    const size_t formAt = r.pos();
+    form = r.u8();
     if (r.failed()) return false;
+    if (features_.functionReferences && (form == 0x5F || form == 0x5E)) {
+      unsupported_ = true;
+      r.failAt(formAt, "struct and array types (GC) are not supported");
+      return false;
+    }
     if (form != 0x60) {
-      r.failAt(at, absl::StrFormat("malformed function type: form 0x%02x, expected 0x60", form));
+      r.failAt(formAt, absl::StrFormat("malformed function type: form 0x%02x, expected 0x60", form));
       return false;
     }
     FuncType ft;

@@ -132,25 +132,35 @@ uint32_t offsetAt(const std::vector<uint32_t>& offsets, size_t i) {
 
 // ---- Types: equivalence and subtyping ------------------------------------------------
 
-// Canonical ids of the module's function types: two types get the same id when they are
-// structurally equal, references to earlier types compared by their ids (each type is its
-// own recursion group; references to itself or later types compare by index).
+// Canonical ids of the module's function types (iso-recursive equivalence): two types get
+// the same id when their recursion groups have the same structure and they sit at the same
+// position, references to earlier groups compared by canonical id and references inside
+// the group by relative position. A plain type is a group of one.
 std::vector<uint32_t> canonicalTypeIds(const Module& m) {
   std::vector<uint32_t> ids(m.types.size());
-  std::map<std::vector<uint64_t>, uint32_t> seen;
-  for (uint32_t i = 0; i < m.types.size(); ++i) {
+  std::map<std::vector<uint64_t>, uint32_t> groups;  // group structure -> first group start
+  for (uint32_t start = 0; start < m.types.size();) {
+    const TypeGroup g = m.group(start);
+    const uint32_t end = std::min<uint32_t>(start + std::max<uint32_t>(g.size, 1),
+                                            static_cast<uint32_t>(m.types.size()));
     std::vector<uint64_t> key;
-    auto add = [&](ValType t) {
-      uint64_t h = t.heap();
-      if (t.isRef() && h < ValType::kAbstract) {
-        h = h < i ? ids[h] : (uint64_t{1} << 40) | (uint64_t{i} << 20) | h;  // own group
-      }
-      key.push_back(uint64_t{t.code()} << 48 | h);
-    };
-    for (ValType t : m.types[i].params) add(t);
-    key.push_back(~uint64_t{0});
-    for (ValType t : m.types[i].results) add(t);
-    ids[i] = seen.try_emplace(std::move(key), i).first->second;
+    for (uint32_t i = start; i < end; ++i) {
+      key.push_back(m.group(i).final ? 1 : 0);
+      auto add = [&](ValType t) {
+        uint64_t h = t.heap();
+        if (t.isRef() && h < ValType::kAbstract) {
+          h = h < start ? ids[h] : (uint64_t{1} << 40) | (h - start);  // inside the group
+        }
+        key.push_back(uint64_t{t.code()} << 48 | h);
+      };
+      for (ValType t : m.types[i].params) add(t);
+      key.push_back(~uint64_t{0});
+      for (ValType t : m.types[i].results) add(t);
+      key.push_back(~uint64_t{1});
+    }
+    const uint32_t first = groups.try_emplace(std::move(key), start).first->second;
+    for (uint32_t i = start; i < end; ++i) ids[i] = first + (i - start);
+    start = end;
   }
   return ids;
 }
@@ -1154,8 +1164,9 @@ absl::Status ModuleValidator::typeDefs() const {
     const std::string where = absl::StrFormat("type %u", i);
     for (const auto* list : {&m_.types[i].params, &m_.types[i].results}) {
       for (ValType t : *list) {
-        // Each type is its own recursion group: it may refer to itself and earlier types.
-        if (t.isRef() && t.heap() < ValType::kAbstract && t.heap() > i) {
+        // A type may refer to the types of its recursion group and to earlier ones.
+        const TypeGroup g = m_.group(static_cast<uint32_t>(i));
+        if (t.isRef() && t.heap() < ValType::kAbstract && t.heap() >= g.start + g.size) {
           return invalid(offsetAt(m_.offsets.types, i), where,
                          absl::StrFormat("unknown type %u (a forward reference)", t.heap()));
         }

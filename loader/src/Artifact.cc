@@ -87,25 +87,48 @@ absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
   const kiln_module_desc& d = *a->desc_;
   a->types_.reserve(d.num_types);
   a->type_ids_.reserve(d.num_types);
-  for (uint32_t i = 0; i < d.num_types; ++i) {
-    const kiln_type_desc& t = d.types[i];
-    FuncType ft;
-    ft.params.assign(t.types, t.types + t.num_params);
-    ft.results.assign(t.types + t.num_params, t.types + t.num_params + t.num_results);
-    if (t.refs != nullptr) {
-      // Typed references: earlier types by their canonical ids, this type as "self" (the
-      // descriptor validator checked that no reference points further).
-      for (uint32_t k = 0; k < t.num_params + t.num_results; ++k) {
-        const uint32_t r = t.refs[k];
-        if (KILN_REF_KIND(r) == KILN_REF_TYPEIDX && KILN_REF_INDEX(r) == i) {
-          ft.refs.push_back((r & KILN_REF_NONNULL) | kRefSelf);
-        } else {
-          ft.refs.push_back(a->canonical_ref(r));
-        }
+  // Types are registered a recursion group at a time (the descriptor validator checked the
+  // groups and that references point into the group or to earlier types).
+  for (uint32_t start = 0; start < d.num_types;) {
+    const uint32_t info = d.types[start].rec_info;
+    const uint32_t size = info == 0 ? 1 : info & ~KILN_REC_NOT_FINAL;
+    const uint32_t end = start + size;
+    auto refOf = [&](uint32_t r) -> CanonicalRef {
+      if (KILN_REF_KIND(r) == KILN_REF_TYPEIDX && KILN_REF_INDEX(r) >= start) {
+        return (r & KILN_REF_NONNULL) | kRefInGroup |
+               (CanonicalRef{KILN_REF_INDEX(r) - start} << 3);
       }
+      return a->canonical_ref(r);
+    };
+    std::vector<FuncType> members;
+    std::vector<uint64_t> groupKey;
+    for (uint32_t i = start; i < end; ++i) {
+      const kiln_type_desc& t = d.types[i];
+      FuncType ft;
+      ft.params.assign(t.types, t.types + t.num_params);
+      ft.results.assign(t.types + t.num_params, t.types + t.num_params + t.num_results);
+      if (t.refs != nullptr) {
+        for (uint32_t k = 0; k < t.num_params + t.num_results; ++k)
+          ft.refs.push_back(refOf(t.refs[k]));
+      }
+      groupKey.push_back(uint64_t{t.rec_info >> 31} << 32 | t.num_params);
+      for (uint8_t c : ft.params) groupKey.push_back(c);
+      for (uint8_t c : ft.results) groupKey.push_back(c);
+      for (CanonicalRef r : ft.refs) groupKey.push_back(r);
+      groupKey.push_back(~uint64_t{0});
+      members.push_back(std::move(ft));
     }
-    a->type_ids_.push_back(TypeRegistry::Intern(ft));
-    a->types_.push_back(std::move(ft));
+    const bool plain = size == 1 && !(d.types[start].rec_info & KILN_REC_NOT_FINAL);
+    for (uint32_t k = 0; k < size; ++k) {
+      FuncType& ft = members[k];
+      if (!plain) {
+        ft.group = groupKey;
+        ft.group.push_back(k);
+      }
+      a->type_ids_.push_back(TypeRegistry::Intern(ft));
+      a->types_.push_back(std::move(ft));
+    }
+    start = end;
   }
   for (uint32_t i = d.num_imported_funcs; i < d.num_funcs; ++i) {
     a->entry_points_.emplace_back(reinterpret_cast<uintptr_t>(d.funcs[i].code), i);

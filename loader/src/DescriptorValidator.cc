@@ -118,13 +118,22 @@ class Validator {
           return Bad(absl::StrFormat("type %u: invalid value type 0x%02x", i, t.types[k]));
         }
       }
+      // Recursion groups: consecutive types sharing their start and size (0: a plain type).
+      const uint32_t size = t.rec_info == 0 ? 1 : t.rec_info & ~KILN_REC_NOT_FINAL;
+      const uint32_t rec_start = t.rec_info == 0 ? i : t.rec_start;
+      if (size == 0 || rec_start > i || uint64_t{rec_start} + size <= i ||
+          uint64_t{rec_start} + size > d_.num_types ||
+          (rec_start != i && (d_.types[rec_start].rec_start != rec_start ||
+                              (d_.types[rec_start].rec_info & ~KILN_REC_NOT_FINAL) != size))) {
+        return Bad(absl::StrFormat("type %u: bad recursion group", i));
+      }
       if (t.refs != nullptr) {
         if (!Array(t.refs, n, sizeof(uint32_t))) {
           return Bad(absl::StrFormat("type %u: reference details outside image", i));
         }
         for (uint64_t k = 0; k < n; ++k) {
-          // A type may refer to itself or to earlier types only.
-          if (!RefOk(t.refs[k], t.types[k], i + 1)) {
+          // A type may refer to the types of its group and to earlier types only.
+          if (!RefOk(t.refs[k], t.types[k], rec_start + size)) {
             return Bad(absl::StrFormat("type %u: bad reference details", i));
           }
         }

@@ -74,7 +74,8 @@ namespace {
 
 struct Registry {
   std::mutex mu;
-  std::map<std::tuple<std::vector<uint8_t>, std::vector<uint8_t>, std::vector<CanonicalRef>>,
+  std::map<std::tuple<std::vector<uint8_t>, std::vector<uint8_t>, std::vector<CanonicalRef>,
+                      std::vector<uint64_t>>,
            uint32_t>
       ids;
   std::deque<FuncType> by_id;
@@ -91,7 +92,7 @@ uint32_t TypeRegistry::Intern(const FuncType& type) {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
   auto [it, inserted] =
-      r.ids.try_emplace({type.params, type.results, type.refs},
+      r.ids.try_emplace({type.params, type.results, type.refs, type.group},
                         static_cast<uint32_t>(r.by_id.size()));
   if (inserted) r.by_id.push_back(type);
   return it->second;

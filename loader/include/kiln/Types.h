@@ -14,10 +14,11 @@ namespace kiln {
 
 // A function signature: value type codes (KILN_I32, ...) of params and results.
 // The canonical form of a reference's details (see KILN_REF_* in abi.h): bit 0 non-null,
-// bits 1-2 kind (0 top, 1 bottom, 2 a function type, 3 the enclosing type itself), bits
-// 3.. the canonical type id for kind 2. 0 for numbers and the nullable top references.
+// bits 1-2 kind (0 top, 1 bottom, 2 a function type, 3 a type of the enclosing recursion
+// group), bits 3.. the canonical type id (kind 2) or the position in the group (kind 3).
+// 0 for numbers and the nullable top references.
 using CanonicalRef = uint64_t;
-inline constexpr CanonicalRef kRefSelf = 3u << 1;
+inline constexpr CanonicalRef kRefInGroup = 3u << 1;
 // Whether a value of reference details `a` may be used where `b` is expected (same
 // reference family, i.e. the same one-byte code).
 bool RefMatches(CanonicalRef a, CanonicalRef b);
@@ -27,6 +28,9 @@ struct FuncType {
   std::vector<uint8_t> results;
   // Empty, or one CanonicalRef per param then result: typed references in the signature.
   std::vector<CanonicalRef> refs;
+  // Empty for a type that is a recursion group of its own and final (every plain function
+  // type); otherwise the whole group's structure and this type's position in it.
+  std::vector<uint64_t> group;
 
   bool operator==(const FuncType&) const = default;
   // "(i32, i64) -> (f32)"

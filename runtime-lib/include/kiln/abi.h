@@ -295,8 +295,14 @@ typedef struct kiln_type_desc {
   void* array_to_native;       /* void (*)(void* code, void* vmctx, kiln_val*) */
   void* native_to_array;       /* Wasm-convention stub calling a kiln_host_func */
   const uint32_t* refs;        /* NULL, or num_params + num_results KILN_REF_* words; a
-                                  type index refers to this type or an earlier one */
+                                  type index refers to this type's recursion group or an
+                                  earlier type */
+  uint32_t rec_start;          /* first type of this type's recursion group */
+  uint32_t rec_info;           /* bits 0-30: the group's size; bit 31: not final. 0: a
+                                  plain type (a final group of its own) */
 } kiln_type_desc;
+
+#define KILN_REC_NOT_FINAL 0x80000000u
 
 enum { KILN_EXTERN_FUNC = 0, KILN_EXTERN_TABLE = 1, KILN_EXTERN_MEMORY = 2,
        KILN_EXTERN_GLOBAL = 3, KILN_EXTERN_TAG = 4 };

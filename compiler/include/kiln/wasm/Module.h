@@ -88,6 +88,16 @@ struct FuncType {
   bool operator==(const FuncType&) const = default;
 };
 
+// Where a type sits in the type section's recursion groups (3.0): types of one group may
+// refer to each other, and a type's identity includes its whole group and its position.
+// A plain `(type (func ...))` is a group of one final type.
+struct TypeGroup {
+  uint32_t start = 0;  // index of the group's first type
+  uint32_t size = 1;
+  bool final = true;   // this type is final (no subtypes may be declared)
+  bool operator==(const TypeGroup&) const = default;
+};
+
 struct Limits {
   uint64_t min = 0;
   std::optional<uint64_t> max;
@@ -206,6 +216,7 @@ struct Module {
   std::vector<uint8_t> bytes;  // the whole binary; offsets above point into it
 
   std::vector<FuncType> types;
+  std::vector<TypeGroup> typeGroups;  // parallel to `types`
   std::vector<Import> imports;
 
   // Index spaces. Each covers imports first, then definitions, as in the spec.
@@ -236,6 +247,9 @@ struct Module {
   DeclOffsets offsets;
 
   const FuncType& funcType(uint32_t funcIndex) const { return types[funcTypes[funcIndex]]; }
+  TypeGroup group(uint32_t typeIndex) const {
+    return typeIndex < typeGroups.size() ? typeGroups[typeIndex] : TypeGroup{typeIndex, 1, true};
+  }
   bool isImportedFunc(uint32_t funcIndex) const { return funcIndex < numImportedFuncs; }
 };
 
