@@ -355,4 +355,18 @@ absl::StatusOr<Script> parseWast(std::string_view text, std::string_view fileNam
   }
 }
 
+absl::StatusOr<std::vector<uint8_t>> moduleBinary(const ScriptModule& m, std::string_view where,
+                                                  const TextOptions& options) {
+  switch (m.kind) {
+    case ScriptModule::Kind::Binary:
+      return m.bytes;
+    case ScriptModule::Kind::Text:
+      if (!m.textError.ok()) return m.textError;
+      return m.bytes;
+    case ScriptModule::Kind::Quote:
+      return parseWat(m.quote, std::string(where) + ":quote", options);
+  }
+  return absl::InternalError("unknown script module kind");
+}
+
 }  // namespace kiln::text

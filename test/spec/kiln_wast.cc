@@ -180,17 +180,7 @@ void WastRunner::setUpSpectest() {
 }
 
 absl::StatusOr<std::vector<uint8_t>> WastRunner::moduleBytes(const ScriptModule& m) {
-  switch (m.kind) {
-    case ScriptModule::Kind::Binary:
-      return m.bytes;
-    case ScriptModule::Kind::Text:
-      if (!m.textError.ok()) return m.textError;
-      return m.bytes;
-    case ScriptModule::Kind::Quote:
-      return kiln::text::parseWat(m.quote, absl::StrCat(opts_.file, ":", m.line, ":quote"),
-                                  textOptions_);
-  }
-  return absl::InternalError("unknown module kind");
+  return kiln::text::moduleBinary(m, absl::StrCat(opts_.file, ":", m.line), textOptions_);
 }
 
 absl::StatusOr<std::shared_ptr<const kiln::Artifact>> WastRunner::compile(

@@ -120,16 +120,7 @@ kiln::text::TextOptions textOptions() {
 // The binary of a script module as the text reader makes it: the bytes of a binary or
 // parsed text module, the parse of a quote module, or the parse error.
 absl::StatusOr<std::vector<uint8_t>> moduleBytes(const ScriptModule& m, const std::string& where) {
-  switch (m.kind) {
-    case ScriptModule::Kind::Binary:
-      return m.bytes;
-    case ScriptModule::Kind::Text:
-      if (!m.textError.ok()) return m.textError;
-      return m.bytes;
-    case ScriptModule::Kind::Quote:
-      return kiln::text::parseWat(m.quote, where + ":quote", textOptions());
-  }
-  return absl::InternalError("unknown script module kind");
+  return kiln::text::moduleBinary(m, where, textOptions());
 }
 
 // Categories, in report order.

@@ -141,4 +141,9 @@ struct Script {
 absl::StatusOr<Script> parseWast(std::string_view text, std::string_view fileName,
                                  const TextOptions& options = {});
 
+// The binary of a script module: the bytes of a binary or parsed text module, the parse of
+// a quote module (named `where:quote` in errors), or the text module's parse error.
+absl::StatusOr<std::vector<uint8_t>> moduleBinary(const ScriptModule& m, std::string_view where,
+                                                  const TextOptions& options = {});
+
 }  // namespace kiln::text
