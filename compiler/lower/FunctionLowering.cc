@@ -60,21 +60,6 @@ void FunctionLowering::trapNow(kiln_trap_code code) {
   markUnreachable();
 }
 
-std::pair<std::vector<ValType>, std::vector<ValType>> FunctionLowering::blockSig(int64_t bt) {
-  if (bt >= 0) {
-    const FuncType& ft = m_.types[static_cast<uint32_t>(bt)];
-    return {ft.params, ft.results};
-  }
-  uint8_t code = static_cast<uint8_t>(bt & 0x7F);
-  if (code == 0x40) return {{}, {}};
-  return {{}, {*ValType::fromByte(code)}};
-}
-
-void FunctionLowering::pushFrame(Frame::Kind kind, int64_t blockType) {
-  auto [params, results] = blockSig(blockType);
-  pushFrame(kind, std::move(params), std::move(results));
-}
-
 void FunctionLowering::pushFrame(Frame::Kind kind, std::vector<ValType> params,
                                  std::vector<ValType> results) {
   Frame f;

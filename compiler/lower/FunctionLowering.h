@@ -124,9 +124,7 @@ class FunctionLowering {
   llvm::BasicBlock* newBlock(const char* name) {
     return llvm::BasicBlock::Create(c_.ctx, name, fn_);
   }
-  void pushFrame(Frame::Kind kind, int64_t blockType);
   void pushFrame(Frame::Kind kind, std::vector<ValType> params, std::vector<ValType> results);
-  std::pair<std::vector<ValType>, std::vector<ValType>> blockSig(int64_t bt);
   void branchTo(Frame& target);  // from the current position, with the top values
   void condBranch(Frame& target, llvm::Value* cond);
   FuncType readBlockSig();  // the block type of the block/loop/if at instrOffset_
