@@ -5,7 +5,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(
-  cmake ninja-build g++ git python3
+  cmake ninja-build g++ git python3 curl ca-certificates xz-utils bsdutils
   llvm-19-dev llvm-19-tools liblld-19-dev lld-19
   clang-19 libclang-rt-19-dev-wasm32 wasi-libc
   libabsl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash utils/build.sh
+# Node.js's WASI test suite, from Debian's nodejs source package (test/wasi-conformance).
+bash utils/fetch-node-wasi-suite.sh build/third_party/node-wasi ||
+  echo "test.sh: could not fetch Node.js's WASI suite; wasi-conformance.node will be reported as not run"
 # Tests labelled `wip` exercise features still being implemented (see test/spec/CMakeLists.txt);
 # they are left out here. Run them with `ctest --test-dir build -L wip`.
 wip=$(ctest --test-dir build -N -L wip | sed -n 's/^Total Tests: //p')

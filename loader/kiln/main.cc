@@ -2,13 +2,20 @@
 //
 //   kiln run app.so [-- PROGRAM-ARGS...]          WASI command: runs _start
 //   kiln run app.so --invoke NAME [ARGS...]       calls one export, prints its results
+//   kiln run app.so --dir HOST[::GUEST] --ro-dir HOST[::GUEST] --env K=V --tcplisten H:P
+//                                                 what the guest may reach (nothing else)
 //
 // Exit status: the program's (0 when _start returns, n on proc_exit(n)); 134 on a trap
 // ("kiln: trap: <spec text> (in function N $name)" on stderr); 1 on errors (unreadable or
 // rejected artifact, missing export, unknown import, ...); 2 on usage errors.
+#include <netdb.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -42,8 +49,59 @@ struct RunOptions {
   std::string invoke;
   std::vector<std::string> env;
   std::vector<std::string> args;  // invoke arguments, or the program's arguments
+  std::vector<std::string> dirs;     // HOST[::GUEST]
+  std::vector<std::string> ro_dirs;  // HOST[::GUEST], read-only
+  std::vector<std::string> listen;   // HOST:PORT
+  std::optional<std::string> argv0;
+  bool allow_terminal_escapes = false;
   std::optional<uint64_t> max_memory_pages;
 };
+
+// "HOST::GUEST" or "HOST" (the guest sees it under the same name).
+std::pair<std::string, std::string> SplitDir(const std::string& spec) {
+  const size_t sep = spec.find("::");
+  if (sep == std::string::npos) return {spec, spec};
+  return {spec.substr(0, sep), spec.substr(sep + 2)};
+}
+
+// A listening TCP socket on HOST:PORT ("[::1]:8080" for IPv6), or an error message.
+absl::StatusOr<int> Listen(const std::string& spec) {
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+    return absl::InvalidArgumentError("--tcplisten expects HOST:PORT, got \"" + spec + "\"");
+  }
+  std::string host = spec.substr(0, colon);
+  const std::string port = spec.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  if (int e = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); e != 0) {
+    return absl::InvalidArgumentError("--tcplisten " + spec + ": " + gai_strerror(e));
+  }
+  std::string why = "no address";
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 128) == 0) {
+      freeaddrinfo(res);
+      return fd;
+    }
+    why = std::strerror(errno);
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return absl::InvalidArgumentError("--tcplisten " + spec + ": " + why);
+}
 
 int Run(const RunOptions& opts) {
   absl::StatusOr<std::shared_ptr<const kiln::Artifact>> artifact =
@@ -56,11 +114,31 @@ int Run(const RunOptions& opts) {
     }
   }
   kiln::wasi::WasiConfig config;
-  config.args.push_back(opts.artifact);
+  config.args.push_back(opts.argv0.value_or(opts.artifact));
   if (opts.invoke.empty()) config.args.insert(config.args.end(), opts.args.begin(), opts.args.end());
   config.env = opts.env;
-  auto wasi = std::make_shared<kiln::wasi::WasiModule>(
-      std::make_shared<kiln::wasi::WasiContext>(std::move(config)));
+  config.allow_terminal_escapes = opts.allow_terminal_escapes;
+  auto context = std::make_shared<kiln::wasi::WasiContext>(std::move(config));
+  // Pre-opens get descriptors 3, 4, ... in the order given: --dir, --ro-dir, --tcplisten.
+  for (const auto& [list, read_only] : {std::pair{&opts.dirs, false}, std::pair{&opts.ro_dirs, true}}) {
+    for (const std::string& spec : *list) {
+      auto [host, guest] = SplitDir(spec);
+      if (host.empty() || guest.empty()) {
+        return Error("--dir expects HOST[::GUEST], got \"" + spec + "\"", kExitUsage);
+      }
+      if (absl::Status s = context->PreopenDirectory(host, guest, read_only); !s.ok()) {
+        return Error(std::string(s.message()));
+      }
+    }
+  }
+  for (const std::string& spec : opts.listen) {
+    absl::StatusOr<int> fd = Listen(spec);
+    if (!fd.ok()) return Error(std::string(fd.status().message()));
+    if (absl::Status s = context->PreopenListeningSocket(*fd); !s.ok()) {
+      return Error(std::string(s.message()));
+    }
+  }
+  auto wasi = std::make_shared<kiln::wasi::WasiModule>(context);
 
   kiln::InstanceOptions instance_options;
   instance_options.max_memory_pages = opts.max_memory_pages;
@@ -141,8 +219,11 @@ int main(int raw_argc, char** raw_argv) {
   CLI::App app{
       "kiln runs WebAssembly modules compiled ahead of time by kilnc (.so artifacts) inside a\n"
       "guarded sandbox: the artifact is verified before it is mapped, every linear memory\n"
-      "sits in an 8 GiB guard region, and the module gets only WASI (preview 1, stdio, args,\n"
-      "the --env variables, clocks, random) as imports."};
+      "sits in an 8 GiB guard region, and the module gets only WASI preview 1 as imports,\n"
+      "with no ambient authority: stdio, the arguments after --, the --env variables, clocks,\n"
+      "random, and only the directories and sockets pre-opened with --dir, --ro-dir and\n"
+      "--tcplisten. No path can leave its pre-open (.., absolute paths and symlinks pointing\n"
+      "out are refused)."};
   app.name("kiln");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
@@ -166,6 +247,28 @@ int main(int raw_argc, char** raw_argv) {
                                      "(repeatable; nothing from the host environment is passed)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  run->add_option("--dir", opts.dirs,
+                  "Pre-open host directory HOST for the guest, read-write, under the name GUEST\n"
+                  "(default: HOST as written; --dir .::/ makes it the guest's root). Repeatable.")
+      ->type_name("HOST[::GUEST]")
+      ->allow_extra_args(false);
+  run->add_option("--ro-dir", opts.ro_dirs,
+                  "Like --dir, read-only: nothing under it can be written, created, renamed,\n"
+                  "linked or removed.")
+      ->type_name("HOST[::GUEST]")
+      ->allow_extra_args(false);
+  run->add_option("--tcplisten", opts.listen,
+                  "Pre-open a TCP socket listening on HOST:PORT; the guest accepts connections\n"
+                  "on it with sock_accept. Repeatable.")
+      ->type_name("HOST:PORT")
+      ->allow_extra_args(false);
+  run->add_option("--argv0", opts.argv0,
+                  "The program name the guest sees as argv[0] (default: the artifact's path)");
+  run->add_flag("--allow-terminal-escapes", opts.allow_terminal_escapes,
+                "Pass the guest's escape and control sequences to a terminal unchanged. By\n"
+                "default, when stdout or stderr is a terminal, ESC, CSI, OSC and other control\n"
+                "characters (all but newline, tab and carriage return) are shown inert, as ^[\n"
+                "or \\x9b; output to files and pipes is never changed.");
   run->add_option("--max-memory-pages", max_pages,
                   "Cap every memory the module defines at this many 64 KiB pages");
   run->add_option("args", opts.args,
@@ -185,6 +288,8 @@ int main(int raw_argc, char** raw_argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
   if (max_pages != 0) opts.max_memory_pages = max_pages;
+  // A guest writing to a closed pipe gets EPIPE, as WASI has no signals to deliver.
+  signal(SIGPIPE, SIG_IGN);
   for (std::string& a : opts.args) {
     if (!a.empty() && a[0] == kValueMark) a.erase(0, 1);
   }

@@ -1,48 +1,116 @@
 #include "WasiFunctions.h"
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "Errno.h"
+#include "WasiAbi.h"
 
 namespace kiln::wasi {
+
+// ---------------------------------------------------------------- shared helpers
+
+uint8_t FiletypeOfMode(mode_t mode) {
+  if (S_ISREG(mode)) return abi::kFiletypeRegularFile;
+  if (S_ISDIR(mode)) return abi::kFiletypeDirectory;
+  if (S_ISCHR(mode)) return abi::kFiletypeCharacterDevice;
+  if (S_ISBLK(mode)) return abi::kFiletypeBlockDevice;
+  if (S_ISSOCK(mode)) return abi::kFiletypeSocketStream;
+  if (S_ISLNK(mode)) return abi::kFiletypeSymbolicLink;
+  return abi::kFiletypeUnknown;  // pipes: preview 1 has no file type for them
+}
+
+uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, std::vector<iovec>* out) {
+  if (count > 1024) return kInval;  // IOV_MAX
+  if (c.memory.At(iovs, uint64_t{abi::kIovecSize} * count) == nullptr) return kFault;
+  out->clear();
+  out->reserve(count);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t buf = 0, len = 0;
+    c.memory.Load(iovs + uint64_t{abi::kIovecSize} * i, &buf);
+    c.memory.Load(iovs + uint64_t{abi::kIovecSize} * i + 4, &len);
+    uint8_t* p = c.memory.At(buf, len);
+    if (p == nullptr) return kFault;
+    total += len;
+    if (total > UINT32_MAX) return kInval;  // the count is reported as a u32
+    out->push_back({p, len});
+  }
+  return kSuccess;
+}
+
+uint32_t ReadPath(const WasiCall& c, uint32_t ptr, uint32_t len, std::string* out) {
+  if (len > 4096) return kNametoolong;
+  const uint8_t* p = c.memory.At(ptr, len);
+  if (p == nullptr) return kFault;
+  out->assign(reinterpret_cast<const char*>(p), len);
+  if (out->find('\0') != std::string::npos) return kIlseq;
+  return kSuccess;
+}
+
+WasiContext::Descriptor* Lookup(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t* err) {
+  WasiContext::Descriptor* d = c.ctx.Get(fd);
+  if (d == nullptr) {
+    *err = kBadf;
+    return nullptr;
+  }
+  if ((d->rights_base & rights) != rights) {
+    *err = kNotcapable;
+    return nullptr;
+  }
+  return d;
+}
+
 namespace {
 
-// WASI preview 1 constants.
-enum : uint8_t {
-  kFiletypeUnknown = 0,
-  kFiletypeBlockDevice = 1,
-  kFiletypeCharacterDevice = 2,
-  kFiletypeDirectory = 3,
-  kFiletypeRegularFile = 4,
-  kFiletypeSocketStream = 6,
-};
-constexpr uint64_t kRightFdRead = 1ull << 1;
-constexpr uint64_t kRightFdSeek = 1ull << 2;
-constexpr uint64_t kRightFdFdstatSetFlags = 1ull << 3;
-constexpr uint64_t kRightFdTell = 1ull << 5;
-constexpr uint64_t kRightFdWrite = 1ull << 6;
-constexpr uint64_t kRightFdFilestatGet = 1ull << 21;
-constexpr uint64_t kRightPollFdReadwrite = 1ull << 27;
-constexpr uint32_t kMaxIovecs = 1024;
-
-uint32_t Arg32(const WasiCall& c, int i) { return c.args[i].i32; }
-uint64_t Arg64(const WasiCall& c, int i) { return c.args[i].i64; }
-
-uint8_t FiletypeOf(const struct stat& st) {
-  if (S_ISREG(st.st_mode)) return kFiletypeRegularFile;
-  if (S_ISDIR(st.st_mode)) return kFiletypeDirectory;
-  if (S_ISCHR(st.st_mode)) return kFiletypeCharacterDevice;
-  if (S_ISBLK(st.st_mode)) return kFiletypeBlockDevice;
-  if (S_ISSOCK(st.st_mode)) return kFiletypeSocketStream;
-  return kFiletypeUnknown;  // pipes have no WASI preview 1 file type
+ssize_t WriteAllRaw(int fd, const char* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = write(fd, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return done > 0 ? static_cast<ssize_t>(done) : -1;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
 }
+
+}  // namespace
+
+ssize_t WriteTo(WasiContext::Descriptor& d, const std::vector<iovec>& iovs, uint32_t* err) {
+  if (d.terminal == nullptr) {
+    ssize_t n;
+    do {
+      n = writev(d.host_fd, iovs.data(), static_cast<int>(iovs.size()));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) *err = FromHostErrno(errno);
+    return n;
+  }
+  // A terminal: render the guest's bytes inert, then write all of the rendering. The guest
+  // is told its bytes were written once all of them are.
+  std::string out;
+  size_t consumed = 0;
+  for (const iovec& v : iovs) {
+    d.terminal->Filter(std::string_view(static_cast<const char*>(v.iov_base), v.iov_len), &out);
+    consumed += v.iov_len;
+  }
+  if (WriteAllRaw(d.host_fd, out.data(), out.size()) < static_cast<ssize_t>(out.size())) {
+    *err = FromHostErrno(errno);
+    return -1;
+  }
+  return static_cast<ssize_t>(consumed);
+}
+
+namespace {
+
+// ---------------------------------------------------------------- args, environ
 
 // Writes a string table (argv or environ): pointers into `ptrs`, NUL-terminated strings
 // back to back into `buf`.
@@ -82,150 +150,20 @@ uint32_t EnvironSizesGet(WasiCall& c) {
   return WriteSizes(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1));
 }
 
-// Reads the iovec array (buf u32, len u32 each) and checks every buffer.
-uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count,
-                    std::vector<std::pair<uint8_t*, uint32_t>>* out) {
-  if (count > kMaxIovecs) return kInval;
-  if (c.memory.At(iovs, 8ull * count) == nullptr) return kFault;
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t buf = 0, len = 0;
-    c.memory.Load(iovs + 8ull * i, &buf);
-    c.memory.Load(iovs + 8ull * i + 4, &len);
-    uint8_t* p = c.memory.At(buf, len);
-    if (p == nullptr) return kFault;
-    out->emplace_back(p, len);
-  }
-  return kSuccess;
-}
-
-uint32_t FdWrite(WasiCall& c) {
-  WasiContext::Descriptor* d = c.ctx.Get(Arg32(c, 0));
-  if (d == nullptr) return kBadf;
-  std::vector<std::pair<uint8_t*, uint32_t>> iovs;
-  if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
-  if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
-  uint64_t written = 0;
-  for (auto [p, len] : iovs) {
-    uint32_t done = 0;
-    while (done < len) {
-      const ssize_t n = write(d->host_fd, p + done, len - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        if (written > 0) break;
-        return FromHostErrno(errno);
-      }
-      done += static_cast<uint32_t>(n);
-    }
-    written += done;
-    if (done < len) break;
-  }
-  c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(written));
-  return kSuccess;
-}
-
-uint32_t FdRead(WasiCall& c) {
-  WasiContext::Descriptor* d = c.ctx.Get(Arg32(c, 0));
-  if (d == nullptr) return kBadf;
-  std::vector<std::pair<uint8_t*, uint32_t>> iovs;
-  if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
-  if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
-  uint64_t total = 0;
-  for (auto [p, len] : iovs) {
-    if (len == 0) continue;
-    ssize_t n;
-    do {
-      n = read(d->host_fd, p, len);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      if (total > 0) break;
-      return FromHostErrno(errno);
-    }
-    total += static_cast<uint64_t>(n);
-    if (static_cast<uint32_t>(n) < len) break;  // short read: return what we have
-  }
-  c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(total));
-  return kSuccess;
-}
-
-uint32_t FdClose(WasiCall& c) { return c.ctx.Close(Arg32(c, 0)) ? kSuccess : kBadf; }
-
-uint32_t FdSeek(WasiCall& c) {
-  WasiContext::Descriptor* d = c.ctx.Get(Arg32(c, 0));
-  if (d == nullptr) return kBadf;
-  const int64_t offset = static_cast<int64_t>(Arg64(c, 1));
-  const uint32_t whence = Arg32(c, 2) & 0xFF;
-  if (whence > 2) return kInval;
-  if (c.memory.At(Arg32(c, 3), 8) == nullptr) return kFault;
-  static constexpr int kWhence[3] = {SEEK_SET, SEEK_CUR, SEEK_END};
-  const off_t r = lseek(d->host_fd, offset, kWhence[whence]);
-  if (r < 0) return FromHostErrno(errno);
-  c.memory.Store<uint64_t>(Arg32(c, 3), static_cast<uint64_t>(r));
-  return kSuccess;
-}
-
-uint32_t FdFdstatGet(WasiCall& c) {
-  WasiContext::Descriptor* d = c.ctx.Get(Arg32(c, 0));
-  if (d == nullptr) return kBadf;
-  const uint32_t ptr = Arg32(c, 1);
-  uint8_t* out = c.memory.At(ptr, 24);
-  if (out == nullptr) return kFault;
-  struct stat st;
-  if (fstat(d->host_fd, &st) != 0) return FromHostErrno(errno);
-  const uint8_t type = FiletypeOf(st);
-  uint64_t rights = kRightFdRead | kRightFdWrite | kRightFdFdstatSetFlags | kRightFdFilestatGet |
-                    kRightPollFdReadwrite;
-  if (type == kFiletypeRegularFile) rights |= kRightFdSeek | kRightFdTell;
-  std::memset(out, 0, 24);
-  c.memory.Store<uint8_t>(ptr, type);      // fs_filetype
-  c.memory.Store<uint16_t>(ptr + 2, 0);    // fs_flags
-  c.memory.Store<uint64_t>(ptr + 8, rights);
-  c.memory.Store<uint64_t>(ptr + 16, 0);   // rights_inheriting
-  return kSuccess;
-}
-
-uint32_t FdFdstatSetFlags(WasiCall& c) {
-  if (c.ctx.Get(Arg32(c, 0)) == nullptr) return kBadf;
-  return (Arg32(c, 1) & 0xFFFF) == 0 ? kSuccess : kNotsup;
-}
-
-uint32_t FdPrestatGet(WasiCall& c) { return kBadf; }      // no preopens yet
-uint32_t FdPrestatDirName(WasiCall& c) { return kBadf; }  // no preopens yet
-
-uint32_t FdFilestatGet(WasiCall& c) {
-  WasiContext::Descriptor* d = c.ctx.Get(Arg32(c, 0));
-  if (d == nullptr) return kBadf;
-  const uint32_t ptr = Arg32(c, 1);
-  uint8_t* out = c.memory.At(ptr, 64);
-  if (out == nullptr) return kFault;
-  struct stat st;
-  if (fstat(d->host_fd, &st) != 0) return FromHostErrno(errno);
-  auto ns = [](const struct timespec& t) {
-    return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
-  };
-  std::memset(out, 0, 64);
-  // dev and ino are not revealed: they identify host objects.
-  c.memory.Store<uint8_t>(ptr + 16, FiletypeOf(st));
-  c.memory.Store<uint64_t>(ptr + 24, st.st_nlink);
-  c.memory.Store<uint64_t>(ptr + 32, static_cast<uint64_t>(st.st_size));
-  c.memory.Store<uint64_t>(ptr + 40, ns(st.st_atim));
-  c.memory.Store<uint64_t>(ptr + 48, ns(st.st_mtim));
-  c.memory.Store<uint64_t>(ptr + 56, ns(st.st_ctim));
-  return kSuccess;
-}
-
-uint32_t ProcExit(WasiCall& c) {
-  c.host.Exit(static_cast<int32_t>(Arg32(c, 0)));
-  return kSuccess;
-}
+// ---------------------------------------------------------------- clocks, random, sched
 
 bool HostClock(uint32_t id, clockid_t* out) {
   switch (id) {
-    case 0: *out = CLOCK_REALTIME; return true;
-    case 1: *out = CLOCK_MONOTONIC; return true;
-    case 2: *out = CLOCK_PROCESS_CPUTIME_ID; return true;
-    case 3: *out = CLOCK_THREAD_CPUTIME_ID; return true;
+    case abi::kClockRealtime: *out = CLOCK_REALTIME; return true;
+    case abi::kClockMonotonic: *out = CLOCK_MONOTONIC; return true;
+    case abi::kClockProcessCputime: *out = CLOCK_PROCESS_CPUTIME_ID; return true;
+    case abi::kClockThreadCputime: *out = CLOCK_THREAD_CPUTIME_ID; return true;
     default: return false;
   }
+}
+
+uint64_t Nanos(const struct timespec& ts) {
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 uint32_t ClockTimeGet(WasiCall& c) {
@@ -234,8 +172,7 @@ uint32_t ClockTimeGet(WasiCall& c) {
   if (c.memory.At(Arg32(c, 2), 8) == nullptr) return kFault;
   struct timespec ts;
   if (clock_gettime(clock, &ts) != 0) return FromHostErrno(errno);
-  c.memory.Store<uint64_t>(Arg32(c, 2), static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
-                                            static_cast<uint64_t>(ts.tv_nsec));
+  c.memory.Store<uint64_t>(Arg32(c, 2), Nanos(ts));
   return kSuccess;
 }
 
@@ -245,8 +182,7 @@ uint32_t ClockResGet(WasiCall& c) {
   if (c.memory.At(Arg32(c, 1), 8) == nullptr) return kFault;
   struct timespec ts;
   if (clock_getres(clock, &ts) != 0) return FromHostErrno(errno);
-  c.memory.Store<uint64_t>(Arg32(c, 1), static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
-                                            static_cast<uint64_t>(ts.tv_nsec));
+  c.memory.Store<uint64_t>(Arg32(c, 1), Nanos(ts));
   return kSuccess;
 }
 
@@ -264,8 +200,40 @@ uint32_t RandomGet(WasiCall& c) {
   return kSuccess;
 }
 
-uint32_t SchedYield(WasiCall& c) {
+uint32_t SchedYield(WasiCall&) {
   sched_yield();
+  return kSuccess;
+}
+
+// ---------------------------------------------------------------- proc
+
+uint32_t ProcExit(WasiCall& c) {
+  c.host.Exit(static_cast<int32_t>(Arg32(c, 0)));
+  return kSuccess;
+}
+
+// proc_raise: the guest cannot signal the host process. A signal whose default action
+// ends a process ends the instance the way the shell reports such a death (exit status
+// 128 + the signal's number, numbered as WASI numbers them); signals ignored by default
+// are ignored; stop/continue signals are not supported.
+uint32_t ProcRaise(WasiCall& c) {
+  const uint32_t sig = Arg32(c, 0) & 0xFF;
+  // WASI signal numbers: 0 none, 1 HUP, 2 INT, 3 QUIT, 4 ILL, 5 TRAP, 6 ABRT, 7 BUS, 8 FPE,
+  // 9 KILL, 10 USR1, 11 SEGV, 12 USR2, 13 PIPE, 14 ALRM, 15 TERM, 16 CHLD, 17 CONT, 18 STOP,
+  // 19 TSTP, 20 TTIN, 21 TTOU, 22 URG, 23 XCPU, 24 XFSZ, 25 VTALRM, 26 PROF, 27 WINCH,
+  // 28 POLL, 29 PWR, 30 SYS.
+  static constexpr int kHost[31] = {0,       SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP,
+                                    SIGABRT, SIGBUS,  SIGFPE,  SIGKILL,   SIGUSR1, SIGSEGV,
+                                    SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,   SIGCHLD, SIGCONT,
+                                    SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,   SIGURG,  SIGXCPU,
+                                    SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGPOLL, SIGPWR,
+                                    SIGSYS};
+  if (sig == 0) return kSuccess;
+  if (sig > 30) return kInval;
+  const int host = kHost[sig];
+  if (host == SIGCHLD || host == SIGURG || host == SIGWINCH || host == SIGCONT) return kSuccess;
+  if (host == SIGSTOP || host == SIGTSTP || host == SIGTTIN || host == SIGTTOU) return kNotsup;
+  c.host.Exit(128 + host);
   return kSuccess;
 }
 
@@ -278,20 +246,49 @@ const std::vector<WasiFunctionSpec>& Table() {
       {"args_sizes_get", {{I32, I32}, {I32}}, ArgsSizesGet},
       {"environ_get", {{I32, I32}, {I32}}, EnvironGet},
       {"environ_sizes_get", {{I32, I32}, {I32}}, EnvironSizesGet},
-      {"fd_write", {{I32, I32, I32, I32}, {I32}}, FdWrite},
-      {"fd_read", {{I32, I32, I32, I32}, {I32}}, FdRead},
+      {"clock_res_get", {{I32, I32}, {I32}}, ClockResGet},
+      {"clock_time_get", {{I32, I64, I32}, {I32}}, ClockTimeGet},
+      {"fd_advise", {{I32, I64, I64, I32}, {I32}}, FdAdvise},
+      {"fd_allocate", {{I32, I64, I64}, {I32}}, FdAllocate},
       {"fd_close", {{I32}, {I32}}, FdClose},
-      {"fd_seek", {{I32, I64, I32, I32}, {I32}}, FdSeek},
+      {"fd_datasync", {{I32}, {I32}}, FdDatasync},
       {"fd_fdstat_get", {{I32, I32}, {I32}}, FdFdstatGet},
       {"fd_fdstat_set_flags", {{I32, I32}, {I32}}, FdFdstatSetFlags},
+      {"fd_fdstat_set_rights", {{I32, I64, I64}, {I32}}, FdFdstatSetRights},
+      {"fd_filestat_get", {{I32, I32}, {I32}}, FdFilestatGet},
+      {"fd_filestat_set_size", {{I32, I64}, {I32}}, FdFilestatSetSize},
+      {"fd_filestat_set_times", {{I32, I64, I64, I32}, {I32}}, FdFilestatSetTimes},
+      {"fd_pread", {{I32, I32, I32, I64, I32}, {I32}}, FdPread},
       {"fd_prestat_get", {{I32, I32}, {I32}}, FdPrestatGet},
       {"fd_prestat_dir_name", {{I32, I32, I32}, {I32}}, FdPrestatDirName},
-      {"fd_filestat_get", {{I32, I32}, {I32}}, FdFilestatGet},
+      {"fd_pwrite", {{I32, I32, I32, I64, I32}, {I32}}, FdPwrite},
+      {"fd_read", {{I32, I32, I32, I32}, {I32}}, FdRead},
+      {"fd_readdir", {{I32, I32, I32, I64, I32}, {I32}}, FdReaddir},
+      {"fd_renumber", {{I32, I32}, {I32}}, FdRenumber},
+      {"fd_seek", {{I32, I64, I32, I32}, {I32}}, FdSeek},
+      {"fd_sync", {{I32}, {I32}}, FdSync},
+      {"fd_tell", {{I32, I32}, {I32}}, FdTell},
+      {"fd_write", {{I32, I32, I32, I32}, {I32}}, FdWrite},
+      {"path_create_directory", {{I32, I32, I32}, {I32}}, PathCreateDirectory},
+      {"path_filestat_get", {{I32, I32, I32, I32, I32}, {I32}}, PathFilestatGet},
+      {"path_filestat_set_times", {{I32, I32, I32, I32, I64, I64, I32}, {I32}},
+       PathFilestatSetTimes},
+      {"path_link", {{I32, I32, I32, I32, I32, I32, I32}, {I32}}, PathLink},
+      {"path_open", {{I32, I32, I32, I32, I32, I64, I64, I32, I32}, {I32}}, PathOpen},
+      {"path_readlink", {{I32, I32, I32, I32, I32, I32}, {I32}}, PathReadlink},
+      {"path_remove_directory", {{I32, I32, I32}, {I32}}, PathRemoveDirectory},
+      {"path_rename", {{I32, I32, I32, I32, I32, I32}, {I32}}, PathRename},
+      {"path_symlink", {{I32, I32, I32, I32, I32}, {I32}}, PathSymlink},
+      {"path_unlink_file", {{I32, I32, I32}, {I32}}, PathUnlinkFile},
+      {"poll_oneoff", {{I32, I32, I32, I32}, {I32}}, PollOneoff},
       {"proc_exit", {{I32}, {}}, ProcExit},
-      {"clock_time_get", {{I32, I64, I32}, {I32}}, ClockTimeGet},
-      {"clock_res_get", {{I32, I32}, {I32}}, ClockResGet},
+      {"proc_raise", {{I32}, {I32}}, ProcRaise},
       {"random_get", {{I32, I32}, {I32}}, RandomGet},
       {"sched_yield", {{}, {I32}}, SchedYield},
+      {"sock_accept", {{I32, I32, I32}, {I32}}, SockAccept},
+      {"sock_recv", {{I32, I32, I32, I32, I32, I32}, {I32}}, SockRecv},
+      {"sock_send", {{I32, I32, I32, I32, I32}, {I32}}, SockSend},
+      {"sock_shutdown", {{I32, I32}, {I32}}, SockShutdown},
   };
   return *table;
 }

@@ -1,10 +1,17 @@
-// The table of implemented wasi_snapshot_preview1 functions: name, signature and handler.
-// Adding a function means adding one handler and one row.
+// The wasi_snapshot_preview1 functions: name, signature and handler, plus the helpers the
+// handlers share. Adding a function means adding one handler and one row in the table.
+// Handlers live in WasiFunctions.cc (args, environ, clocks, random, proc, sched),
+// WasiFiles.cc (fd_*, path_*) and WasiPoll.cc (poll_oneoff, sock_*).
 #ifndef KILN_WASI_WASI_FUNCTIONS_H
 #define KILN_WASI_WASI_FUNCTIONS_H
 
+#include <sys/types.h>
+#include <sys/uio.h>
+
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "GuestMemory.h"
 #include "kiln/HostFunction.h"
@@ -30,6 +37,37 @@ struct WasiFunctionSpec {
 };
 
 std::span<const WasiFunctionSpec> WasiFunctionTable();
+
+// --- helpers shared by the handlers ---
+inline uint32_t Arg32(const WasiCall& c, int i) { return c.args[i].i32; }
+inline uint64_t Arg64(const WasiCall& c, int i) { return c.args[i].i64; }
+
+uint8_t FiletypeOfMode(mode_t mode);
+// Reads a guest iovec/ciovec array into host iovecs, checking every buffer against the
+// guest's memory. EFAULT for a bad pointer, EINVAL for too many entries or a total length
+// over 4 GiB.
+uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, std::vector<iovec>* out);
+// Reads a guest path (not NUL-terminated). ENAMETOOLONG past 4 KiB, EFAULT out of bounds,
+// EILSEQ for an embedded NUL.
+uint32_t ReadPath(const WasiCall& c, uint32_t ptr, uint32_t len, std::string* out);
+// The descriptor `fd` if it is open and has every right in `rights`; else nullptr with
+// *err = EBADF or ENOTCAPABLE.
+WasiContext::Descriptor* Lookup(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t* err);
+// Writes `bytes` to `d`, through its terminal filter if it has one. Returns bytes consumed.
+ssize_t WriteTo(WasiContext::Descriptor& d, const std::vector<iovec>& iovs, uint32_t* err);
+
+// --- handlers ---
+#define KILN_WASI_HANDLERS(X)                                                               \
+  X(FdAdvise) X(FdAllocate) X(FdClose) X(FdDatasync) X(FdFdstatGet) X(FdFdstatSetFlags)     \
+  X(FdFdstatSetRights) X(FdFilestatGet) X(FdFilestatSetSize) X(FdFilestatSetTimes)          \
+  X(FdPread) X(FdPrestatGet) X(FdPrestatDirName) X(FdPwrite) X(FdRead) X(FdReaddir)         \
+  X(FdRenumber) X(FdSeek) X(FdSync) X(FdTell) X(FdWrite) X(PathCreateDirectory)             \
+  X(PathFilestatGet) X(PathFilestatSetTimes) X(PathLink) X(PathOpen) X(PathReadlink)        \
+  X(PathRemoveDirectory) X(PathRename) X(PathSymlink) X(PathUnlinkFile) X(PollOneoff)       \
+  X(SockAccept) X(SockRecv) X(SockSend) X(SockShutdown)
+#define KILN_WASI_DECLARE(name) uint32_t name(WasiCall& c);
+KILN_WASI_HANDLERS(KILN_WASI_DECLARE)
+#undef KILN_WASI_DECLARE
 
 }  // namespace kiln::wasi
 

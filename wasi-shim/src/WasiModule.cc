@@ -32,16 +32,7 @@ std::optional<Extern> WasiModule::Resolve(const ImportRequest& request) const {
   for (const auto& [name, fn] : functions_) {
     if (name == request.name) return Extern::Func(fn);
   }
-  // Not implemented yet: a stub returning ENOSYS, if the signature allows one.
-  const FuncType& type = *request.func_type;
-  if (type.results.size() != 1 || type.results[0] != KILN_I32) return std::nullopt;
-  return Extern::Func(HostFunction::Create(
-      type,
-      [](HostCall& host) {
-        host.values[0].i64 = 0;
-        host.values[0].i32 = kNosys;
-      },
-      std::string(kModuleName) + "." + std::string(request.name) + " (ENOSYS stub)"));
+  return std::nullopt;  // not a wasi_snapshot_preview1 function
 }
 
 ImportResolver WasiModule::AsResolver(std::shared_ptr<WasiModule> module) {

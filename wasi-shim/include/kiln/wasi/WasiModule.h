@@ -7,8 +7,8 @@
 //
 // Each function reads and writes the linear memory the importing instance exports as
 // "memory"; every guest pointer and length is checked against it (EFAULT otherwise).
-// Imports of wasi_snapshot_preview1 functions this shim does not implement yet are bound
-// to stubs returning ENOSYS when their type returns one i32 (an errno).
+// Every wasi_snapshot_preview1 function is implemented; an import of any other name in
+// that module is not resolved, so instantiation fails naming it.
 #ifndef KILN_WASI_WASI_MODULE_H
 #define KILN_WASI_WASI_MODULE_H
 
@@ -29,12 +29,12 @@ class WasiModule {
   explicit WasiModule(std::shared_ptr<WasiContext> context);
 
   // The extern for a wasi_snapshot_preview1 import, or nullopt for other modules and for
-  // functions that cannot be stubbed.
+  // names preview 1 does not have.
   std::optional<Extern> Resolve(const ImportRequest& request) const;
   // A resolver that keeps this module alive.
   static ImportResolver AsResolver(std::shared_ptr<WasiModule> module);
 
-  // Names of the functions implemented (not stubbed).
+  // Names of the functions implemented (all of preview 1).
   std::vector<std::string_view> ImplementedFunctions() const;
   WasiContext& context() const { return *context_; }
 

@@ -1,0 +1,685 @@
+// fd_* and path_*: descriptors, files and directories, all confined to the pre-opens.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "Errno.h"
+#include "PathResolver.h"
+#include "WasiAbi.h"
+#include "WasiFunctions.h"
+
+namespace kiln::wasi {
+namespace {
+
+using Descriptor = WasiContext::Descriptor;
+
+PathResolver Resolver(const WasiCall& c) { return PathResolver(c.ctx.config().use_openat2); }
+
+uint64_t Nanos(const struct timespec& ts) {
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Writes a filestat for `st` at guest `ptr` (already bounds-checked by the caller).
+void StoreFilestat(const WasiCall& c, uint32_t ptr, const struct stat& st) {
+  uint8_t* out = c.memory.At(ptr, abi::kFilestatSize);
+  std::memset(out, 0, abi::kFilestatSize);
+  c.memory.Store<uint64_t>(ptr + 0, static_cast<uint64_t>(st.st_dev));
+  c.memory.Store<uint64_t>(ptr + 8, static_cast<uint64_t>(st.st_ino));
+  c.memory.Store<uint8_t>(ptr + 16, FiletypeOfMode(st.st_mode));
+  c.memory.Store<uint64_t>(ptr + 24, static_cast<uint64_t>(st.st_nlink));
+  c.memory.Store<uint64_t>(ptr + 32, static_cast<uint64_t>(st.st_size));
+  c.memory.Store<uint64_t>(ptr + 40, Nanos(st.st_atim));
+  c.memory.Store<uint64_t>(ptr + 48, Nanos(st.st_mtim));
+  c.memory.Store<uint64_t>(ptr + 56, Nanos(st.st_ctim));
+}
+
+// The timespec pair for utimensat/futimens from WASI timestamps and fstflags.
+uint32_t Times(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec ts[2]) {
+  if ((flags & ~0xFu) != 0) return kInval;
+  if ((flags & abi::kFstflagAtim) && (flags & abi::kFstflagAtimNow)) return kInval;
+  if ((flags & abi::kFstflagMtim) && (flags & abi::kFstflagMtimNow)) return kInval;
+  auto set = [](uint64_t ns, bool value, bool now, struct timespec* t) {
+    if (now) {
+      t->tv_sec = 0;
+      t->tv_nsec = UTIME_NOW;
+    } else if (value) {
+      t->tv_sec = static_cast<time_t>(ns / 1000000000ull);
+      t->tv_nsec = static_cast<long>(ns % 1000000000ull);
+    } else {
+      t->tv_sec = 0;
+      t->tv_nsec = UTIME_OMIT;
+    }
+  };
+  set(atim, flags & abi::kFstflagAtim, flags & abi::kFstflagAtimNow, &ts[0]);
+  set(mtim, flags & abi::kFstflagMtim, flags & abi::kFstflagMtimNow, &ts[1]);
+  return kSuccess;
+}
+
+// A directory descriptor with `rights`, for a path operation.
+Descriptor* LookupDir(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t* err) {
+  Descriptor* d = c.ctx.Get(fd);
+  if (d == nullptr) {
+    *err = kBadf;
+    return nullptr;
+  }
+  if (d->filetype != abi::kFiletypeDirectory) {
+    *err = kNotdir;
+    return nullptr;
+  }
+  if ((d->rights_base & rights) != rights) {
+    *err = kNotcapable;
+    return nullptr;
+  }
+  return d;
+}
+
+uint32_t Fail() { return FromHostErrno(errno); }
+
+// Pipes, terminals and sockets have no position: seeking them is ESPIPE, as natively (their
+// descriptors never carry the seek and tell rights, so the rights check would say
+// ENOTCAPABLE instead).
+bool Unseekable(const WasiCall& c, uint32_t fd) {
+  const Descriptor* d = c.ctx.Get(fd);
+  return d != nullptr && d->filetype != abi::kFiletypeRegularFile &&
+         d->filetype != abi::kFiletypeDirectory && d->filetype != abi::kFiletypeBlockDevice;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- fd_*
+
+uint32_t FdAdvise(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdAdvise, &err);
+  if (d == nullptr) return err;
+  static constexpr int kAdvice[6] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL,
+                                     POSIX_FADV_RANDOM,   POSIX_FADV_WILLNEED,
+                                     POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  const uint32_t advice = Arg32(c, 3) & 0xFF;
+  if (advice > 5) return kInval;
+  const uint64_t offset = Arg64(c, 1), len = Arg64(c, 2);
+  if (offset > INT64_MAX || len > INT64_MAX) return kInval;
+  if (d->filetype == abi::kFiletypeDirectory) return kBadf;
+  const int r = posix_fadvise(d->host_fd, static_cast<off_t>(offset), static_cast<off_t>(len),
+                              kAdvice[advice]);
+  if (r == ESPIPE) return kSpipe;
+  return r == 0 ? kSuccess : FromHostErrno(r);
+}
+
+uint32_t FdAllocate(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdAllocate, &err);
+  if (d == nullptr) return err;
+  const uint64_t offset = Arg64(c, 1), len = Arg64(c, 2);
+  if (offset > INT64_MAX || len > INT64_MAX || len == 0) return kInval;
+  int r;
+  do {
+    r = posix_fallocate(d->host_fd, static_cast<off_t>(offset), static_cast<off_t>(len));
+  } while (r == EINTR);
+  return r == 0 ? kSuccess : FromHostErrno(r);
+}
+
+uint32_t FdClose(WasiCall& c) { return c.ctx.Close(Arg32(c, 0)) ? kSuccess : kBadf; }
+
+uint32_t FdDatasync(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdDatasync, &err);
+  if (d == nullptr) return err;
+  return fdatasync(d->host_fd) == 0 ? kSuccess : Fail();
+}
+
+uint32_t FdSync(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdSync, &err);
+  if (d == nullptr) return err;
+  return fsync(d->host_fd) == 0 ? kSuccess : Fail();
+}
+
+uint32_t FdFdstatGet(WasiCall& c) {
+  Descriptor* d = c.ctx.Get(Arg32(c, 0));
+  if (d == nullptr) return kBadf;
+  const uint32_t ptr = Arg32(c, 1);
+  uint8_t* out = c.memory.At(ptr, abi::kFdstatSize);
+  if (out == nullptr) return kFault;
+  const int fl = fcntl(d->host_fd, F_GETFL);
+  if (fl < 0) return Fail();
+  uint16_t flags = 0;
+  if (fl & O_APPEND) flags |= abi::kFdflagAppend;
+  if (fl & O_NONBLOCK) flags |= abi::kFdflagNonblock;
+  if ((fl & O_SYNC) == O_SYNC) {
+    flags |= abi::kFdflagSync;
+  } else if (fl & O_DSYNC) {
+    flags |= abi::kFdflagDsync;
+  }
+  std::memset(out, 0, abi::kFdstatSize);
+  c.memory.Store<uint8_t>(ptr, d->filetype);
+  c.memory.Store<uint16_t>(ptr + 2, flags);
+  c.memory.Store<uint64_t>(ptr + 8, d->rights_base);
+  c.memory.Store<uint64_t>(ptr + 16, d->rights_inheriting);
+  return kSuccess;
+}
+
+uint32_t FdFdstatSetFlags(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdFdstatSetFlags, &err);
+  if (d == nullptr) return err;
+  const uint32_t flags = Arg32(c, 1) & 0xFFFF;
+  if (flags & ~0x1Fu) return kInval;
+  const int fl = fcntl(d->host_fd, F_GETFL);
+  if (fl < 0) return Fail();
+  // Linux cannot change the sync flags of an open file.
+  const bool want_sync = flags & (abi::kFdflagDsync | abi::kFdflagRsync | abi::kFdflagSync);
+  const bool has_sync = (fl & (O_DSYNC | O_SYNC)) != 0;
+  if (want_sync != has_sync) return kNotsup;
+  if ((flags & abi::kFdflagAppend) && !(d->rights_base & abi::kRightFdWrite)) return kNotcapable;
+  int nfl = fl & ~(O_APPEND | O_NONBLOCK);
+  if (flags & abi::kFdflagAppend) nfl |= O_APPEND;
+  if (flags & abi::kFdflagNonblock) nfl |= O_NONBLOCK;
+  if (!d->owned && ((nfl ^ fl) & O_NONBLOCK)) {
+    // stdio is shared with the host process (and maybe its parent): leave its blocking
+    // mode alone rather than surprise them.
+    return kNotsup;
+  }
+  return fcntl(d->host_fd, F_SETFL, nfl) == 0 ? kSuccess : Fail();
+}
+
+uint32_t FdFdstatSetRights(WasiCall& c) {
+  Descriptor* d = c.ctx.Get(Arg32(c, 0));
+  if (d == nullptr) return kBadf;
+  const uint64_t base = Arg64(c, 1), inheriting = Arg64(c, 2);
+  // Rights only ever shrink.
+  if ((base & ~d->rights_base) != 0 || (inheriting & ~d->rights_inheriting) != 0) {
+    return kNotcapable;
+  }
+  d->rights_base = base;
+  d->rights_inheriting = inheriting;
+  return kSuccess;
+}
+
+uint32_t FdFilestatGet(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdFilestatGet, &err);
+  if (d == nullptr) return err;
+  const uint32_t ptr = Arg32(c, 1);
+  if (c.memory.At(ptr, abi::kFilestatSize) == nullptr) return kFault;
+  struct stat st;
+  if (fstat(d->host_fd, &st) != 0) return Fail();
+  StoreFilestat(c, ptr, st);
+  return kSuccess;
+}
+
+uint32_t FdFilestatSetSize(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdFilestatSetSize, &err);
+  if (d == nullptr) return err;
+  const uint64_t size = Arg64(c, 1);
+  if (size > INT64_MAX) return kInval;
+  int r;
+  do {
+    r = ftruncate(d->host_fd, static_cast<off_t>(size));
+  } while (r != 0 && errno == EINTR);
+  return r == 0 ? kSuccess : Fail();
+}
+
+uint32_t FdFilestatSetTimes(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdFilestatSetTimes, &err);
+  if (d == nullptr) return err;
+  struct timespec ts[2];
+  if (uint32_t e = Times(Arg64(c, 1), Arg64(c, 2), Arg32(c, 3) & 0xFFFF, ts)) return e;
+  return futimens(d->host_fd, ts) == 0 ? kSuccess : Fail();
+}
+
+uint32_t FdPread(WasiCall& c) {
+  if (Unseekable(c, Arg32(c, 0))) return kSpipe;
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead | abi::kRightFdSeek, &err);
+  if (d == nullptr) return err;
+  std::vector<iovec> iovs;
+  if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
+  const uint64_t offset = Arg64(c, 3);
+  if (offset > INT64_MAX) return kInval;
+  if (c.memory.At(Arg32(c, 4), 4) == nullptr) return kFault;
+  ssize_t n;
+  do {
+    n = preadv(d->host_fd, iovs.data(), static_cast<int>(iovs.size()), static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Fail();
+  c.memory.Store<uint32_t>(Arg32(c, 4), static_cast<uint32_t>(n));
+  return kSuccess;
+}
+
+uint32_t FdPwrite(WasiCall& c) {
+  if (Unseekable(c, Arg32(c, 0))) return kSpipe;
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdWrite | abi::kRightFdSeek, &err);
+  if (d == nullptr) return err;
+  std::vector<iovec> iovs;
+  if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
+  const uint64_t offset = Arg64(c, 3);
+  if (offset > INT64_MAX) return kInval;
+  if (c.memory.At(Arg32(c, 4), 4) == nullptr) return kFault;
+  ssize_t n;
+  do {
+    n = pwritev(d->host_fd, iovs.data(), static_cast<int>(iovs.size()),
+                static_cast<off_t>(offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Fail();
+  c.memory.Store<uint32_t>(Arg32(c, 4), static_cast<uint32_t>(n));
+  return kSuccess;
+}
+
+uint32_t FdPrestatGet(WasiCall& c) {
+  Descriptor* d = c.ctx.Get(Arg32(c, 0));
+  if (d == nullptr || !d->is_preopen) return kBadf;
+  const uint32_t ptr = Arg32(c, 1);
+  if (c.memory.At(ptr, abi::kPrestatSize) == nullptr) return kFault;
+  c.memory.Store<uint32_t>(ptr, 0);  // tag dir + padding
+  c.memory.Store<uint32_t>(ptr + 4, static_cast<uint32_t>(d->preopen_name.size()));
+  return kSuccess;
+}
+
+uint32_t FdPrestatDirName(WasiCall& c) {
+  Descriptor* d = c.ctx.Get(Arg32(c, 0));
+  if (d == nullptr || !d->is_preopen) return kBadf;
+  const uint32_t len = Arg32(c, 2);
+  if (len < d->preopen_name.size()) return kNametoolong;
+  if (!c.memory.StoreBytes(Arg32(c, 1), d->preopen_name)) return kFault;
+  return kSuccess;
+}
+
+uint32_t FdRead(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead, &err);
+  if (d == nullptr) return err;
+  std::vector<iovec> iovs;
+  if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
+  if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
+  ssize_t n;
+  do {
+    n = readv(d->host_fd, iovs.data(), static_cast<int>(iovs.size()));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Fail();
+  c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(n));
+  return kSuccess;
+}
+
+uint32_t FdWrite(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdWrite, &err);
+  if (d == nullptr) return err;
+  std::vector<iovec> iovs;
+  if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
+  if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
+  const ssize_t n = WriteTo(*d, iovs, &err);
+  if (n < 0) return err;
+  c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(n));
+  return kSuccess;
+}
+
+uint32_t FdReaddir(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdReaddir, &err);
+  if (d == nullptr) return err;
+  if (d->filetype != abi::kFiletypeDirectory) return kNotdir;
+  const uint32_t buf = Arg32(c, 1), buf_len = Arg32(c, 2), used_ptr = Arg32(c, 4);
+  const uint64_t cookie = Arg64(c, 3);
+  if (c.memory.At(buf, buf_len) == nullptr || c.memory.At(used_ptr, 4) == nullptr) return kFault;
+  // Cookies are the kernel's directory offsets (d_off): 0 is the start, each entry's d_off
+  // is where the next one begins.
+  if (lseek(d->host_fd, static_cast<off_t>(cookie), SEEK_SET) < 0) return Fail();
+  uint32_t used = 0;
+  alignas(8) char host[16384];
+  while (used < buf_len) {
+    const long n = syscall(SYS_getdents64, d->host_fd, host, sizeof host);
+    if (n < 0) return Fail();
+    if (n == 0) break;
+    long pos = 0;
+    while (pos < n && used < buf_len) {
+      struct Dirent64 {
+        uint64_t d_ino;
+        int64_t d_off;
+        uint16_t d_reclen;
+        uint8_t d_type;
+        char d_name[];
+      };
+      const auto* e = reinterpret_cast<const Dirent64*>(host + pos);
+      pos += e->d_reclen;
+      const size_t namlen = std::strlen(e->d_name);
+      uint8_t type;
+      switch (e->d_type) {
+        case DT_REG: type = abi::kFiletypeRegularFile; break;
+        case DT_DIR: type = abi::kFiletypeDirectory; break;
+        case DT_LNK: type = abi::kFiletypeSymbolicLink; break;
+        case DT_CHR: type = abi::kFiletypeCharacterDevice; break;
+        case DT_BLK: type = abi::kFiletypeBlockDevice; break;
+        case DT_SOCK: type = abi::kFiletypeSocketStream; break;
+        case DT_UNKNOWN: {
+          struct stat st;
+          type = fstatat(d->host_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                     ? FiletypeOfMode(st.st_mode)
+                     : uint8_t{abi::kFiletypeUnknown};
+          break;
+        }
+        default: type = abi::kFiletypeUnknown; break;
+      }
+      // The entry: header then name, cut off where the buffer ends (the guest sees a full
+      // buffer and asks again with a bigger one or from this entry's cookie).
+      uint8_t header[abi::kDirentSize] = {};
+      const uint64_t next = static_cast<uint64_t>(e->d_off);
+      const uint64_t ino = e->d_ino;
+      const uint32_t nl = static_cast<uint32_t>(namlen);
+      std::memcpy(header + 0, &next, 8);
+      std::memcpy(header + 8, &ino, 8);
+      std::memcpy(header + 16, &nl, 4);
+      header[20] = type;
+      const uint32_t h = std::min<uint32_t>(abi::kDirentSize, buf_len - used);
+      c.memory.StoreBytes(buf + used, std::string_view(reinterpret_cast<char*>(header), h));
+      used += h;
+      const uint32_t nbytes = std::min<uint32_t>(nl, buf_len - used);
+      c.memory.StoreBytes(buf + used, std::string_view(e->d_name, nbytes));
+      used += nbytes;
+    }
+  }
+  c.memory.Store<uint32_t>(used_ptr, used);
+  return kSuccess;
+}
+
+uint32_t FdRenumber(WasiCall& c) {
+  return c.ctx.Renumber(Arg32(c, 0), Arg32(c, 1)) ? kSuccess : kBadf;
+}
+
+uint32_t FdSeek(WasiCall& c) {
+  const int64_t offset = static_cast<int64_t>(Arg64(c, 1));
+  const uint32_t whence = Arg32(c, 2) & 0xFF;
+  // Asking where we are needs only the tell right.
+  const uint64_t right = (offset == 0 && whence == abi::kWhenceCur) ? abi::kRightFdTell
+                                                                     : abi::kRightFdSeek;
+  if (whence > abi::kWhenceEnd) return c.ctx.Get(Arg32(c, 0)) == nullptr ? kBadf : kInval;
+  if (Unseekable(c, Arg32(c, 0))) return kSpipe;
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), right, &err);
+  if (d == nullptr) return err;
+  if (c.memory.At(Arg32(c, 3), 8) == nullptr) return kFault;
+  static constexpr int kWhence[3] = {SEEK_SET, SEEK_CUR, SEEK_END};
+  const off_t r = lseek(d->host_fd, offset, kWhence[whence]);
+  if (r < 0) return Fail();
+  c.memory.Store<uint64_t>(Arg32(c, 3), static_cast<uint64_t>(r));
+  return kSuccess;
+}
+
+uint32_t FdTell(WasiCall& c) {
+  if (Unseekable(c, Arg32(c, 0))) return kSpipe;
+  uint32_t err;
+  Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdTell, &err);
+  if (d == nullptr) return err;
+  if (c.memory.At(Arg32(c, 1), 8) == nullptr) return kFault;
+  const off_t r = lseek(d->host_fd, 0, SEEK_CUR);
+  if (r < 0) return Fail();
+  c.memory.Store<uint64_t>(Arg32(c, 1), static_cast<uint64_t>(r));
+  return kSuccess;
+}
+
+// ---------------------------------------------------------------- path_*
+
+uint32_t PathCreateDirectory(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathCreateDirectory, &err);
+  if (d == nullptr) return err;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
+  FdRef parent;
+  std::string name;
+  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
+  return mkdirat(parent.get(), name.c_str(), 0777) == 0 ? kSuccess : Fail();
+}
+
+uint32_t PathFilestatGet(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathFilestatGet, &err);
+  if (d == nullptr) return err;
+  const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &path)) return e;
+  const uint32_t ptr = Arg32(c, 4);
+  if (c.memory.At(ptr, abi::kFilestatSize) == nullptr) return kFault;
+  const int fd = Resolver(c).Open(d->host_fd, path, O_PATH, 0, follow, &err);
+  if (fd < 0) return err;
+  FdRef target(fd, true);
+  struct stat st;
+  if (fstat(target.get(), &st) != 0) return Fail();
+  StoreFilestat(c, ptr, st);
+  return kSuccess;
+}
+
+uint32_t PathFilestatSetTimes(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathFilestatSetTimes, &err);
+  if (d == nullptr) return err;
+  const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &path)) return e;
+  struct timespec ts[2];
+  if (uint32_t e = Times(Arg64(c, 4), Arg64(c, 5), Arg32(c, 6) & 0xFFFF, ts)) return e;
+  FdRef parent;
+  std::string name;
+  const PathResolver r = Resolver(c);
+  if (uint32_t e = follow ? r.ParentFollowing(d->host_fd, path, &parent, &name)
+                          : r.Parent(d->host_fd, path, &parent, &name)) {
+    return e;
+  }
+  return utimensat(parent.get(), name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? kSuccess : Fail();
+}
+
+uint32_t PathLink(WasiCall& c) {
+  uint32_t err;
+  Descriptor* from = LookupDir(c, Arg32(c, 0), abi::kRightPathLinkSource, &err);
+  if (from == nullptr) return err;
+  Descriptor* to = LookupDir(c, Arg32(c, 4), abi::kRightPathLinkTarget, &err);
+  if (to == nullptr) return err;
+  const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
+  std::string old_path, new_path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &old_path)) return e;
+  if (uint32_t e = ReadPath(c, Arg32(c, 5), Arg32(c, 6), &new_path)) return e;
+  const PathResolver r = Resolver(c);
+  FdRef old_parent, new_parent;
+  std::string old_name, new_name;
+  if (uint32_t e = follow ? r.ParentFollowing(from->host_fd, old_path, &old_parent, &old_name)
+                          : r.Parent(from->host_fd, old_path, &old_parent, &old_name)) {
+    return e;
+  }
+  if (uint32_t e = r.Parent(to->host_fd, new_path, &new_parent, &new_name)) return e;
+  return linkat(old_parent.get(), old_name.c_str(), new_parent.get(), new_name.c_str(), 0) == 0
+             ? kSuccess
+             : Fail();
+}
+
+uint32_t PathOpen(WasiCall& c) {
+  const uint32_t oflags = Arg32(c, 4) & 0xFFFF;
+  const uint64_t base = Arg64(c, 5), inheriting = Arg64(c, 6);
+  const uint32_t fdflags = Arg32(c, 7) & 0xFFFF;
+  const uint32_t out_ptr = Arg32(c, 8);
+  uint64_t needed = abi::kRightPathOpen;
+  if (oflags & abi::kOflagCreat) needed |= abi::kRightPathCreateFile;
+  if (oflags & abi::kOflagTrunc) needed |= abi::kRightPathFilestatSetSize;
+  uint32_t err;
+  Descriptor* dir = LookupDir(c, Arg32(c, 0), needed, &err);
+  if (dir == nullptr) return err;
+  if ((oflags & ~0xFu) != 0 || (fdflags & ~0x1Fu) != 0) return kInval;
+  // A new descriptor gets at most what its directory hands down. Asking for more is
+  // refused when it is a right to change something (writing under a read-only pre-open);
+  // other rights the directory does not hand down are just not granted (wasi-libc and Rust's
+  // std ask for broad sets).
+  if ((base & abi::kRightsMutating & ~dir->rights_inheriting) != 0) return kNotcapable;
+  if ((fdflags & (abi::kFdflagDsync | abi::kFdflagRsync | abi::kFdflagSync)) &&
+      !(base & (abi::kRightFdDatasync | abi::kRightFdSync))) {
+    return kNotcapable;
+  }
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &path)) return e;
+  if (c.memory.At(out_ptr, 4) == nullptr) return kFault;
+
+  const bool want_read = base & (abi::kRightFdRead | abi::kRightFdReaddir);
+  // The host descriptor is writable only when the guest may write through it: never under
+  // a read-only pre-open, whatever flags it passes.
+  const uint64_t write_rights =
+      abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize;
+  const bool may_write = (dir->rights_inheriting & abi::kRightFdWrite) != 0;
+  const bool want_write =
+      may_write && ((base & write_rights) || (fdflags & abi::kFdflagAppend));
+  int flags = O_NOCTTY;
+  if (oflags & abi::kOflagDirectory) {
+    flags |= O_RDONLY | O_DIRECTORY;
+  } else if (want_write) {
+    flags |= want_read ? O_RDWR : O_WRONLY;
+  } else {
+    flags |= O_RDONLY;
+  }
+  if (oflags & abi::kOflagCreat) flags |= O_CREAT;
+  if (oflags & abi::kOflagExcl) flags |= O_EXCL;
+  if (oflags & abi::kOflagTrunc) flags |= O_TRUNC;
+  if (fdflags & abi::kFdflagAppend) flags |= O_APPEND;
+  if (fdflags & abi::kFdflagNonblock) flags |= O_NONBLOCK;
+  if (fdflags & abi::kFdflagSync) flags |= O_SYNC;
+  if (fdflags & abi::kFdflagRsync) flags |= O_RSYNC;
+  if (fdflags & abi::kFdflagDsync) flags |= O_DSYNC;
+  const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
+  const int fd = Resolver(c).Open(dir->host_fd, path, flags, 0666, follow, &err);
+  if (fd < 0) return err;
+  FdRef owned(fd, true);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return Fail();
+
+  Descriptor nd;
+  nd.host_fd = fd;
+  nd.owned = true;
+  nd.filetype = FiletypeOfMode(st.st_mode);
+  uint64_t possible;
+  switch (nd.filetype) {
+    case abi::kFiletypeDirectory: possible = abi::kRightsDirectory; break;
+    case abi::kFiletypeRegularFile: possible = abi::kRightsRegularFile; break;
+    default: possible = abi::kRightsStream; break;
+  }
+  const int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
+  if (acc == O_RDONLY) {
+    possible &= ~(abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize);
+  }
+  if (acc == O_WRONLY) possible &= ~(abi::kRightFdRead | abi::kRightFdReaddir);
+  nd.rights_base = base & possible & dir->rights_inheriting;
+  nd.rights_inheriting = inheriting & dir->rights_inheriting;
+  nd.terminal = c.ctx.FilterFor(fd);
+  std::optional<uint32_t> guest_fd = c.ctx.Insert(std::move(nd));
+  if (!guest_fd.has_value()) return kMfile;
+  owned.Release();
+  c.memory.Store<uint32_t>(out_ptr, *guest_fd);
+  return kSuccess;
+}
+
+uint32_t PathReadlink(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathReadlink, &err);
+  if (d == nullptr) return err;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
+  const uint32_t buf = Arg32(c, 3), buf_len = Arg32(c, 4), used_ptr = Arg32(c, 5);
+  if (c.memory.At(buf, buf_len) == nullptr || c.memory.At(used_ptr, 4) == nullptr) return kFault;
+  FdRef parent;
+  std::string name;
+  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
+  char target[4096];
+  const ssize_t n = readlinkat(parent.get(), name.c_str(), target, sizeof target);
+  if (n < 0) return Fail();
+  // Truncated to the buffer, as readlink(2) does.
+  const uint32_t len = std::min<uint32_t>(static_cast<uint32_t>(n), buf_len);
+  c.memory.StoreBytes(buf, std::string_view(target, len));
+  c.memory.Store<uint32_t>(used_ptr, len);
+  return kSuccess;
+}
+
+uint32_t PathRemoveDirectory(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathRemoveDirectory, &err);
+  if (d == nullptr) return err;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
+  FdRef parent;
+  std::string name;
+  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
+  if (name == ".") return kInval;  // the directory itself, or a path ending in ".."
+  return unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) == 0 ? kSuccess : Fail();
+}
+
+uint32_t PathRename(WasiCall& c) {
+  uint32_t err;
+  Descriptor* from = LookupDir(c, Arg32(c, 0), abi::kRightPathRenameSource, &err);
+  if (from == nullptr) return err;
+  Descriptor* to = LookupDir(c, Arg32(c, 3), abi::kRightPathRenameTarget, &err);
+  if (to == nullptr) return err;
+  std::string old_path, new_path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &old_path)) return e;
+  if (uint32_t e = ReadPath(c, Arg32(c, 4), Arg32(c, 5), &new_path)) return e;
+  const PathResolver r = Resolver(c);
+  FdRef old_parent, new_parent;
+  std::string old_name, new_name;
+  bool old_slash = false, new_slash = false;
+  if (uint32_t e = r.Parent(from->host_fd, old_path, &old_parent, &old_name, &old_slash)) return e;
+  if (uint32_t e = r.Parent(to->host_fd, new_path, &new_parent, &new_name, &new_slash)) return e;
+  if (old_name == "." || new_name == ".") return kBusy;
+  if (old_slash || new_slash) {
+    // "a/" names a directory: a file there is ENOTDIR, as on Linux.
+    struct stat st;
+    if (fstatat(old_parent.get(), old_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !S_ISDIR(st.st_mode)) {
+      return kNotdir;
+    }
+  }
+  return renameat(old_parent.get(), old_name.c_str(), new_parent.get(), new_name.c_str()) == 0
+             ? kSuccess
+             : Fail();
+}
+
+uint32_t PathSymlink(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 2), abi::kRightPathSymlink, &err);
+  if (d == nullptr) return err;
+  std::string target, path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 0), Arg32(c, 1), &target)) return e;
+  if (uint32_t e = ReadPath(c, Arg32(c, 3), Arg32(c, 4), &path)) return e;
+  if (target.empty()) return kNoent;
+  // A link naming a host path would point out of the sandbox for anyone on the host who
+  // follows it later; kiln never follows one itself.
+  if (target.front() == '/') return kNotcapable;
+  FdRef parent;
+  std::string name;
+  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
+  if (name == ".") return kExist;
+  return symlinkat(target.c_str(), parent.get(), name.c_str()) == 0 ? kSuccess : Fail();
+}
+
+uint32_t PathUnlinkFile(WasiCall& c) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathUnlinkFile, &err);
+  if (d == nullptr) return err;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
+  FdRef parent;
+  std::string name;
+  bool slash = false;
+  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name, &slash)) return e;
+  if (name == ".") return kIsdir;
+  if (slash) {
+    struct stat st;
+    if (fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Fail();
+    return S_ISDIR(st.st_mode) ? kIsdir : kNotdir;
+  }
+  return unlinkat(parent.get(), name.c_str(), 0) == 0 ? kSuccess : Fail();
+}
+
+}  // namespace kiln::wasi
