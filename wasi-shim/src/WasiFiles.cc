@@ -266,11 +266,26 @@ uint32_t FdPwrite(WasiCall& c) {
   const uint64_t offset = Arg64(c, 3);
   if (offset > INT64_MAX) return kInval;
   if (c.memory.At(Arg32(c, 4), 4) == nullptr) return kFault;
+  // fd_pwrite writes at `offset` even on an append-mode descriptor (as POSIX pwrite does;
+  // Linux's pwrite would append). RWF_NOAPPEND does that per call (Linux 6.9+); on older
+  // kernels append mode is lifted for the call (the guest is single-threaded).
+  const int fl = fcntl(d->host_fd, F_GETFL);
+  const bool append = fl >= 0 && (fl & O_APPEND);
   ssize_t n;
   do {
-    n = pwritev(d->host_fd, iovs.data(), static_cast<int>(iovs.size()),
-                static_cast<off_t>(offset));
+    n = pwritev2(d->host_fd, iovs.data(), static_cast<int>(iovs.size()),
+                 static_cast<off_t>(offset), append ? RWF_NOAPPEND : 0);
   } while (n < 0 && errno == EINTR);
+  if (n < 0 && append && (errno == EINVAL || errno == EOPNOTSUPP)) {
+    if (fcntl(d->host_fd, F_SETFL, fl & ~O_APPEND) != 0) return Fail();
+    do {
+      n = pwritev(d->host_fd, iovs.data(), static_cast<int>(iovs.size()),
+                  static_cast<off_t>(offset));
+    } while (n < 0 && errno == EINTR);
+    const int saved = errno;
+    fcntl(d->host_fd, F_SETFL, fl);
+    errno = saved;
+  }
   if (n < 0) return Fail();
   c.memory.Store<uint32_t>(Arg32(c, 4), static_cast<uint32_t>(n));
   return kSuccess;
