@@ -86,5 +86,32 @@ TEST(KilnCli, ErrorsExit1AndUsageErrorsExit2) {
   EXPECT_NE(o.out.find("--invoke"), std::string::npos);
 }
 
+TEST(KilnCli, PreopenErrorsAreClear) {
+  Outcome o = RunKiln("run " + Fixture("fake_wasi.so") + " --dir /nonexistent/dir");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("cannot pre-open directory \"/nonexistent/dir\""), std::string::npos)
+      << o.err;
+  EXPECT_EQ(o.out, "");  // no guest code ran
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --dir ::guest");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--dir expects HOST[::GUEST]"), std::string::npos) << o.err;
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --ro-dir " + Fixture("fake_wasi.so"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("Not a directory"), std::string::npos) << o.err;
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --tcplisten nonsense");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("--tcplisten expects HOST:PORT"), std::string::npos) << o.err;
+  // A good pre-open: the program runs as before.
+  o = RunKiln("run " + Fixture("fake_wasi.so") + " --dir " + ::testing::TempDir() +
+              "::/data --ro-dir /tmp -- x");
+  EXPECT_EQ(o.exit_code, 2) << o.err;
+  EXPECT_EQ(o.out, "hello\n");
+  o = RunKiln("run --help");
+  for (const char* flag : {"--dir", "--ro-dir", "--tcplisten", "--allow-terminal-escapes",
+                           "--argv0"}) {
+    EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
+  }
+}
+
 }  // namespace
 }  // namespace kiln
