@@ -188,10 +188,14 @@ uint32_t PollOneoff(WasiCall& c) {
 }
 
 uint32_t SockAccept(WasiCall& c) {
+  const Descriptor* any = c.ctx.Get(Arg32(c, 0));
+  if (any != nullptr && !any->listening) {
+    // accept(2) on a connected socket is EINVAL; on anything else ENOTSOCK.
+    return any->filetype == abi::kFiletypeSocketStream ? kInval : kNotsock;
+  }
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightSockAccept, &err);
   if (d == nullptr) return err;
-  if (!d->listening) return kNotsock;
   const uint32_t flags = Arg32(c, 1) & 0xFFFF;
   if (flags & ~uint32_t{abi::kFdflagNonblock}) return kInval;
   const uint32_t out_ptr = Arg32(c, 2);
