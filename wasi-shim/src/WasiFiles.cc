@@ -242,7 +242,7 @@ uint32_t FdPread(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead | abi::kRightFdSeek, &err);
   if (d == nullptr) return err;
-  std::vector<iovec> iovs;
+  IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   const uint64_t offset = Arg64(c, 3);
   if (offset > INT64_MAX) return kInval;
@@ -261,7 +261,7 @@ uint32_t FdPwrite(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdWrite | abi::kRightFdSeek, &err);
   if (d == nullptr) return err;
-  std::vector<iovec> iovs;
+  IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   const uint64_t offset = Arg64(c, 3);
   if (offset > INT64_MAX) return kInval;
@@ -314,7 +314,7 @@ uint32_t FdRead(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead, &err);
   if (d == nullptr) return err;
-  std::vector<iovec> iovs;
+  IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
   ssize_t n;
@@ -330,7 +330,7 @@ uint32_t FdWrite(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdWrite, &err);
   if (d == nullptr) return err;
-  std::vector<iovec> iovs;
+  IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
   const ssize_t n = WriteTo(*d, iovs, &err);

@@ -28,7 +28,7 @@ uint8_t FiletypeOfMode(mode_t mode) {
   return abi::kFiletypeUnknown;  // pipes: preview 1 has no file type for them
 }
 
-uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, std::vector<iovec>* out) {
+uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, IovecList* out) {
   if (count > 1024) return kInval;  // IOV_MAX
   if (c.memory.At(iovs, uint64_t{abi::kIovecSize} * count) == nullptr) return kFault;
   out->clear();
@@ -84,7 +84,7 @@ ssize_t WriteAllRaw(int fd, const char* data, size_t size) {
 
 }  // namespace
 
-ssize_t WriteTo(WasiContext::Descriptor& d, const std::vector<iovec>& iovs, uint32_t* err) {
+ssize_t WriteTo(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err) {
   if (d.terminal == nullptr) {
     ssize_t n;
     do {

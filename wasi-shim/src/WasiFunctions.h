@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "GuestMemory.h"
+#include "absl/container/inlined_vector.h"
 #include "kiln/HostFunction.h"
 #include "kiln/Types.h"
 #include "kiln/wasi/WasiContext.h"
@@ -43,10 +44,12 @@ inline uint32_t Arg32(const WasiCall& c, int i) { return c.args[i].i32; }
 inline uint64_t Arg64(const WasiCall& c, int i) { return c.args[i].i64; }
 
 uint8_t FiletypeOfMode(mode_t mode);
+// Host iovecs for one call; most calls pass one or two, kept without a heap allocation.
+using IovecList = absl::InlinedVector<iovec, 8>;
 // Reads a guest iovec/ciovec array into host iovecs, checking every buffer against the
 // guest's memory. EFAULT for a bad pointer, EINVAL for too many entries or a total length
 // over 4 GiB.
-uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, std::vector<iovec>* out);
+uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, IovecList* out);
 // Reads a guest path (not NUL-terminated). ENAMETOOLONG past 4 KiB, EFAULT out of bounds,
 // EILSEQ for an embedded NUL.
 uint32_t ReadPath(const WasiCall& c, uint32_t ptr, uint32_t len, std::string* out);
@@ -54,7 +57,7 @@ uint32_t ReadPath(const WasiCall& c, uint32_t ptr, uint32_t len, std::string* ou
 // *err = EBADF or ENOTCAPABLE.
 WasiContext::Descriptor* Lookup(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t* err);
 // Writes `bytes` to `d`, through its terminal filter if it has one. Returns bytes consumed.
-ssize_t WriteTo(WasiContext::Descriptor& d, const std::vector<iovec>& iovs, uint32_t* err);
+ssize_t WriteTo(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err);
 
 // --- handlers ---
 #define KILN_WASI_HANDLERS(X)                                                               \

@@ -225,7 +225,7 @@ uint32_t SockRecv(WasiCall& c) {
   uint32_t err;
   Descriptor* d = LookupSocket(c, Arg32(c, 0), abi::kRightFdRead, &err);
   if (d == nullptr) return err;
-  std::vector<iovec> iovs;
+  IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   const uint32_t riflags = Arg32(c, 3) & 0xFFFF;
   if (riflags & ~uint32_t{abi::kRecvPeek | abi::kRecvWaitall}) return kInval;
@@ -251,7 +251,7 @@ uint32_t SockSend(WasiCall& c) {
   uint32_t err;
   Descriptor* d = LookupSocket(c, Arg32(c, 0), abi::kRightFdWrite, &err);
   if (d == nullptr) return err;
-  std::vector<iovec> iovs;
+  IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if ((Arg32(c, 3) & 0xFFFF) != 0) return kInval;  // no siflags are defined
   const uint32_t len_ptr = Arg32(c, 4);
