@@ -47,8 +47,10 @@ WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
     d.owned = false;
     struct stat st;
     d.filetype = fstat(host_fd, &st) == 0 ? FiletypeOfMode(st.st_mode) : uint8_t{abi::kFiletypeUnknown};
+    d.seekable = Seekable(host_fd, d.filetype);
     d.rights_base = d.filetype == abi::kFiletypeRegularFile ? abi::kRightsRegularFile
                                                             : abi::kRightsStream;
+    if (d.seekable) d.rights_base |= abi::kRightFdSeek | abi::kRightFdTell;
     d.rights_inheriting = 0;
     d.terminal = FilterFor(host_fd);
     fds_.emplace_back(std::move(d));
@@ -65,6 +67,19 @@ WasiContext::~WasiContext() {
       if (!rest.empty()) WriteAll(d->host_fd, rest);
     }
     if (d->owned) close(d->host_fd);
+  }
+}
+
+bool WasiContext::Seekable(int host_fd, uint8_t filetype) {
+  switch (filetype) {
+    case abi::kFiletypeRegularFile:
+    case abi::kFiletypeDirectory:
+    case abi::kFiletypeBlockDevice:
+      return true;
+    case abi::kFiletypeCharacterDevice:  // /dev/null and /dev/zero seek; terminals do not
+      return !isatty(host_fd);
+    default:
+      return false;
   }
 }
 
@@ -88,6 +103,7 @@ absl::Status WasiContext::PreopenDirectory(const std::string& host_path,
   d.host_fd = fd;
   d.owned = true;
   d.filetype = abi::kFiletypeDirectory;
+  d.seekable = true;
   d.rights_base = abi::kRightsDirectory;
   d.rights_inheriting = abi::kRightsDirectory | abi::kRightsRegularFile;
   if (read_only) {

@@ -87,8 +87,7 @@ uint32_t Fail() { return FromHostErrno(errno); }
 // ENOTCAPABLE instead).
 bool Unseekable(const WasiCall& c, uint32_t fd) {
   const Descriptor* d = c.ctx.Get(fd);
-  return d != nullptr && d->filetype != abi::kFiletypeRegularFile &&
-         d->filetype != abi::kFiletypeDirectory && d->filetype != abi::kFiletypeBlockDevice;
+  return d != nullptr && !d->seekable;
 }
 
 }  // namespace
@@ -582,6 +581,8 @@ uint32_t PathOpen(WasiCall& c) {
     case abi::kFiletypeRegularFile: possible = abi::kRightsRegularFile; break;
     default: possible = abi::kRightsStream; break;
   }
+  nd.seekable = WasiContext::Seekable(fd, nd.filetype);
+  if (nd.seekable) possible |= abi::kRightFdSeek | abi::kRightFdTell;
   const int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
   if (acc == O_RDONLY) {
     possible &= ~(abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize);

@@ -65,6 +65,8 @@ class WasiContext {
     uint64_t rights_base = 0;
     uint64_t rights_inheriting = 0;
     bool listening = false;    // a pre-opened listening socket
+    bool seekable = false;     // has a position (files, directories, /dev/null; not pipes,
+                               // terminals or sockets: seeking those is ESPIPE)
     std::string preopen_name;  // set for pre-opened directories
     bool is_preopen = false;
     std::unique_ptr<TerminalFilter> terminal;  // set when writes must be made inert
@@ -81,6 +83,8 @@ class WasiContext {
   // A terminal filter for `host_fd` if it is a terminal and escapes are not allowed.
   std::unique_ptr<TerminalFilter> FilterFor(int host_fd) const;
   uint32_t open_count() const { return open_count_; }
+  // Whether host descriptor `host_fd` of WASI type `filetype` has a position.
+  static bool Seekable(int host_fd, uint8_t filetype);
 
  private:
   WasiConfig config_;
