@@ -9,20 +9,12 @@
 #include <cstring>
 
 #include "WasiAbi.h"
+#include "WasiFunctions.h"
 #include "absl/strings/str_cat.h"
 
 namespace kiln::wasi {
 namespace {
 
-uint8_t FiletypeOfMode(mode_t mode) {
-  if (S_ISREG(mode)) return abi::kFiletypeRegularFile;
-  if (S_ISDIR(mode)) return abi::kFiletypeDirectory;
-  if (S_ISCHR(mode)) return abi::kFiletypeCharacterDevice;
-  if (S_ISBLK(mode)) return abi::kFiletypeBlockDevice;
-  if (S_ISSOCK(mode)) return abi::kFiletypeSocketStream;
-  if (S_ISLNK(mode)) return abi::kFiletypeSymbolicLink;
-  return abi::kFiletypeUnknown;  // pipes: preview 1 has no file type for them
-}
 
 void WriteAll(int fd, const std::string& s) {
   size_t done = 0;

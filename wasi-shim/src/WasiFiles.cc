@@ -82,6 +82,29 @@ Descriptor* LookupDir(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t*
 
 uint32_t Fail() { return FromHostErrno(errno); }
 
+// The last component named by a path argument: the directory descriptor in argument
+// `fd_arg` (which must hold `right`), the path in arguments `path_arg` (pointer) and
+// `path_arg` + 1 (length). With `follow`, a symlink as the last component is followed
+// (inside the pre-open).
+struct Target {
+  FdRef parent;
+  std::string name;
+  bool trailing_slash = false;
+};
+
+uint32_t ResolveTarget(const WasiCall& c, int fd_arg, uint64_t right, int path_arg, Target* t,
+                       bool follow = false) {
+  uint32_t err;
+  Descriptor* d = LookupDir(c, Arg32(c, fd_arg), right, &err);
+  if (d == nullptr) return err;
+  std::string path;
+  if (uint32_t e = ReadPath(c, Arg32(c, path_arg), Arg32(c, path_arg + 1), &path)) return e;
+  const PathResolver r = Resolver(c);
+  return follow ? r.ParentFollowing(d->host_fd, path, &t->parent, &t->name)
+                : r.Parent(d->host_fd, path, &t->parent, &t->name, &t->trailing_slash);
+}
+
+
 // Pipes, terminals and sockets have no position: seeking them is ESPIPE, as natively (their
 // descriptors never carry the seek and tell rights, so the rights check would say
 // ENOTCAPABLE instead).
@@ -444,15 +467,9 @@ uint32_t FdTell(WasiCall& c) {
 // ---------------------------------------------------------------- path_*
 
 uint32_t PathCreateDirectory(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathCreateDirectory, &err);
-  if (d == nullptr) return err;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
-  FdRef parent;
-  std::string name;
-  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
-  return mkdirat(parent.get(), name.c_str(), 0777) == 0 ? kSuccess : Fail();
+  Target t;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathCreateDirectory, 1, &t)) return e;
+  return mkdirat(t.parent.get(), t.name.c_str(), 0777) == 0 ? kSuccess : Fail();
 }
 
 uint32_t PathFilestatGet(WasiCall& c) {
@@ -474,43 +491,21 @@ uint32_t PathFilestatGet(WasiCall& c) {
 }
 
 uint32_t PathFilestatSetTimes(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathFilestatSetTimes, &err);
-  if (d == nullptr) return err;
-  const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &path)) return e;
   struct timespec ts[2];
   if (uint32_t e = Times(Arg64(c, 4), Arg64(c, 5), Arg32(c, 6) & 0xFFFF, ts)) return e;
-  FdRef parent;
-  std::string name;
-  const PathResolver r = Resolver(c);
-  if (uint32_t e = follow ? r.ParentFollowing(d->host_fd, path, &parent, &name)
-                          : r.Parent(d->host_fd, path, &parent, &name)) {
-    return e;
-  }
-  return utimensat(parent.get(), name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? kSuccess : Fail();
+  const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
+  Target t;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathFilestatSetTimes, 2, &t, follow)) return e;
+  return utimensat(t.parent.get(), t.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? kSuccess
+                                                                                 : Fail();
 }
 
 uint32_t PathLink(WasiCall& c) {
-  uint32_t err;
-  Descriptor* from = LookupDir(c, Arg32(c, 0), abi::kRightPathLinkSource, &err);
-  if (from == nullptr) return err;
-  Descriptor* to = LookupDir(c, Arg32(c, 4), abi::kRightPathLinkTarget, &err);
-  if (to == nullptr) return err;
   const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
-  std::string old_path, new_path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &old_path)) return e;
-  if (uint32_t e = ReadPath(c, Arg32(c, 5), Arg32(c, 6), &new_path)) return e;
-  const PathResolver r = Resolver(c);
-  FdRef old_parent, new_parent;
-  std::string old_name, new_name;
-  if (uint32_t e = follow ? r.ParentFollowing(from->host_fd, old_path, &old_parent, &old_name)
-                          : r.Parent(from->host_fd, old_path, &old_parent, &old_name)) {
-    return e;
-  }
-  if (uint32_t e = r.Parent(to->host_fd, new_path, &new_parent, &new_name)) return e;
-  return linkat(old_parent.get(), old_name.c_str(), new_parent.get(), new_name.c_str(), 0) == 0
+  Target from, to;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathLinkSource, 2, &from, follow)) return e;
+  if (uint32_t e = ResolveTarget(c, 4, abi::kRightPathLinkTarget, 5, &to)) return e;
+  return linkat(from.parent.get(), from.name.c_str(), to.parent.get(), to.name.c_str(), 0) == 0
              ? kSuccess
              : Fail();
 }
@@ -599,18 +594,12 @@ uint32_t PathOpen(WasiCall& c) {
 }
 
 uint32_t PathReadlink(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathReadlink, &err);
-  if (d == nullptr) return err;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
   const uint32_t buf = Arg32(c, 3), buf_len = Arg32(c, 4), used_ptr = Arg32(c, 5);
+  Target t;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathReadlink, 1, &t)) return e;
   if (c.memory.At(buf, buf_len) == nullptr || c.memory.At(used_ptr, 4) == nullptr) return kFault;
-  FdRef parent;
-  std::string name;
-  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
   char target[4096];
-  const ssize_t n = readlinkat(parent.get(), name.c_str(), target, sizeof target);
+  const ssize_t n = readlinkat(t.parent.get(), t.name.c_str(), target, sizeof target);
   if (n < 0) return Fail();
   // Truncated to the buffer, as readlink(2) does.
   const uint32_t len = std::min<uint32_t>(static_cast<uint32_t>(n), buf_len);
@@ -620,82 +609,53 @@ uint32_t PathReadlink(WasiCall& c) {
 }
 
 uint32_t PathRemoveDirectory(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathRemoveDirectory, &err);
-  if (d == nullptr) return err;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
-  FdRef parent;
-  std::string name;
-  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
-  if (name == ".") return kInval;  // the directory itself, or a path ending in ".."
-  return unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) == 0 ? kSuccess : Fail();
+  Target t;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathRemoveDirectory, 1, &t)) return e;
+  if (t.name == ".") return kInval;  // the directory itself, or a path ending in ".."
+  return unlinkat(t.parent.get(), t.name.c_str(), AT_REMOVEDIR) == 0 ? kSuccess : Fail();
 }
 
 uint32_t PathRename(WasiCall& c) {
-  uint32_t err;
-  Descriptor* from = LookupDir(c, Arg32(c, 0), abi::kRightPathRenameSource, &err);
-  if (from == nullptr) return err;
-  Descriptor* to = LookupDir(c, Arg32(c, 3), abi::kRightPathRenameTarget, &err);
-  if (to == nullptr) return err;
-  std::string old_path, new_path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &old_path)) return e;
-  if (uint32_t e = ReadPath(c, Arg32(c, 4), Arg32(c, 5), &new_path)) return e;
-  const PathResolver r = Resolver(c);
-  FdRef old_parent, new_parent;
-  std::string old_name, new_name;
-  bool old_slash = false, new_slash = false;
-  if (uint32_t e = r.Parent(from->host_fd, old_path, &old_parent, &old_name, &old_slash)) return e;
-  if (uint32_t e = r.Parent(to->host_fd, new_path, &new_parent, &new_name, &new_slash)) return e;
-  if (old_name == "." || new_name == ".") return kBusy;
-  if (old_slash || new_slash) {
+  Target from, to;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathRenameSource, 1, &from)) return e;
+  if (uint32_t e = ResolveTarget(c, 3, abi::kRightPathRenameTarget, 4, &to)) return e;
+  if (from.name == "." || to.name == ".") return kBusy;
+  if (from.trailing_slash || to.trailing_slash) {
     // "a/" names a directory: a file there is ENOTDIR, as on Linux.
     struct stat st;
-    if (fstatat(old_parent.get(), old_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+    if (fstatat(from.parent.get(), from.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         !S_ISDIR(st.st_mode)) {
       return kNotdir;
     }
   }
-  return renameat(old_parent.get(), old_name.c_str(), new_parent.get(), new_name.c_str()) == 0
+  return renameat(from.parent.get(), from.name.c_str(), to.parent.get(), to.name.c_str()) == 0
              ? kSuccess
              : Fail();
 }
 
 uint32_t PathSymlink(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 2), abi::kRightPathSymlink, &err);
-  if (d == nullptr) return err;
-  std::string target, path;
+  std::string target;
   if (uint32_t e = ReadPath(c, Arg32(c, 0), Arg32(c, 1), &target)) return e;
-  if (uint32_t e = ReadPath(c, Arg32(c, 3), Arg32(c, 4), &path)) return e;
+  Target t;
+  if (uint32_t e = ResolveTarget(c, 2, abi::kRightPathSymlink, 3, &t)) return e;
   if (target.empty()) return kNoent;
   // A link naming a host path would point out of the sandbox for anyone on the host who
   // follows it later; kiln never follows one itself.
   if (target.front() == '/') return kNotcapable;
-  FdRef parent;
-  std::string name;
-  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name)) return e;
-  if (name == ".") return kExist;
-  return symlinkat(target.c_str(), parent.get(), name.c_str()) == 0 ? kSuccess : Fail();
+  if (t.name == ".") return kExist;
+  return symlinkat(target.c_str(), t.parent.get(), t.name.c_str()) == 0 ? kSuccess : Fail();
 }
 
 uint32_t PathUnlinkFile(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathUnlinkFile, &err);
-  if (d == nullptr) return err;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 1), Arg32(c, 2), &path)) return e;
-  FdRef parent;
-  std::string name;
-  bool slash = false;
-  if (uint32_t e = Resolver(c).Parent(d->host_fd, path, &parent, &name, &slash)) return e;
-  if (name == ".") return kIsdir;
-  if (slash) {
+  Target t;
+  if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathUnlinkFile, 1, &t)) return e;
+  if (t.name == ".") return kIsdir;
+  if (t.trailing_slash) {
     struct stat st;
-    if (fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Fail();
+    if (fstatat(t.parent.get(), t.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Fail();
     return S_ISDIR(st.st_mode) ? kIsdir : kNotdir;
   }
-  return unlinkat(parent.get(), name.c_str(), 0) == 0 ? kSuccess : Fail();
+  return unlinkat(t.parent.get(), t.name.c_str(), 0) == 0 ? kSuccess : Fail();
 }
 
 }  // namespace kiln::wasi
