@@ -2,8 +2,8 @@
 // from main, "exit N" (runs atexit handlers and flushes stdio), "_Exit N" (does neither:
 // the buffered line is lost), "atexit N" (two handlers run in reverse order of
 // registration, then exit N), "abort" (a trap under kiln, SIGABRT natively: both end with
-// status 134 and nothing flushed). Output printed before the end is buffered in stdio (stdout is
-// a file) so flushing behaviour shows.
+// status 134 and nothing flushed). Output printed before the end is left in the stdio
+// buffer (stdout is a file) so that flushing shows.
 // WASI: proc_exit, fd_write.
 #include <stdlib.h>
 #include <string.h>
