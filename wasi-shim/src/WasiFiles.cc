@@ -369,9 +369,15 @@ uint32_t FdReaddir(WasiCall& c) {
   const uint32_t buf = Arg32(c, 1), buf_len = Arg32(c, 2), used_ptr = Arg32(c, 4);
   const uint64_t cookie = Arg64(c, 3);
   if (c.memory.At(buf, buf_len) == nullptr || c.memory.At(used_ptr, 4) == nullptr) return kFault;
-  // Cookies are the kernel's directory offsets (d_off): 0 is the start, each entry's d_off
-  // is where the next one begins.
-  if (lseek(d->host_fd, static_cast<off_t>(cookie), SEEK_SET) < 0) return Fail();
+  // Cookies are entry indexes: entry i's d_next is i + 1. (The kernel's own positions are
+  // 64-bit hashes on ext4, and wasi-libc's telldir keeps a cookie in a 32-bit long.) Where
+  // entry i starts is remembered in d->dir_offsets while listing; a cookie past what is
+  // known is reached by reading forward.
+  if (cookie >= INT32_MAX) return kInval;
+  std::vector<int64_t>& offsets = d->dir_offsets;
+  if (cookie == 0 || offsets.empty()) offsets.assign(1, 0);
+  uint64_t index = std::min<uint64_t>(cookie, offsets.size() - 1);
+  if (lseek(d->host_fd, static_cast<off_t>(offsets[index]), SEEK_SET) < 0) return Fail();
   uint32_t used = 0;
   alignas(8) char host[16384];
   while (used < buf_len) {
@@ -389,6 +395,13 @@ uint32_t FdReaddir(WasiCall& c) {
       };
       const auto* e = reinterpret_cast<const Dirent64*>(host + pos);
       pos += e->d_reclen;
+      // This is entry `index`; the next one starts at e->d_off.
+      if (index + 1 < offsets.size()) {
+        offsets[index + 1] = e->d_off;
+      } else {
+        offsets.push_back(e->d_off);
+      }
+      if (index++ < cookie) continue;  // before the cookie: only learning positions
       const size_t namlen = std::strlen(e->d_name);
       uint8_t type;
       switch (e->d_type) {
@@ -410,7 +423,7 @@ uint32_t FdReaddir(WasiCall& c) {
       // The entry: header then name, cut off where the buffer ends (the guest sees a full
       // buffer and asks again with a bigger one or from this entry's cookie).
       uint8_t header[abi::kDirentSize] = {};
-      const uint64_t next = static_cast<uint64_t>(e->d_off);
+      const uint64_t next = index;  // the cookie of the entry after this one
       const uint64_t ino = e->d_ino;
       const uint32_t nl = static_cast<uint32_t>(namlen);
       std::memcpy(header + 0, &next, 8);

@@ -70,6 +70,9 @@ class WasiContext {
     std::string preopen_name;  // set for pre-opened directories
     bool is_preopen = false;
     std::unique_ptr<TerminalFilter> terminal;  // set when writes must be made inert
+    // fd_readdir cookies are entry indexes (wasi-libc's telldir keeps them in a 32-bit
+    // long); dir_offsets[i] is the kernel's position of entry i, learnt while listing.
+    std::vector<int64_t> dir_offsets;
   };
 
   // The open descriptor `fd`, or nullptr (EBADF).
