@@ -3,14 +3,26 @@
 // such as O_LARGEFILE), F_SETFL turning O_APPEND and O_NONBLOCK on and off (and writes
 // really going to the end while O_APPEND is set), F_SETFL leaving the access mode alone,
 // F_GETFD on an O_CLOEXEC descriptor, fcntl on a closed descriptor (EBADF), isatty on a
-// regular file and on stdout (a file under the harness). Renumbering (fd_renumber) is not
-// reachable through wasi-libc's POSIX API, so it is not here.
-// WASI: fd_fdstat_get, fd_fdstat_set_flags, path_open (fdflags), fd_write, fd_seek.
+// regular file and on stdout (a file under the harness), and renumbering one open
+// descriptor onto another (wasi-libc's __wasilibc_fd_renumber; natively dup2 + close,
+// which is what fd_renumber means), with the source then closed (EBADF) and a bad source.
+// WASI: fd_fdstat_get, fd_fdstat_set_flags, fd_renumber, path_open (fdflags), fd_write,
+// fd_seek.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "wasi_test.h"
+
+#ifdef __wasi__
+#include <wasi/libc.h>
+#define renumber __wasilibc_fd_renumber
+#else
+static int renumber(int from, int to) {
+  if (dup2(from, to) < 0) return -1;
+  return from == to ? 0 : close(from);
+}
+#endif
 
 static void getfl(const char* label, int fd) {
   int fl = fcntl(fd, F_GETFL);
@@ -112,6 +124,25 @@ int main(void) {
   t = isatty(1);
   printf("isatty(stdout): %d %s\n", t, errno_name(errno));
   close(fd);
+
+  // Renumbering: "to" becomes the descriptor of "from" (its file, offset and flags), "from"
+  // is closed.
+  int from = open("f.txt", O_RDONLY);
+  fd = open("other.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  write(fd, "other\n", 6);
+  lseek(from, 3, SEEK_SET);
+  int to = fd;
+  report("renumber f.txt's fd onto other.txt's", renumber(from, to));
+  char two[3] = {0};
+  report_value("  read 2 from the target fd", read(to, two, 2));
+  printf("  got \"%s\" (f.txt from offset 3)\n", two);
+  getfl("  target fd", to);
+  report_value("  read from the old fd", read(from, two, 2));
+  report("renumber a closed fd", renumber(from, to));
+  report("renumber onto itself", renumber(to, to));
+  report_value("  still readable", read(to, two, 1));
+  close(to);
+  show_file("other.txt");
 
   // Errors.
   report("F_GETFL closed fd", fcntl(fd, F_GETFL));
