@@ -25,7 +25,7 @@ using testing::I32;
 using testing::LoadOrDie;
 
 constexpr uint32_t kSuccess = 0, kBadf = 8, kExist = 20, kFault = 21, kInval = 28,
-                   kLoop = 32, kNoent = 44, kNotdir = 54, kNotcapable = 76;
+                   kLoop = 32, kNoent = 44, kNotdir = 54, kRofs = 69, kNotcapable = 76;
 // Rights (wasi_snapshot_preview1).
 constexpr uint64_t kFdRead = 1 << 1, kFdWrite = 1 << 6, kFdReaddir = 1 << 14,
                    kFdFilestatGet = 1 << 21, kAllRights = (1ull << 30) - 1;
@@ -286,25 +286,39 @@ TEST_P(WasiFsTest, EveryEscapeIsRefused) {
 TEST_P(WasiFsTest, ReadOnlyPreopenCannotBeChanged) {
   ASSERT_EQ(Open(4, "data.txt"), kSuccess);
   EXPECT_EQ(ReadFd(U32(60000)), "read me");
-  EXPECT_EQ(Open(4, "new.txt", kOflagCreat, kFdRead | kFdWrite), kNotcapable);
-  EXPECT_EQ(Open(4, "data.txt", 0, kFdRead | kFdWrite), kNotcapable);
+  // Changes are EROFS, as on a read-only mount.
+  EXPECT_EQ(Open(4, "new.txt", kOflagCreat, kFdRead | kFdWrite), kRofs);
+  EXPECT_EQ(Open(4, "data.txt", 0, kFdRead | kFdWrite), kRofs);
+  EXPECT_EQ(Open(4, "data.txt", 0, kFdWrite), kRofs);
   auto try_path = [&](const char* fn, const std::string& path) {
     auto [p, l] = Str(1000, path);
     return Call(fn, {I32(4), p, l});
   };
-  EXPECT_EQ(try_path("path_create_directory", "newdir"), kNotcapable);
-  EXPECT_EQ(try_path("path_unlink_file", "data.txt"), kNotcapable);
-  EXPECT_EQ(try_path("path_remove_directory", "sub"), kNotcapable);
-  // A directory opened under it is read-only as well.
-  ASSERT_EQ(Open(4, "sub", kOflagDirectory, kAllRights), kNotcapable);
-  ASSERT_EQ(Open(4, "sub", kOflagDirectory, kFdReaddir), kSuccess);
+  EXPECT_EQ(try_path("path_create_directory", "newdir"), kRofs);
+  EXPECT_EQ(try_path("path_unlink_file", "data.txt"), kRofs);
+  EXPECT_EQ(try_path("path_remove_directory", "sub"), kRofs);
+  auto [p1, l1] = Str(1000, "data.txt");
+  auto [p2, l2] = Str(1100, "renamed.txt");
+  EXPECT_EQ(Call("path_rename", {I32(4), p1, l1, I32(4), p2, l2}), kRofs);
+  EXPECT_EQ(Call("path_rename", {I32(4), p1, l1, I32(3), p2, l2}), kRofs);  // out of it
+  EXPECT_EQ(Call("path_link", {I32(4), I32(0), p1, l1, I32(3), p2, l2}), kRofs);
+  EXPECT_EQ(Call("path_filestat_set_times", {I32(4), I32(0), p1, l1, I64(0), I64(0), I32(1)}),
+            kRofs);
+  // A directory opened under it is read-only as well, whatever rights it asked for.
+  ASSERT_EQ(Open(4, "sub", kOflagDirectory, kAllRights), kSuccess);
   const uint32_t sub = U32(60000);
-  EXPECT_EQ(Open(sub, "x.txt", kOflagCreat, kFdRead), kNotcapable);
+  EXPECT_EQ(Open(sub, "x.txt", kOflagCreat, kFdRead), kRofs);
+  ASSERT_EQ(Open(4, "data.txt", 0, kAllRights & ~(kFdWrite | (1 << 8) | (1 << 22))), kSuccess);
+  const uint32_t file = U32(60000);
+  EXPECT_EQ(Call("fd_filestat_set_times", {I32(file), I64(0), I64(0), I32(1)}), kRofs);
   // Rights only shrink.
-  EXPECT_EQ(Call("fd_fdstat_set_rights", {I32(4), I64(kAllRights), I64(kAllRights)}),
+  EXPECT_EQ(Call("fd_fdstat_set_rights", {I32(3), I64(kAllRights), I64(kAllRights)}),
             kNotcapable);
   EXPECT_EQ(Slurp(root_ / "ro" / "data.txt"), "read me");
   EXPECT_FALSE(fs::exists(root_ / "ro" / "new.txt"));
+  EXPECT_FALSE(fs::exists(root_ / "ro" / "newdir"));
+  EXPECT_FALSE(fs::exists(root_ / "ro" / "renamed.txt"));
+  EXPECT_FALSE(fs::exists(box_ / "renamed.txt"));
 }
 
 TEST_P(WasiFsTest, ReaddirPaginatesWithCookies) {

@@ -98,10 +98,10 @@ absl::Status WasiContext::PreopenDirectory(const std::string& host_path,
   d.seekable = true;
   d.rights_base = abi::kRightsDirectory;
   d.rights_inheriting = abi::kRightsDirectory | abi::kRightsRegularFile;
-  if (read_only) {
-    d.rights_base &= ~abi::kRightsMutating;
-    d.rights_inheriting &= ~abi::kRightsMutating;
-  }
+  // Read-only is not a matter of rights (wasi-libc would quietly open for reading what was
+  // asked for writing): every change below it is refused with EROFS, as on a read-only
+  // mount, and no host descriptor below it is ever opened for writing.
+  d.read_only = read_only;
   d.is_preopen = true;
   d.preopen_name = guest_path;
   if (!Insert(std::move(d)).has_value()) {

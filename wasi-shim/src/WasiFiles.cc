@@ -77,6 +77,10 @@ Descriptor* LookupDir(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t*
     *err = kNotcapable;
     return nullptr;
   }
+  if (d->read_only && (rights & abi::kRightsMutating) != 0) {
+    *err = kRofs;
+    return nullptr;
+  }
   return d;
 }
 
@@ -553,9 +557,10 @@ uint32_t PathOpen(WasiCall& c) {
   // a read-only pre-open, whatever flags it passes.
   const uint64_t write_rights =
       abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize;
-  const bool may_write = (dir->rights_inheriting & abi::kRightFdWrite) != 0;
-  const bool want_write =
-      may_write && ((base & write_rights) || (fdflags & abi::kFdflagAppend));
+  const bool asks_write = (base & write_rights) || (fdflags & abi::kFdflagAppend);
+  if (dir->read_only && asks_write && !(oflags & abi::kOflagDirectory)) return kRofs;
+  const bool may_write = !dir->read_only && (dir->rights_inheriting & abi::kRightFdWrite) != 0;
+  const bool want_write = may_write && asks_write;
   int flags = O_NOCTTY;
   if (oflags & abi::kOflagDirectory) {
     flags |= O_RDONLY | O_DIRECTORY;
@@ -598,6 +603,7 @@ uint32_t PathOpen(WasiCall& c) {
   if (acc == O_WRONLY) possible &= ~(abi::kRightFdRead | abi::kRightFdReaddir);
   nd.rights_base = base & possible & dir->rights_inheriting;
   nd.rights_inheriting = inheriting & dir->rights_inheriting;
+  nd.read_only = dir->read_only;
   nd.terminal = c.ctx.FilterFor(fd);
   std::optional<uint32_t> guest_fd = c.ctx.Insert(std::move(nd));
   if (!guest_fd.has_value()) return kMfile;

@@ -66,6 +66,10 @@ WasiContext::Descriptor* Lookup(const WasiCall& c, uint32_t fd, uint64_t rights,
     *err = kNotcapable;
     return nullptr;
   }
+  if (d->read_only && (rights & abi::kRightsMutating) != 0) {
+    *err = kRofs;
+    return nullptr;
+  }
   return d;
 }
 

@@ -65,6 +65,7 @@ class WasiContext {
     uint64_t rights_base = 0;
     uint64_t rights_inheriting = 0;
     bool listening = false;    // a pre-opened listening socket
+    bool read_only = false;    // reached through a read-only pre-open: every change is EROFS
     bool seekable = false;     // has a position (files, directories, /dev/null; not pipes,
                                // terminals or sockets: seeking those is ESPIPE)
     std::string preopen_name;  // set for pre-opened directories
