@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "ValueText.h"
+#include "absl/strings/str_cat.h"
 #include "kiln/loader.h"
 #include "kiln/wasi/WasiModule.h"
 
@@ -53,6 +54,9 @@ struct RunOptions {
   std::vector<std::string> ro_dirs;  // HOST[::GUEST], read-only
   std::vector<std::string> listen;   // HOST:PORT
   std::optional<std::string> argv0;
+  std::vector<std::string> allow_imports;  // MODULE::NAME
+  std::vector<std::string> deny_imports;
+  std::string import_policy_file;
   bool allow_terminal_escapes = false;
   std::optional<uint64_t> max_memory_pages;
 };
@@ -140,7 +144,37 @@ int Run(const RunOptions& opts) {
   }
   auto wasi = std::make_shared<kiln::wasi::WasiModule>(context);
 
+  // The approved imports: all of WASI preview 1 unless --allow-import or a policy file with
+  // approve lines says exactly which; --deny-import and deny lines take names away.
+  kiln::ImportPolicy policy;
+  policy.Approve(kiln::wasi::kModuleName, "*");
+  if (!opts.import_policy_file.empty()) {
+    if (absl::Status s = policy.LoadFile(opts.import_policy_file); !s.ok()) {
+      return Error(std::string(s.message()), kExitUsage);
+    }
+  }
+  for (const auto& [list, approve] :
+       {std::pair{&opts.allow_imports, true}, std::pair{&opts.deny_imports, false}}) {
+    bool first = true;
+    for (const std::string& spec : *list) {
+      absl::StatusOr<std::pair<std::string, std::string>> name = kiln::ImportPolicy::ParseName(spec);
+      if (!name.ok()) {
+        return Error(std::string(approve ? "--allow-import " : "--deny-import ") +
+                         std::string(name.status().message()),
+                     kExitUsage);
+      }
+      if (approve) {
+        if (first) policy.ClearApproved();
+        policy.Approve(name->first, name->second);
+      } else {
+        policy.Deny(name->first, name->second);
+      }
+      first = false;
+    }
+  }
+
   kiln::InstanceOptions instance_options;
+  instance_options.import_policy = &policy;
   instance_options.max_memory_pages = opts.max_memory_pages;
   absl::StatusOr<std::shared_ptr<kiln::Instance>> instance = kiln::Instance::Instantiate(
       *artifact, kiln::wasi::WasiModule::AsResolver(wasi), instance_options);
@@ -193,6 +227,41 @@ int Run(const RunOptions& opts) {
   for (size_t i = 0; i < r->results.size(); ++i) {
     std::printf("%s\n", kiln::cli::FormatValue(type.results[i], r->results[i]).c_str());
   }
+  return 0;
+}
+
+// kiln inspect: what an artifact is and what it needs and offers.
+int Inspect(const std::string& path) {
+  absl::StatusOr<std::shared_ptr<const kiln::Artifact>> loaded = kiln::Artifact::LoadFile(path);
+  if (!loaded.ok()) return Error(std::string(loaded.status().message()));
+  const kiln::Artifact& a = **loaded;
+  const kiln_module_desc& d = a.desc();
+  std::string sha;
+  for (uint8_t b : d.module_sha256) absl::StrAppend(&sha, absl::Hex(b, absl::kZeroPad2));
+  std::printf("artifact      %s\n", path.c_str());
+  std::printf("module        %s\n", d.module_name != nullptr ? d.module_name : "(no name)");
+  std::printf("input sha256  %s\n", sha.c_str());
+  std::printf("compiler      %s, -O%u\n", d.compiler_version ? d.compiler_version : "?",
+              d.opt_level);
+  std::printf("abi           %u.%u\n", d.abi_major, d.abi_minor);
+  std::printf("target cpu    %s\n", d.target_cpu ? d.target_cpu : "?");
+  std::printf("imports       %u\n", d.num_imports);
+  for (uint32_t i = 0; i < d.num_imports; ++i) {
+    std::printf("  %s %s: %s\n", std::string(a.import_module(i)).c_str(),
+                std::string(a.import_name(i)).c_str(), a.DescribeImport(i).c_str());
+  }
+  std::printf("exports       %u\n", d.num_exports);
+  for (uint32_t i = 0; i < d.num_exports; ++i) {
+    std::printf("  %s: %s\n", std::string(a.export_name(i)).c_str(), a.DescribeExport(i).c_str());
+  }
+  std::printf("memories      %u\n", d.num_memories);
+  for (uint32_t i = 0; i < d.num_memories; ++i) {
+    std::printf("  %u: %s%s, bounds %s\n", i, a.DescribeExtern(KILN_EXTERN_MEMORY, i).c_str(),
+                i < d.num_imported_memories ? " (imported)" : "",
+                d.memories[i].bounds_strategy == KILN_BOUNDS_EXPLICIT ? "checked explicitly"
+                                                                      : "by guard pages");
+  }
+  std::printf("functions     %u (%u imported)\n", d.num_funcs, d.num_imported_funcs);
   return 0;
 }
 
@@ -262,6 +331,21 @@ int main(int raw_argc, char** raw_argv) {
                   "on it with sock_accept. Repeatable.")
       ->type_name("HOST:PORT")
       ->allow_extra_args(false);
+  run->add_option("--allow-import", opts.allow_imports,
+                  "Approve only these imports (repeatable; NAME may be *). Without it every\n"
+                  "wasi_snapshot_preview1 function is approved and nothing else. An import\n"
+                  "outside the approved set fails before any guest code runs.")
+      ->type_name("MODULE::NAME")
+      ->allow_extra_args(false);
+  run->add_option("--deny-import", opts.deny_imports,
+                  "Take this import out of the approved set (repeatable; NAME may be *)")
+      ->type_name("MODULE::NAME")
+      ->allow_extra_args(false);
+  run->add_option("--import-policy", opts.import_policy_file,
+                  "Read approve/deny rules from FILE: one \"approve MODULE::NAME\" or \"deny\n"
+                  "MODULE::NAME\" a line, # comments. Its approve lines replace the default\n"
+                  "set; --allow-import and --deny-import apply on top.")
+      ->type_name("FILE");
   run->add_option("--argv0", opts.argv0,
                   "The program name the guest sees as argv[0] (default: the artifact's path)");
   run->add_flag("--allow-terminal-escapes", opts.allow_terminal_escapes,
@@ -275,6 +359,12 @@ int main(int raw_argc, char** raw_argv) {
                   "Arguments of the --invoke function, or (after --) the program's arguments");
   run->positionals_at_end(false);
 
+  std::string inspect_path;
+  CLI::App* inspect = app.add_subcommand(
+      "inspect", "Print what an artifact is (input hash, compiler, ABI, target CPU) and its\n"
+                 "imports, exports and memories with their types.");
+  inspect->add_option("artifact", inspect_path, "The .so produced by kilnc")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -287,6 +377,7 @@ int main(int raw_argc, char** raw_argv) {
     int rc = app.exit(e);  // prints help or the error
     return rc == 0 ? 0 : kExitUsage;
   }
+  if (inspect->parsed()) return Inspect(inspect_path);
   if (max_pages != 0) opts.max_memory_pages = max_pages;
   // A guest writing to a closed pipe gets EPIPE, as WASI has no signals to deliver.
   signal(SIGPIPE, SIG_IGN);

@@ -161,6 +161,60 @@ std::string_view Artifact::function_name(uint32_t func_index) const {
   return View(desc_->funcs[func_index].name, desc_->funcs[func_index].name_len);
 }
 
+namespace {
+
+std::string DescribeLimits(const kiln_limits_desc& l, const char* unit) {
+  std::string out = absl::StrCat(l.min);
+  if (l.has_max) absl::StrAppend(&out, "..", l.max);
+  if (unit != nullptr) absl::StrAppend(&out, " ", unit);
+  if (l.is64) absl::StrAppend(&out, " (64-bit)");
+  if (l.shared) absl::StrAppend(&out, " shared");
+  return out;
+}
+
+}  // namespace
+
+std::string Artifact::DescribeExtern(uint32_t kind, uint32_t index) const {
+  const kiln_module_desc& d = *desc_;
+  switch (kind) {
+    case KILN_EXTERN_FUNC:
+      if (index < d.num_funcs) return "func " + func_type(index).ToString();
+      break;
+    case KILN_EXTERN_TABLE:
+      if (index < d.num_tables) {
+        return absl::StrCat("table ", DescribeLimits(d.tables[index].limits, nullptr), " ",
+                            ValueTypeName(static_cast<uint8_t>(d.tables[index].elem_type)));
+      }
+      break;
+    case KILN_EXTERN_MEMORY:
+      if (index < d.num_memories) {
+        return "memory " + DescribeLimits(d.memories[index].limits, "pages");
+      }
+      break;
+    case KILN_EXTERN_GLOBAL:
+      if (index < d.num_globals) {
+        return absl::StrCat("global ", d.globals[index].mut ? "mut " : "",
+                            ValueTypeName(static_cast<uint8_t>(d.globals[index].type)));
+      }
+      break;
+    case KILN_EXTERN_TAG:
+      if (index < d.num_tags) {
+        std::string params = type(d.tag_types[index]).ToString();
+        return "tag " + params.substr(0, params.find(" ->"));
+      }
+      break;
+  }
+  return "?";
+}
+
+std::string Artifact::DescribeImport(uint32_t i) const {
+  return DescribeExtern(desc_->imports[i].kind, desc_->imports[i].index);
+}
+
+std::string Artifact::DescribeExport(uint32_t i) const {
+  return DescribeExtern(desc_->exports[i].kind, desc_->exports[i].index);
+}
+
 bool Artifact::ContainsCode(uintptr_t pc) const { return image_->IsCode(pc); }
 
 std::optional<uint32_t> Artifact::FunctionAt(uintptr_t pc) const {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "kiln/Call.h"
+#include "kiln/ImportPolicy.h"
 #include "kiln/Trap.h"
 
 namespace kiln {
@@ -84,7 +85,7 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   inst->func_a2n_.resize(d.num_funcs);
   inst->func_callee_.resize(d.num_funcs);
 
-  if (absl::Status s = inst->ResolveImports(resolver); !s.ok()) return s;
+  if (absl::Status s = inst->ResolveImports(resolver, options.import_policy); !s.ok()) return s;
   if (absl::Status s = inst->CreateDefinitions(options); !s.ok()) return s;
   inst->WriteVmctxArrays();
 
@@ -109,7 +110,8 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   return inst;
 }
 
-absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
+absl::Status Instance::ResolveImports(const ImportResolver& resolver,
+                                      const ImportPolicy* policy) {
   const kiln_module_desc& d = artifact_->desc();
   for (uint32_t i = 0; i < d.num_imports; ++i) {
     const kiln_import_desc& im = d.imports[i];
@@ -142,9 +144,17 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver) {
     if (im.kind == KILN_EXTERN_TAG) {
       req.func_type = &artifact_->type(d.tag_types[im.index]);  // the tag's type
     }
+    if (policy != nullptr) {
+      if (std::optional<std::string> why = policy->Check(req.module, req.name)) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("import ", Quoted(req.module, req.name), " (",
+                         artifact_->DescribeImport(i), ") is not approved: ", *why));
+      }
+    }
     std::optional<Extern> found = resolver ? resolver(req) : std::nullopt;
     if (!found.has_value()) {
-      return absl::NotFoundError(absl::StrCat("unknown import ", Quoted(req.module, req.name)));
+      return absl::NotFoundError(absl::StrCat("unknown import ", Quoted(req.module, req.name),
+                                              " (", artifact_->DescribeImport(i), ")"));
     }
     const Extern& e = *found;
     auto incompatible = [&](const std::string& why) {

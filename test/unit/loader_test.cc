@@ -350,7 +350,34 @@ TEST(Linking, UnknownImportIsNamed) {
   auto a = LoadOrDie("fake.so");
   auto inst = Instance::Instantiate(a, ImportResolver{});
   ASSERT_FALSE(inst.ok());
-  EXPECT_EQ(inst.status().message(), "unknown import \"env\" \"host_add\"");
+  EXPECT_EQ(inst.status().message(),
+            "unknown import \"env\" \"host_add\" (func (i32, i32) -> (i32))");
+}
+
+TEST(Linking, ImportPolicyRefusesBeforeResolving) {
+  auto a = LoadOrDie("fake.so");
+  ImportPolicy policy;
+  policy.Approve("wasi_snapshot_preview1", "*");
+  bool asked = false;
+  InstanceOptions options;
+  options.import_policy = &policy;
+  auto inst = Instance::Instantiate(
+      a,
+      [&](const ImportRequest&) -> std::optional<Extern> {
+        asked = true;
+        return std::nullopt;
+      },
+      options);
+  ASSERT_FALSE(inst.ok());
+  EXPECT_EQ(inst.status().message(),
+            "import \"env\" \"host_add\" (func (i32, i32) -> (i32)) is not approved: not in "
+            "the approved set");
+  EXPECT_FALSE(asked);
+  policy.Approve("env", "host_add");
+  policy.Deny("env", "*");
+  inst = Instance::Instantiate(a, ImportResolver{}, options);
+  ASSERT_FALSE(inst.ok());
+  EXPECT_NE(inst.status().message().find("is not approved: denied (env::*)"), std::string::npos);
 }
 
 TEST(Linking, IncompatibleImportTypesAreNamed) {

@@ -61,6 +61,12 @@ class Artifact {
   std::string_view import_name(uint32_t i) const;
   std::string_view export_name(uint32_t i) const;
   std::string_view function_name(uint32_t func_index) const;
+  // The external type of import / export `i` in words: "func (i32) -> (i32)",
+  // "memory 1..16 pages", "table 10 funcref", "global mut i64", "tag (i32)".
+  std::string DescribeImport(uint32_t i) const;
+  std::string DescribeExport(uint32_t i) const;
+  // The same for the `kind` (KILN_EXTERN_*) object with index `index`.
+  std::string DescribeExtern(uint32_t kind, uint32_t index) const;
 
   // The defined function whose code contains `pc` (nearest lower entry point), if `pc` is
   // in this artifact's code.

@@ -38,7 +38,12 @@ struct ImportRequest {
 // extern is type-checked against the request by the loader.
 using ImportResolver = std::function<std::optional<Extern>(const ImportRequest&)>;
 
+class ImportPolicy;
+
 struct InstanceOptions {
+  // When set, every import must be approved by it (checked before the resolver is asked
+  // and before any guest code runs). Not owned; must outlive the instantiation.
+  const ImportPolicy* import_policy = nullptr;
   // Operator cap on the pages of memories this instance defines.
   std::optional<uint64_t> max_memory_pages;
   // Operator cap on the elements of tables this instance defines.
@@ -93,7 +98,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
  private:
   Instance() = default;
-  absl::Status ResolveImports(const ImportResolver& resolver);
+  absl::Status ResolveImports(const ImportResolver& resolver, const ImportPolicy* policy);
   absl::Status CreateDefinitions(const InstanceOptions& options);
   absl::Status InitializeSegments(bool* wrote_imported_table);
   absl::StatusOr<ConstValue> Evaluate(const uint8_t* bytes, uint32_t len,

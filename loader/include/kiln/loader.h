@@ -10,6 +10,7 @@
 #include "kiln/Global.h"
 #include "kiln/GuardedMemory.h"
 #include "kiln/HostFunction.h"
+#include "kiln/ImportPolicy.h"
 #include "kiln/Instance.h"
 #include "kiln/Table.h"
 #include "kiln/Trap.h"
