@@ -60,7 +60,10 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
   llvm::Module mod(options.inputName, ctx);
   mod.setTargetTriple(target->machine->getTargetTriple().str());
   mod.setDataLayout(target->machine->createDataLayout());
-  if (absl::Status s = lower::lowerModule(*m, target->info, bytes, mod); !s.ok()) return s;
+  lower::TargetInfo info = target->info;
+  info.fuel = options.fuel;
+  info.epochChecks = options.epochChecks;
+  if (absl::Status s = lower::lowerModule(*m, info, bytes, mod); !s.ok()) return s;
 
   codegen::optimize(mod, *target->machine, options.optLevel);
 

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
 
   std::string input, output, cpu = kiln::kDefaultTargetCpu, emit = "so";
   int opt = 2;
+  bool fuel = false, no_epoch = false;
   app.add_option("input", input, "Input WebAssembly module (.wasm binary or .wat text)");
   app.add_option("-o,--output", output, "Output file (default: input name with .so/.o/.s/.ll)");
   app.add_option("-O", opt, "Optimisation level 0-3 (default 2)")->check(CLI::Range(0, 3));
@@ -91,6 +92,13 @@ int main(int argc, char** argv) {
                  "Target CPU (default x86-64-v2, a portable baseline; 'native' = this host)");
   app.add_option("--emit", emit, "What to write: so (default), obj, asm, llvm")
       ->check(CLI::IsMember({"so", "obj", "asm", "llvm"}));
+  app.add_flag("--fuel", fuel,
+               "Meter fuel: every executed Wasm instruction costs one unit, so `kiln run\n"
+               "--fuel N` stops the guest at the same point on every run (costs speed; the\n"
+               "epoch checks behind `kiln run --timeout` are always compiled in)");
+  app.add_flag("--no-epoch-checks", no_epoch,
+               "Leave out the interruption checks (only to measure what they cost: `kiln run\n"
+               "--timeout` refuses such an artifact)");
 
   CLI::App* validate = app.add_subcommand("validate", "Decode and validate only");
   std::string validateInput;
@@ -124,6 +132,8 @@ int main(int argc, char** argv) {
   options.optLevel = opt;
   options.targetCpu = cpu;
   options.inputName = input;
+  options.fuel = fuel;
+  options.epochChecks = !no_epoch;
   options.emit = emit == "obj"    ? kiln::EmitKind::Object
                  : emit == "asm"  ? kiln::EmitKind::Assembly
                  : emit == "llvm" ? kiln::EmitKind::LLVMIR

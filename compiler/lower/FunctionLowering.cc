@@ -55,6 +55,49 @@ void FunctionLowering::trapIf(llvm::Value* cond, kiln_trap_code code) {
   b_.SetInsertPoint(ok);
 }
 
+// Instructions that end a straight-line run (branches, calls, block boundaries): the fuel
+// of the run is charged before them, so every executed instruction is charged once.
+bool FunctionLowering::isControl(uint8_t opcode) {
+  switch (opcode) {
+    case op::Unreachable: case op::Block: case op::Loop: case op::If: case op::Else:
+    case op::End: case op::Br: case op::BrIf: case op::BrTable: case op::Return:
+    case op::Call: case op::CallIndirect: case op::ReturnCall: case op::ReturnCallIndirect:
+    case op::CallRef: case op::ReturnCallRef: case op::Throw: case op::ThrowRef:
+    case op::TryTable: case op::BrOnNull: case op::BrOnNonNull:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void FunctionLowering::flushFuel() {
+  if (!c_.fuel || pendingFuel_ == 0) return;
+  llvm::Value* field = vmctxField(KILN_VMCTX_OFFSET_FUEL);
+  llvm::Value* left = loadRuntime(c_.i64, field, false);
+  llvm::StoreInst* st = b_.CreateAlignedStore(
+      b_.CreateSub(left, llvm::ConstantInt::get(c_.i64, pendingFuel_)), field, llvm::Align(8));
+  st->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaRuntime);
+  pendingFuel_ = 0;
+}
+
+void FunctionLowering::interruptCheck() {
+  if (c_.epochChecks) {
+    // The counter changes under the running code (another thread bumps it): a volatile
+    // load every time. Its address and the deadline do not change while Wasm runs.
+    llvm::Value* counter = loadRuntime(c_.ptr, vmctxField(KILN_VMCTX_OFFSET_EPOCH), true);
+    llvm::LoadInst* epoch = b_.CreateAlignedLoad(c_.i64, counter, llvm::Align(8));
+    epoch->setVolatile(true);
+    llvm::Value* deadline =
+        loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_EPOCH_DEADLINE), false);
+    trapIf(b_.CreateICmpUGE(epoch, deadline), KILN_TRAP_INTERRUPTED);
+  }
+  if (c_.fuel) {
+    flushFuel();
+    llvm::Value* left = loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_FUEL), false);
+    trapIf(b_.CreateICmpSLT(left, llvm::ConstantInt::get(c_.i64, 0)), KILN_TRAP_OUT_OF_FUEL);
+  }
+}
+
 void FunctionLowering::trapNow(kiln_trap_code code) {
   b_.CreateBr(trapBlock(code));
   markUnreachable();
@@ -84,6 +127,7 @@ void FunctionLowering::pushFrame(Frame::Kind kind, std::vector<ValType> params,
       f.loopPhis.push_back(phi);
       push(phi);
     }
+    interruptCheck();
   }
   frames_.push_back(std::move(f));
 }
@@ -329,6 +373,7 @@ absl::Status FunctionLowering::run() {
     llvm::Value* limit = loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_STACK_LIMIT), false);
     trapIf(b_.CreateICmpULT(sp, limit), KILN_TRAP_STACK_EXHAUSTED);
   }
+  interruptCheck();
 
   Frame f;
   f.kind = Frame::Func;
@@ -346,6 +391,16 @@ absl::Status FunctionLowering::run() {
     if (r_.atEnd() || r_.failed()) break;
     instrOffset_ = r_.pos();
     uint8_t opcode = r_.u8();
+    if (c_.fuel) {
+      ++pendingFuel_;
+      if (isControl(opcode)) {
+        if (frames_.back().unreachable) {
+          pendingFuel_ = 0;  // nothing before it runs on this path
+        } else {
+          flushFuel();
+        }
+      }
+    }
     absl::Status s = lowerInstruction(opcode);
     if (!s.ok()) return s;
     if (r_.failed())

@@ -76,6 +76,13 @@ class FunctionLowering {
   llvm::Value* vmctxField(uint32_t offset) {
     return b_.CreateConstInBoundsGEP1_64(c_.i8, vmctx_, offset);
   }
+  // Epoch interruption and fuel: a check at function entry and at every loop header.
+  void interruptCheck();
+  // Fuel: charges the instructions lowered since the last charge (a basic block's worth).
+  void flushFuel();
+  static bool isControl(uint8_t opcode);
+  uint64_t pendingFuel_ = 0;
+
   llvm::LoadInst* loadRuntime(llvm::Type* t, llvm::Value* p, bool invariant) {
     llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(t->isPointerTy() ? 8 : 4));
     l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaRuntime);

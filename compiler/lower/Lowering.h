@@ -45,6 +45,8 @@ struct ModuleContext {
   llvm::MDNode* tbaaGlobal;   // global storage
   llvm::MDNode* tbaaTable;    // table element arrays
   unsigned memKindId;         // metadata kind "kiln.mem" on linear-memory loads
+  bool fuel = false;          // instrument for fuel metering
+  bool epochChecks = true;    // emit interruption checks
 
   ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::Module& m);
 
@@ -65,6 +67,8 @@ struct TargetInfo {
   std::string features;
   uint64_t cpuFeatureMask = 0;
   int optLevel = 2;
+  bool fuel = false;  // charge instructions to vmctx->fuel (kilnc --fuel)
+  bool epochChecks = true;  // check vmctx->epoch at entries and loop headers
 };
 
 // Builds the whole LLVM module: functions, trampolines, stubs, descriptor.

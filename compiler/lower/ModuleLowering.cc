@@ -166,7 +166,7 @@ class DescriptorBuilder {
     for (int i = 0; i < 16; ++i) m.push_back(i32);
     for (int i = 0; i < 11; ++i) m.push_back(p);  // types .. module_name, tag_types
     m.push_back(i32);                             // num_imported_tags
-    m.push_back(i32);                             // reserved1
+    m.push_back(i32);                             // flags
     m.push_back(llvm::ArrayType::get(p, 6));
     moduleTy = llvm::StructType::get(ctx, m);
   }
@@ -270,6 +270,8 @@ std::string displayName(const wasm::Module& m, uint32_t funcIndex) {
 absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
                          const std::vector<uint8_t>& wasmBytes, llvm::Module& mod) {
   ModuleContext c(w, mod.getContext(), mod);
+  c.fuel = target.fuel;
+  c.epochChecks = target.epochChecks;
   DescriptorBuilder d(c);
   if (absl::Status s = d.checkLayouts(mod.getDataLayout()); !s.ok()) return s;
 
@@ -451,7 +453,9 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       d.array(d.exportTy, exports, "kiln.exports"), d.array(d.elemTy, elems, "kiln.elems"),
       d.array(d.dataTy, datas, "kiln.datas"),
       w.names.module ? d.str(*w.names.module) : d.null(),
-      tagTypes, d.u32(w.numImportedTags), d.u32(0),
+      tagTypes, d.u32(w.numImportedTags),
+      d.u32((target.epochChecks ? KILN_MODULE_EPOCH_CHECKS : 0) |
+            (target.fuel ? KILN_MODULE_FUEL : 0)),
       llvm::ConstantAggregateZero::get(llvm::ArrayType::get(c.ptr, 6))};
   auto* desc = new llvm::GlobalVariable(mod, d.moduleTy, true, llvm::GlobalValue::ExternalLinkage,
                                         llvm::ConstantStruct::get(d.moduleTy, fields),

@@ -15,6 +15,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <cstdio>
 #include <memory>
@@ -59,6 +63,91 @@ struct RunOptions {
   std::string import_policy_file;
   bool allow_terminal_escapes = false;
   std::optional<uint64_t> max_memory_pages;
+  std::string max_memory;      // BYTES with an optional K/M/G suffix
+  std::string timeout;         // DURATION: 100ms, 2s, 1.5m
+  std::optional<int64_t> fuel;
+  std::string max_stack;       // BYTES
+  uint32_t max_open_files = 1024;
+};
+
+// "4096", "64K", "16M", "2G" (powers of 1024; "KiB"/"MB" spellings too) -> bytes.
+std::optional<uint64_t> ParseBytes(const std::string& text) {
+  size_t used = 0;
+  double value;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  double scale = 1;
+  if (unit.empty() || unit == "b") {
+    scale = 1;
+  } else if (unit == "k" || unit == "kb" || unit == "kib") {
+    scale = 1024.0;
+  } else if (unit == "m" || unit == "mb" || unit == "mib") {
+    scale = 1024.0 * 1024;
+  } else if (unit == "g" || unit == "gb" || unit == "gib") {
+    scale = 1024.0 * 1024 * 1024;
+  } else {
+    return std::nullopt;
+  }
+  if (!(value >= 0) || value * scale > 1e19) return std::nullopt;
+  return static_cast<uint64_t>(value * scale);
+}
+
+// "250ms", "2s", "1.5m", "1h", "500us" -> a duration.
+std::optional<std::chrono::nanoseconds> ParseDuration(const std::string& text) {
+  size_t used = 0;
+  double value;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  double ns;
+  if (unit == "ns") ns = 1;
+  else if (unit == "us") ns = 1e3;
+  else if (unit == "ms") ns = 1e6;
+  else if (unit == "s" || unit.empty()) ns = 1e9;
+  else if (unit == "m") ns = 60e9;
+  else if (unit == "h") ns = 3600e9;
+  else return std::nullopt;
+  if (!(value > 0) || value * ns > 1e18) return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<int64_t>(value * ns));
+}
+
+// --timeout: interrupts the instance at the deadline. Wasm code traps "interrupted" at its
+// next function entry or loop header; a guest blocked in a host call past a grace period
+// ends the process with the same report.
+class Watchdog {
+ public:
+  Watchdog(std::chrono::nanoseconds timeout, std::shared_ptr<kiln::InterruptHandle> handle)
+      : thread_([this, timeout, handle] {
+          std::unique_lock<std::mutex> lock(mu_);
+          if (cv_.wait_for(lock, timeout, [this] { return done_; })) return;
+          handle->Interrupt();
+          if (cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_; })) return;
+          std::fflush(stdout);
+          std::fprintf(stderr, "kiln: trap: interrupted (the guest was in a host call)\n");
+          std::_Exit(kExitTrap);
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 // "HOST::GUEST" or "HOST" (the guest sees it under the same name).
@@ -122,6 +211,7 @@ int Run(const RunOptions& opts) {
   if (opts.invoke.empty()) config.args.insert(config.args.end(), opts.args.begin(), opts.args.end());
   config.env = opts.env;
   config.allow_terminal_escapes = opts.allow_terminal_escapes;
+  config.max_open_files = opts.max_open_files;
   auto context = std::make_shared<kiln::wasi::WasiContext>(std::move(config));
   // Pre-opens get descriptors 3, 4, ... in the order given: --dir, --ro-dir, --tcplisten.
   for (const auto& [list, read_only] : {std::pair{&opts.dirs, false}, std::pair{&opts.ro_dirs, true}}) {
@@ -176,6 +266,41 @@ int Run(const RunOptions& opts) {
   kiln::InstanceOptions instance_options;
   instance_options.import_policy = &policy;
   instance_options.max_memory_pages = opts.max_memory_pages;
+  if (!opts.max_memory.empty()) {
+    std::optional<uint64_t> bytes = ParseBytes(opts.max_memory);
+    if (!bytes.has_value()) {
+      return Error("--max-memory expects BYTES (e.g. 64M, 1G), got \"" + opts.max_memory + "\"",
+                   kExitUsage);
+    }
+    const uint64_t pages = *bytes / 65536;
+    if (!instance_options.max_memory_pages.has_value() || pages < *instance_options.max_memory_pages) {
+      instance_options.max_memory_pages = pages;
+    }
+  }
+  if (!opts.max_stack.empty()) {
+    std::optional<uint64_t> bytes = ParseBytes(opts.max_stack);
+    if (!bytes.has_value() || *bytes < 16384) {
+      return Error("--max-stack expects BYTES of at least 16K, got \"" + opts.max_stack + "\"",
+                   kExitUsage);
+    }
+    instance_options.max_stack_bytes = *bytes;
+  }
+  instance_options.fuel = opts.fuel;
+  instance_options.interrupt = std::make_shared<kiln::InterruptHandle>();
+  std::unique_ptr<Watchdog> watchdog;
+  if (!opts.timeout.empty()) {
+    std::optional<std::chrono::nanoseconds> t = ParseDuration(opts.timeout);
+    if (!t.has_value()) {
+      return Error("--timeout expects a DURATION (e.g. 100ms, 2s, 1m), got \"" + opts.timeout +
+                       "\"",
+                   kExitUsage);
+    }
+    if (!(*artifact)->interruptible()) {
+      return Error(opts.artifact + ": compiled without interruption checks (ABI before 2.1); "
+                   "recompile it with this kilnc to use --timeout");
+    }
+    watchdog = std::make_unique<Watchdog>(*t, instance_options.interrupt);
+  }
   absl::StatusOr<std::shared_ptr<kiln::Instance>> instance = kiln::Instance::Instantiate(
       *artifact, kiln::wasi::WasiModule::AsResolver(wasi), instance_options);
   if (!instance.ok()) {
@@ -353,6 +478,28 @@ int main(int raw_argc, char** raw_argv) {
                 "default, when stdout or stderr is a terminal, ESC, CSI, OSC and other control\n"
                 "characters (all but newline, tab and carriage return) are shown inert, as ^[\n"
                 "or \\x9b; output to files and pipes is never changed.");
+  run->add_option("--max-memory", opts.max_memory,
+                  "Cap every memory the module defines at BYTES (64K, 16M, 1G...); memory.grow\n"
+                  "past it returns -1, as the spec allows")
+      ->type_name("BYTES");
+  run->add_option("--timeout", opts.timeout,
+                  "Stop the guest after DURATION (100ms, 2s, 1m) with the trap \"interrupted\"\n"
+                  "(exit 134); generated code checks at function entries and loop headers")
+      ->type_name("DURATION");
+  run->add_option("--fuel", opts.fuel,
+                  "Stop the guest with the trap \"all fuel consumed\" after N Wasm\n"
+                  "instructions, at the same point on every run (needs `kilnc --fuel`)")
+      ->type_name("N")
+      ->check(CLI::Range(int64_t{0}, INT64_MAX));
+  run->add_option("--max-stack", opts.max_stack,
+                  "Native stack the guest may use (BYTES, at least 16K; default: the thread's\n"
+                  "stack less a margin); deeper recursion traps \"call stack exhausted\"")
+      ->type_name("BYTES");
+  run->add_option("--max-open-files", opts.max_open_files,
+                  "Descriptors the guest may hold open at once, stdio and pre-opens included\n"
+                  "(default 1024); past it path_open and sock_accept get EMFILE")
+      ->type_name("N")
+      ->check(CLI::Range(3u, 1u << 20));
   run->add_option("--max-memory-pages", max_pages,
                   "Cap every memory the module defines at this many 64 KiB pages");
   run->add_option("args", opts.args,

@@ -93,8 +93,12 @@ absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> ar
     }
     PrepareThread();
     if (func.callee_instance != nullptr) {
-      static_cast<kiln_vmctx_header*>(func.callee_instance->vmctx())->stack_limit =
-          ThreadStackLimit();
+      uintptr_t limit = ThreadStackLimit();
+      if (const uint64_t max = func.callee_instance->max_stack_bytes(); max != 0) {
+        const auto sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+        if (sp > max && sp - max > limit) limit = sp - max;
+      }
+      static_cast<kiln_vmctx_header*>(func.callee_instance->vmctx())->stack_limit = limit;
     }
     WasmCall call{reinterpret_cast<ArrayToNative>(func.array_to_native), func.funcref,
                   values.data()};

@@ -73,6 +73,20 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   header->builtins = GetBuiltins();
   header->stack_limit = ThreadStackLimit();
   header->instance = inst.get();
+  inst->interrupt_ = options.interrupt ? options.interrupt : std::make_shared<InterruptHandle>();
+  header->epoch = inst->interrupt_->counter();
+  header->epoch_deadline = 1;
+  inst->max_stack_bytes_ = options.max_stack_bytes;
+  header->fuel = INT64_MAX;
+  if (options.fuel.has_value()) {
+    if (!(d.flags & KILN_MODULE_FUEL)) {
+      std::free(inst->vmctx_);
+      inst->vmctx_ = nullptr;
+      return absl::FailedPreconditionError(
+          "fuel needs an artifact compiled with `kilnc --fuel` (this one counts none)");
+    }
+    header->fuel = *options.fuel;
+  }
   auto* type_ids = reinterpret_cast<uint32_t*>(static_cast<char*>(inst->vmctx_) +
                                                inst->layout_.type_ids);
   for (uint32_t t = 0; t < d.num_types; ++t) type_ids[t] = inst->artifact_->canonical_type_id(t);
@@ -108,6 +122,10 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
     return init;
   }
   return inst;
+}
+
+int64_t Instance::fuel_left() const {
+  return static_cast<const kiln_vmctx_header*>(vmctx_)->fuel;
 }
 
 absl::Status Instance::ResolveImports(const ImportResolver& resolver,

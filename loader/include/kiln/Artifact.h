@@ -42,6 +42,9 @@ class Artifact {
 
   const std::string& name() const { return name_; }
   const kiln_module_desc& desc() const { return *desc_; }
+  // Whether the code checks for interruption (InterruptHandle) and meters fuel.
+  bool interruptible() const { return desc_->flags & KILN_MODULE_EPOCH_CHECKS; }
+  bool meters_fuel() const { return desc_->flags & KILN_MODULE_FUEL; }
 
   // Signature of module type `type_index` and its process-wide canonical id.
   const FuncType& type(uint32_t type_index) const { return types_[type_index]; }

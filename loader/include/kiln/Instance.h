@@ -4,6 +4,7 @@
 #ifndef KILN_LOADER_INSTANCE_H
 #define KILN_LOADER_INSTANCE_H
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +41,25 @@ using ImportResolver = std::function<std::optional<Extern>(const ImportRequest&)
 
 class ImportPolicy;
 
+// Stops running Wasm code from any thread: after Interrupt(), the code of every instance
+// sharing this handle traps "interrupted" at its next function entry or loop header
+// (artifacts from kilnc with ABI 2.1+; see Artifact::interruptible()). Reset() lets it run
+// again.
+class InterruptHandle {
+ public:
+  void Interrupt() { epoch_.store(1, std::memory_order_relaxed); }
+  void Reset() { epoch_.store(0, std::memory_order_relaxed); }
+  bool interrupted() const { return epoch_.load(std::memory_order_relaxed) != 0; }
+  // What generated code reads (vmctx epoch); the deadline it compares with is 1.
+  const volatile uint64_t* counter() const {
+    return reinterpret_cast<const volatile uint64_t*>(&epoch_);
+  }
+
+ private:
+  std::atomic<uint64_t> epoch_{0};
+  static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
+};
+
 struct InstanceOptions {
   // When set, every import must be approved by it (checked before the resolver is asked
   // and before any guest code runs). Not owned; must outlive the instantiation.
@@ -50,6 +70,16 @@ struct InstanceOptions {
   uint64_t max_table_elements = kDefaultMaxTableElements;
   // Run the start function (if any) as the last step of instantiation.
   bool run_start = true;
+  // Shared with whoever may interrupt this instance (a timer, another thread); when null the
+  // instance has a handle of its own (Instance::interrupt_handle()).
+  std::shared_ptr<InterruptHandle> interrupt;
+  // Fuel: this many Wasm instructions may run in this instance (start function and later
+  // calls together), then it traps "all fuel consumed". The artifact must have been compiled
+  // with `kilnc --fuel`; instantiation fails otherwise.
+  std::optional<int64_t> fuel;
+  // Native stack the instance's code may use per call from the host (0: what the thread
+  // has, less a safety margin). Deeper recursion traps "call stack exhausted".
+  uint64_t max_stack_bytes = 0;
 };
 
 struct HostBinding;
@@ -69,6 +99,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   Instance& operator=(const Instance&) = delete;
 
   const Artifact& artifact() const { return *artifact_; }
+  const std::shared_ptr<InterruptHandle>& interrupt_handle() const { return interrupt_; }
+  // Fuel left (meaningful with InstanceOptions::fuel).
+  int64_t fuel_left() const;
+  uint64_t max_stack_bytes() const { return max_stack_bytes_; }
   void* vmctx() const { return vmctx_; }
 
   std::optional<Extern> GetExport(std::string_view name);
@@ -107,6 +141,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void WriteVmctxArrays();
 
   std::shared_ptr<const Artifact> artifact_;
+  std::shared_ptr<InterruptHandle> interrupt_;
+  uint64_t max_stack_bytes_ = 0;
   void* vmctx_ = nullptr;
   kiln_vmctx_layout layout_{};
   std::vector<std::shared_ptr<GuardedMemory>> memories_;

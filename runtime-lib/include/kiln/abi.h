@@ -31,8 +31,10 @@ extern "C" {
 /* Artifact ABI version. Rule: a loader accepts an artifact iff the major versions are equal
  * and the artifact's minor version is <= the loader's. */
 /* 2: Wasm functions are fastcc with guaranteed tail calls (callee-popped stack arguments). */
+/* 2.1: epoch checks at function entries and loop headers; optional fuel metering; the
+ * descriptor's flags word says which. */
 #define KILN_ABI_MAJOR 2
-#define KILN_ABI_MINOR 0
+#define KILN_ABI_MINOR 1
 #define KILN_DESCRIPTOR_SYMBOL "kiln_module_v1"
 #define KILN_DESCRIPTOR_MAGIC "KILNMOD"  /* 7 chars + NUL = 8 bytes */
 
@@ -224,15 +226,18 @@ typedef struct kiln_vmctx_header {
   const kiln_builtins* builtins; /* offset 0 */
   uintptr_t stack_limit;         /* offset 8: trap "call stack exhausted" if sp < this */
   void* instance;                /* offset 16: loader's instance object */
-  uint64_t fuel;                 /* offset 24: reserved for fuel metering */
-  const volatile uint64_t* epoch;/* offset 32: reserved for epoch interruption */
-  uint64_t epoch_deadline;       /* offset 40 */
+  int64_t fuel;                  /* offset 24: fuel left (KILN_MODULE_FUEL); trap below 0 */
+  const volatile uint64_t* epoch;/* offset 32: the interruption counter (never NULL) */
+  uint64_t epoch_deadline;       /* offset 40: trap "interrupted" once *epoch >= this */
   uint64_t reserved[2];          /* offset 48..63 */
 } kiln_vmctx_header;
 
 #define KILN_VMCTX_OFFSET_BUILTINS 0
 #define KILN_VMCTX_OFFSET_STACK_LIMIT 8
 #define KILN_VMCTX_OFFSET_INSTANCE 16
+#define KILN_VMCTX_OFFSET_FUEL 24
+#define KILN_VMCTX_OFFSET_EPOCH 32
+#define KILN_VMCTX_OFFSET_EPOCH_DEADLINE 40
 
 /* Byte offsets of the arrays that follow the header. All entries are pointers except
  * type_ids (uint32_t). Index spaces include imports first, as in Wasm. */
@@ -389,6 +394,17 @@ enum {
   KILN_CPU_SAHF = 1u << 18,
 };
 
+/* What the generated code does (kiln_module_desc.flags). */
+enum {
+  /* Checks vmctx->epoch against vmctx->epoch_deadline at every function entry and loop
+   * header, trapping KILN_TRAP_INTERRUPTED (always set by kilnc since ABI 2.1). */
+  KILN_MODULE_EPOCH_CHECKS = 1u << 0,
+  /* Charges every executed Wasm instruction to vmctx->fuel and traps
+   * KILN_TRAP_OUT_OF_FUEL at function entries and loop headers once it is below 0
+   * (kilnc --fuel). */
+  KILN_MODULE_FUEL = 1u << 1,
+};
+
 typedef struct kiln_module_desc {
   char magic[8];             /* KILN_DESCRIPTOR_MAGIC */
   uint32_t abi_major;
@@ -430,7 +446,7 @@ typedef struct kiln_module_desc {
   const char* module_name;     /* from the name section, may be NULL */
   const uint32_t* tag_types;   /* [num_tags]: type index of each tag (imports first) */
   uint32_t num_imported_tags;
-  uint32_t reserved1;
+  uint32_t flags;              /* KILN_MODULE_* (ABI 2.1+) */
   void* reserved[6];
 } kiln_module_desc;
 

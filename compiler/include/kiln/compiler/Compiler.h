@@ -19,6 +19,8 @@ struct CompileOptions {
   EmitKind emit = EmitKind::SharedObject;
   std::string inputName = "module.wasm";  // for messages
   wasm::Features features = wasm::Features::defaults();  // accepted proposals
+  bool fuel = false;  // instrument for deterministic fuel metering (kiln run --fuel)
+  bool epochChecks = true;  // interruption checks (kiln run --timeout); off only to measure
 };
 
 // The portable baseline CPU used when none is given.

@@ -1,0 +1,31 @@
+;; Interruption checks (always on): every function entry and every loop header loads the
+;; counter vmctx->epoch (a pointer at offset 32) with a volatile load, so a loop sees another
+;; thread's store, compares it with vmctx->epoch_deadline (offset 40) and traps
+;; "interrupted" (code 11). With --fuel, each straight-line run subtracts its instruction
+;; count from vmctx->fuel (offset 24) and the same places trap "all fuel consumed" (code 12)
+;; once it is negative.
+;; RUN: %wat2wasm --debug-names %s -o %t.wasm
+;; RUN: %kilnc %t.wasm -O2 --emit=llvm -o - | FileCheck %s
+;; RUN: %kilnc %t.wasm -O2 --fuel --emit=llvm -o - | FileCheck %s --check-prefix=FUEL
+;; RUN: %kilnc %t.wasm -O2 --no-epoch-checks --emit=llvm -o - | FileCheck %s --check-prefix=NONE
+(module
+  ;; CHECK-LABEL: define {{.*}}@"wasm[0]:spin"
+  ;; CHECK: getelementptr inbounds i8, ptr %vmctx, i64 32
+  ;; CHECK: [[COUNTER:%.*]] = load ptr, ptr %{{.*}}, !invariant.load
+  ;; CHECK: load volatile i64, ptr [[COUNTER]]
+  ;; CHECK: getelementptr inbounds i8, ptr %vmctx, i64 40
+  ;; CHECK: icmp {{ult|uge}} i64
+  ;; CHECK: call void %{{.*}}(ptr {{.*}}%vmctx, i32 11)
+  ;; The loop header checks again on every iteration: one load and one compare (the
+  ;; deadline is loaded once, before the loop).
+  ;; CHECK: loop:
+  ;; CHECK-NEXT: load volatile i64, ptr [[COUNTER]]
+  ;; CHECK-NEXT: icmp
+  ;; FUEL-LABEL: define {{.*}}@"wasm[0]:spin"
+  ;; FUEL: getelementptr inbounds i8, ptr %vmctx, i64 24
+  ;; FUEL: icmp slt i64
+  ;; FUEL: call void %{{.*}}(ptr {{.*}}%vmctx, i32 12)
+  ;; NONE-LABEL: define {{.*}}@"wasm[0]:spin"
+  ;; NONE-NOT: volatile
+  ;; NONE: }
+  (func $spin (export "spin") (loop (br 0))))

@@ -1,0 +1,19 @@
+;; --timeout interrupts code that never calls out: a tight loop with no calls, from an export
+;; and from _start, ends within 1 s of a 100 ms deadline with the trap "interrupted"; code
+;; that finishes in time is not disturbed. Deep recursion without loops is caught at
+;; function entries.
+;; RUN: %wat2wasm %s -o %t.wasm && %kilnc %t.wasm -o %t.so
+;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --invoke spin --timeout 100ms
+;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --timeout 100ms
+;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --invoke calls --timeout 100ms
+;; RUN: %kiln run %t.so --invoke quick --timeout 100ms | FileCheck %s
+;; CHECK: 7
+;; RUN: not %kiln run %t.so --invoke spin --timeout 1x 2>&1 | FileCheck %s --check-prefix=BAD
+;; BAD: --timeout expects a DURATION
+(module
+  (func (export "spin") (loop (br 0)))
+  (func (export "_start") (loop (br 0)))
+  ;; A loop whose body only calls a leaf: the checks at entries and loop headers both run.
+  (func $leaf (result i32) (i32.const 1))
+  (func (export "calls") (loop (drop (call $leaf)) (br 0)))
+  (func (export "quick") (result i32) (i32.const 7)))
