@@ -102,6 +102,11 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   if (absl::Status s = inst->ResolveImports(resolver, options.import_policy); !s.ok()) return s;
   if (absl::Status s = inst->CreateDefinitions(options); !s.ok()) return s;
   inst->WriteVmctxArrays();
+  for (uint32_t i = 0; i < d.num_exports; ++i) {
+    if (d.exports[i].kind == KILN_EXTERN_MEMORY && inst->artifact_->export_name(i) == "memory") {
+      inst->exported_memory_ = inst->memories_[d.exports[i].index].get();
+    }
+  }
 
   bool wrote_imported_table = false;
   absl::Status init = inst->InitializeSegments(&wrote_imported_table);

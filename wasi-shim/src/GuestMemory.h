@@ -15,11 +15,8 @@ namespace kiln::wasi {
 class GuestMemory {
  public:
   // The memory the instance exports as "memory" (none: every access fails).
-  explicit GuestMemory(Instance* instance) {
-    if (instance == nullptr) return;
-    std::optional<Extern> e = instance->GetExport("memory");
-    if (e.has_value() && e->kind == ExternKind::kMemory) memory_ = e->memory.get();
-  }
+  explicit GuestMemory(Instance* instance)
+      : memory_(instance != nullptr ? instance->exported_memory() : nullptr) {}
 
   bool valid() const { return memory_ != nullptr; }
 

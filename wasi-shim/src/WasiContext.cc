@@ -51,15 +51,7 @@ WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
 }
 
 WasiContext::~WasiContext() {
-  for (std::optional<Descriptor>& d : fds_) {
-    if (!d.has_value()) continue;
-    if (d->terminal) {
-      std::string rest;
-      d->terminal->Flush(&rest);
-      if (!rest.empty()) WriteAll(d->host_fd, rest);
-    }
-    if (d->owned) close(d->host_fd);
-  }
+  for (uint32_t fd = 0; fd < fds_.size(); ++fd) Close(fd);
 }
 
 bool WasiContext::Seekable(int host_fd, uint8_t filetype) {

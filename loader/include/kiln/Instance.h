@@ -113,6 +113,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   // Objects in the module's index spaces (imports first).
   GuardedMemory* memory(uint32_t index) const { return memories_[index].get(); }
+  // The memory exported as "memory" (the one WASI and most host functions use), found once
+  // at instantiation; nullptr when there is none.
+  GuardedMemory* exported_memory() const { return exported_memory_; }
   Table* table(uint32_t index) const { return tables_[index].get(); }
   Global* global(uint32_t index) const { return globals_[index].get(); }
   uint32_t num_memories() const { return static_cast<uint32_t>(memories_.size()); }
@@ -143,6 +146,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::shared_ptr<const Artifact> artifact_;
   std::shared_ptr<InterruptHandle> interrupt_;
   uint64_t max_stack_bytes_ = 0;
+  GuardedMemory* exported_memory_ = nullptr;
   void* vmctx_ = nullptr;
   kiln_vmctx_layout layout_{};
   std::vector<std::shared_ptr<GuardedMemory>> memories_;
