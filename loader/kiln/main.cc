@@ -234,10 +234,12 @@ int Run(const RunOptions& opts) {
   }
   auto wasi = std::make_shared<kiln::wasi::WasiModule>(context);
 
-  // The approved imports: all of WASI preview 1 unless --allow-import or a policy file with
-  // approve lines says exactly which; --deny-import and deny lines take names away.
+  // The approved imports: all of WASI preview 1 and of kiln_sandbox (which can only take
+  // rights away) unless --allow-import or a policy file with approve lines says exactly
+  // which; --deny-import and deny lines take names away.
   kiln::ImportPolicy policy;
   policy.Approve(kiln::wasi::kModuleName, "*");
+  policy.Approve(kiln::wasi::kSandboxModuleName, "*");
   if (!opts.import_policy_file.empty()) {
     if (absl::Status s = policy.LoadFile(opts.import_policy_file); !s.ok()) {
       return Error(std::string(s.message()), kExitUsage);
@@ -458,8 +460,8 @@ int main(int raw_argc, char** raw_argv) {
       ->allow_extra_args(false);
   run->add_option("--allow-import", opts.allow_imports,
                   "Approve only these imports (repeatable; NAME may be *). Without it every\n"
-                  "wasi_snapshot_preview1 function is approved and nothing else. An import\n"
-                  "outside the approved set fails before any guest code runs.")
+                  "wasi_snapshot_preview1 and kiln_sandbox function is approved and nothing\n"
+                  "else. An import outside the approved set fails before any guest code runs.")
       ->type_name("MODULE::NAME")
       ->allow_extra_args(false);
   run->add_option("--deny-import", opts.deny_imports,

@@ -4,9 +4,15 @@ import lit.formats
 
 config.name = "kiln-security"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".wat"]
+config.suffixes = [".wat", ".c"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_build_dir, "test", "security")
+# C guests built for wasm32-wasi at test time, with the kiln_sandbox header and the WASI
+# test helpers on the include path.
+_src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+config.substitutions.append(("%clang-wasi", "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -I "
+                             + os.path.join(_src, "wasi-shim", "include") + " -I "
+                             + os.path.join(_src, "test", "wasi")))
 config.substitutions.append(("%kilnc", os.path.join(config.kiln_bin_dir, "kilnc")))
 config.substitutions.append(("%kiln", os.path.join(config.kiln_bin_dir, "kiln")))
 config.substitutions.append(("%wat2wasm", config.wat2wasm))

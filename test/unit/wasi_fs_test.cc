@@ -321,6 +321,66 @@ TEST_P(WasiFsTest, ReadOnlyPreopenCannotBeChanged) {
   EXPECT_FALSE(fs::exists(box_ / "renamed.txt"));
 }
 
+// Narrowing (kiln_sandbox's narrow, here through the embedder's API): fd 3 shows only
+// box/a, fd 4 only ro/sub. Nothing else is reachable by any path, "..", or symlink.
+TEST_P(WasiFsTest, NarrowedPreopenReachesOnlyItsViews) {
+  wasi::WasiContext& ctx = wasi_->context();
+  // Refused narrowings change nothing.
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/box/nope", wasi::kCapFsRead}}).ok());
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/box/inside.txt", wasi::kCapFsRead}}).ok());
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/box/a/../..", wasi::kCapFsRead}}).ok());
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/box/rel_out", wasi::kCapFsRead}}).ok());
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/box/up", wasi::kCapFsRead}}).ok());
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/elsewhere", wasi::kCapFsRead}}).ok());
+  EXPECT_EQ(Open(3, "inside.txt"), kSuccess);
+
+  ASSERT_TRUE(ctx.NarrowPreopens({{"/box/a", wasi::kCapFs}, {"/ro/sub", wasi::kCapFs}}).ok());
+  const std::vector<std::string> outside = {
+      "inside.txt", ".", "", "a/..", "a/../inside.txt", "a/b/../../inside.txt",
+      "a/b/link_up_in", "a/b/link_up_out", "rel_out", "up", "../secret.txt", "/box/a",
+      "./inside.txt", "a/./../inside.txt"};
+  for (const std::string& path : outside) {
+    SCOPED_TRACE(path);
+    const uint32_t e = Open(3, path);
+    EXPECT_TRUE(e == kNotcapable || e == kNoent) << e;
+    EXPECT_EQ(U32(60000), 0xEEEEEEEEu);
+    EXPECT_NE(Stat(3, path), kSuccess);
+  }
+  // Inside the view everything works, ".." that stays inside included.
+  EXPECT_EQ(Open(3, "a", kOflagDirectory, kFdReaddir), kSuccess);
+  EXPECT_EQ(Open(3, "a/b/..", kOflagDirectory, kFdReaddir), kSuccess);
+  ASSERT_EQ(Open(3, "a/made.txt", kOflagCreat, kFdRead | kFdWrite), kSuccess);
+  EXPECT_TRUE(fs::exists(box_ / "a" / "made.txt"));
+  // A directory opened through the view works below itself (and, as any directory
+  // descriptor, never above).
+  ASSERT_EQ(Open(3, "a/b", kOflagDirectory, kAllRights), kSuccess);
+  const uint32_t b = U32(60000);
+  EXPECT_EQ(Open(b, ".", kOflagDirectory, kFdReaddir), kSuccess);
+  EXPECT_EQ(Open(b, "../made.txt"), kNotcapable);
+  EXPECT_EQ(Open(b, "../../inside.txt"), kNotcapable);
+  // The pre-open itself can no longer be listed or stat'ed.
+  EXPECT_EQ(Call("fd_readdir", {I32(3), I32(3000), I32(256), I64(0), I32(108)}), kNotcapable);
+  EXPECT_EQ(Call("fd_filestat_get", {I32(3), I32(3000)}), kNotcapable);
+  // Under the read-only pre-open the view stays read-only, and what is outside it is gone.
+  EXPECT_EQ(Open(4, "data.txt"), kNotcapable);
+  EXPECT_EQ(Open(4, "sub/new.txt", kOflagCreat, kFdRead | kFdWrite), kRofs);
+
+  // Narrowing further: views shrink, perms never grow, the outside stays out.
+  EXPECT_FALSE(ctx.NarrowPreopens({{"/box", wasi::kCapFs}}).ok());
+  ASSERT_TRUE(ctx.NarrowPreopens({{"/box/a/b", wasi::kCapFsRead}}).ok());
+  EXPECT_EQ(Open(3, "a/made.txt"), kNotcapable);
+  EXPECT_EQ(Open(3, "a/b/new.txt", kOflagCreat, kFdRead | kFdWrite), kNotcapable);
+  EXPECT_EQ(Open(3, "a/b", kOflagDirectory, kFdReaddir), kSuccess);
+  EXPECT_EQ(Open(4, "sub", kOflagDirectory, kFdReaddir), kNotcapable);
+  // The directory descriptor opened before this narrowing can do nothing now.
+  EXPECT_EQ(Open(b, "."), kNotcapable);
+  // Dropping the last file-system capabilities ends everything.
+  ctx.DropCapabilities(wasi::kCapFs);
+  EXPECT_EQ(Open(3, "a/b", kOflagDirectory, kFdReaddir), kNotcapable);
+  EXPECT_EQ(Slurp(root_ / "secret.txt"), "secret");
+  EXPECT_EQ(Slurp(box_ / "inside.txt"), "inside");
+}
+
 TEST_P(WasiFsTest, ReaddirPaginatesWithCookies) {
   std::set<std::string> want = {".", ".."};
   for (int i = 0; i < 60; ++i) {

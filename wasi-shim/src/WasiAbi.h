@@ -82,6 +82,24 @@ inline constexpr uint64_t kRightsMutating =
     kRightPathFilestatSetSize | kRightPathFilestatSetTimes | kRightPathSymlink |
     kRightPathRemoveDirectory | kRightPathUnlinkFile;
 
+// The rights each file-system capability (kiln_sandbox) governs. Creating and removing
+// names go together, as with unveil's "c"; a link or rename source needs it too, so a
+// file cannot be carried out of a subtree that may only be read.
+inline constexpr uint64_t kRightsFsRead = kRightFdRead | kRightFdReaddir | kRightPathReadlink |
+                                          kRightPathFilestatGet | kRightFdFilestatGet;
+inline constexpr uint64_t kRightsFsWrite =
+    kRightFdWrite | kRightFdDatasync | kRightFdSync | kRightFdAllocate |
+    kRightFdFilestatSetSize | kRightFdFilestatSetTimes | kRightPathFilestatSetSize |
+    kRightPathFilestatSetTimes;
+inline constexpr uint64_t kRightsFsCreate =
+    kRightPathCreateDirectory | kRightPathCreateFile | kRightPathLinkSource |
+    kRightPathLinkTarget | kRightPathRenameSource | kRightPathRenameTarget | kRightPathSymlink |
+    kRightPathRemoveDirectory | kRightPathUnlinkFile;
+// Rights no capability governs on their own; they go with the last file-system one.
+inline constexpr uint64_t kRightsFsNeutral = kRightFdSeek | kRightFdTell | kRightFdAdvise |
+                                             kRightFdFdstatSetFlags | kRightPathOpen |
+                                             kRightPollFdReadwrite;
+
 // fdflags
 enum : uint16_t {
   kFdflagAppend = 1,

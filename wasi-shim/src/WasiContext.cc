@@ -35,6 +35,7 @@ WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
       continue;
     }
     Descriptor d;
+    d.kind = Descriptor::Kind::kStdio;
     d.host_fd = host_fd;
     d.owned = false;
     struct stat st;
@@ -84,6 +85,7 @@ absl::Status WasiContext::PreopenDirectory(const std::string& host_path,
         absl::StrCat("cannot pre-open directory \"", host_path, "\": ", std::strerror(errno)));
   }
   Descriptor d;
+  d.kind = Descriptor::Kind::kFileSystem;
   d.host_fd = fd;
   d.owned = true;
   d.filetype = abi::kFiletypeDirectory;
@@ -111,6 +113,7 @@ absl::Status WasiContext::PreopenListeningSocket(int host_fd) {
     return absl::InvalidArgumentError("pre-opened socket is not a stream socket");
   }
   Descriptor d;
+  d.kind = Descriptor::Kind::kSocket;
   d.host_fd = host_fd;
   d.owned = true;
   d.filetype = abi::kFiletypeSocketStream;
@@ -122,6 +125,33 @@ absl::Status WasiContext::PreopenListeningSocket(int host_fd) {
     return absl::ResourceExhaustedError("too many pre-opened descriptors");
   }
   return absl::OkStatus();
+}
+
+WasiContext::View::~View() {
+  if (host_fd_ >= 0) close(host_fd_);
+}
+
+uint64_t WasiContext::FsRights(uint32_t perms) const {
+  perms &= caps_ & kCapFs;
+  if (perms == 0) return 0;
+  uint64_t rights = abi::kRightsFsNeutral;
+  if (perms & kCapFsRead) rights |= abi::kRightsFsRead;
+  if (perms & kCapFsWrite) rights |= abi::kRightsFsWrite;
+  if (perms & kCapFsCreate) rights |= abi::kRightsFsCreate;
+  return rights;
+}
+
+uint64_t WasiContext::EffectiveRights(const Descriptor& d) const {
+  switch (d.kind) {
+    case Descriptor::Kind::kStdio:
+      return d.rights_base;
+    case Descriptor::Kind::kSocket:
+      return Has(kCapSockets) ? d.rights_base : 0;
+    case Descriptor::Kind::kFileSystem:
+      // A narrowed pre-open is only a name for its views (see WasiSandbox.cc).
+      return d.narrowed ? 0 : d.rights_base & FsRights(d.fs_perms);
+  }
+  return 0;
 }
 
 WasiContext::Descriptor* WasiContext::Get(uint32_t fd) {

@@ -12,6 +12,7 @@
 
 #include "Errno.h"
 #include "PathResolver.h"
+#include "Sandbox.h"
 #include "WasiAbi.h"
 #include "WasiFunctions.h"
 
@@ -62,26 +63,36 @@ uint32_t Times(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec ts[
   return kSuccess;
 }
 
-// A directory descriptor with `rights`, for a path operation.
-Descriptor* LookupDir(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t* err) {
+// The start of a path operation: a directory descriptor the guest named, the host
+// directory to resolve beneath (the descriptor's own, or for a narrowed pre-open the view
+// the path lies in), the path to resolve there, and the file-system perms that apply.
+struct DirPath {
+  Descriptor* dir = nullptr;
+  int host_fd = -1;
+  std::string path;
+  uint32_t perms = 0;
+  // Rights a descriptor opened here may get.
+  uint64_t inheriting = 0;
+};
+
+// Looks up directory descriptor `fd` for a path operation needing `rights` on the path in
+// guest memory at `path_ptr`/`path_len`. Errors in this order: EBADF, ENOTDIR,
+// ENOTCAPABLE (rights the descriptor lacks, dropped or outside every view), then the
+// path's own (EFAULT, ENAMETOOLONG, EILSEQ), EROFS under a read-only pre-open.
+uint32_t LookupDirPath(const WasiCall& c, uint32_t fd, uint32_t path_ptr, uint32_t path_len,
+                       uint64_t rights, DirPath* out) {
   Descriptor* d = c.ctx.Get(fd);
-  if (d == nullptr) {
-    *err = kBadf;
-    return nullptr;
-  }
-  if (d->filetype != abi::kFiletypeDirectory) {
-    *err = kNotdir;
-    return nullptr;
-  }
-  if ((d->rights_base & rights) != rights) {
-    *err = kNotcapable;
-    return nullptr;
-  }
-  if (d->read_only && (rights & abi::kRightsMutating) != 0) {
-    *err = kRofs;
-    return nullptr;
-  }
-  return d;
+  if (d == nullptr) return kBadf;
+  if (d->filetype != abi::kFiletypeDirectory) return kNotdir;
+  if ((d->rights_base & rights) != rights) return kNotcapable;
+  if (!d->narrowed && (c.ctx.EffectiveRights(*d) & rights) != rights) return kNotcapable;
+  if (uint32_t e = ReadPath(c, path_ptr, path_len, &out->path)) return e;
+  out->dir = d;
+  if (uint32_t e = MapPath(*d, out->path, &out->host_fd, &out->path, &out->perms)) return e;
+  if ((c.ctx.FsRights(out->perms) & rights) != rights) return kNotcapable;
+  if (d->read_only && (rights & abi::kRightsMutating) != 0) return kRofs;
+  out->inheriting = d->rights_inheriting & c.ctx.FsRights(out->perms);
+  return kSuccess;
 }
 
 uint32_t Fail() { return FromHostErrno(errno); }
@@ -98,14 +109,14 @@ struct Target {
 
 uint32_t ResolveTarget(const WasiCall& c, int fd_arg, uint64_t right, int path_arg, Target* t,
                        bool follow = false) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, fd_arg), right, &err);
-  if (d == nullptr) return err;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, path_arg), Arg32(c, path_arg + 1), &path)) return e;
+  DirPath dp;
+  if (uint32_t e = LookupDirPath(c, Arg32(c, fd_arg), Arg32(c, path_arg), Arg32(c, path_arg + 1),
+                                 right, &dp)) {
+    return e;
+  }
   const PathResolver r = Resolver(c);
-  return follow ? r.ParentFollowing(d->host_fd, path, &t->parent, &t->name)
-                : r.Parent(d->host_fd, path, &t->parent, &t->name, &t->trailing_slash);
+  return follow ? r.ParentFollowing(dp.host_fd, dp.path, &t->parent, &t->name)
+                : r.Parent(dp.host_fd, dp.path, &t->parent, &t->name, &t->trailing_slash);
 }
 
 
@@ -187,8 +198,9 @@ uint32_t FdFdstatGet(WasiCall& c) {
   std::memset(out, 0, abi::kFdstatSize);
   c.memory.Store<uint8_t>(ptr, d->filetype);
   c.memory.Store<uint16_t>(ptr + 2, flags);
-  c.memory.Store<uint64_t>(ptr + 8, d->rights_base);
-  c.memory.Store<uint64_t>(ptr + 16, d->rights_inheriting);
+  // What can be used now: a guest's libc asks for rights by what it sees here.
+  c.memory.Store<uint64_t>(ptr + 8, ReportedRights(c.ctx, *d, d->rights_base));
+  c.memory.Store<uint64_t>(ptr + 16, ReportedRights(c.ctx, *d, d->rights_inheriting));
   return kSuccess;
 }
 
@@ -490,15 +502,16 @@ uint32_t PathCreateDirectory(WasiCall& c) {
 }
 
 uint32_t PathFilestatGet(WasiCall& c) {
-  uint32_t err;
-  Descriptor* d = LookupDir(c, Arg32(c, 0), abi::kRightPathFilestatGet, &err);
-  if (d == nullptr) return err;
+  DirPath dp;
+  if (uint32_t e = LookupDirPath(c, Arg32(c, 0), Arg32(c, 2), Arg32(c, 3),
+                                 abi::kRightPathFilestatGet, &dp)) {
+    return e;
+  }
   const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &path)) return e;
   const uint32_t ptr = Arg32(c, 4);
   if (c.memory.At(ptr, abi::kFilestatSize) == nullptr) return kFault;
-  const int fd = Resolver(c).Open(d->host_fd, path, O_PATH, 0, follow, &err);
+  uint32_t err;
+  const int fd = Resolver(c).Open(dp.host_fd, dp.path, O_PATH, 0, follow, &err);
   if (fd < 0) return err;
   FdRef target(fd, true);
   struct stat st;
@@ -535,31 +548,38 @@ uint32_t PathOpen(WasiCall& c) {
   uint64_t needed = abi::kRightPathOpen;
   if (oflags & abi::kOflagCreat) needed |= abi::kRightPathCreateFile;
   if (oflags & abi::kOflagTrunc) needed |= abi::kRightPathFilestatSetSize;
-  uint32_t err;
-  Descriptor* dir = LookupDir(c, Arg32(c, 0), needed, &err);
-  if (dir == nullptr) return err;
+  DirPath dp;
+  if (uint32_t e = LookupDirPath(c, Arg32(c, 0), Arg32(c, 2), Arg32(c, 3), needed, &dp)) return e;
+  const Descriptor* dir = dp.dir;
   if ((oflags & ~0xFu) != 0 || (fdflags & ~0x1Fu) != 0) return kInval;
-  // A new descriptor gets at most what its directory hands down. Asking for more is
-  // refused when it is a right to change something (writing under a read-only pre-open);
-  // other rights the directory does not hand down are just not granted (wasi-libc and Rust's
-  // std ask for broad sets).
-  if ((base & abi::kRightsMutating & ~dir->rights_inheriting) != 0) return kNotcapable;
+  const uint64_t write_rights =
+      abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize;
+  const bool want_read = base & (abi::kRightFdRead | abi::kRightFdReaddir);
+  const bool asks_write = (base & write_rights) || (fdflags & abi::kFdflagAppend);
+  // What the open is for, whatever rights the guest's libc thought it could ask for (it
+  // masks them with what the directory hands down): reading unless it asks to write,
+  // creating with O_CREAT, writing with O_TRUNC. Each needs its file-system capability.
+  uint32_t intent = (want_read || !asks_write) ? uint32_t{kCapFsRead} : 0u;
+  if (asks_write || (oflags & abi::kOflagTrunc)) intent |= kCapFsWrite;
+  if (oflags & abi::kOflagCreat) intent |= kCapFsCreate;
+  if ((intent & c.ctx.capabilities() & dp.perms) != intent) return kNotcapable;
+  // A new descriptor gets at most what its directory hands down. Asking for a right to
+  // change something that the directory does not hand down, as fd_fdstat_get reports it,
+  // is refused; other rights are just not granted (wasi-libc and Rust's std ask for broad
+  // sets, masked by what fd_fdstat_get reported: for a narrowed pre-open that is what all
+  // its views allow, so the view's own limit is applied here quietly).
+  const uint64_t handed_down = ReportedRights(c.ctx, *dir, dir->rights_inheriting);
+  if ((base & abi::kRightsMutating & ~handed_down) != 0) return kNotcapable;
   if ((fdflags & (abi::kFdflagDsync | abi::kFdflagRsync | abi::kFdflagSync)) &&
       !(base & (abi::kRightFdDatasync | abi::kRightFdSync))) {
     return kNotcapable;
   }
-  std::string path;
-  if (uint32_t e = ReadPath(c, Arg32(c, 2), Arg32(c, 3), &path)) return e;
   if (c.memory.At(out_ptr, 4) == nullptr) return kFault;
 
-  const bool want_read = base & (abi::kRightFdRead | abi::kRightFdReaddir);
   // The host descriptor is writable only when the guest may write through it: never under
   // a read-only pre-open, whatever flags it passes.
-  const uint64_t write_rights =
-      abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize;
-  const bool asks_write = (base & write_rights) || (fdflags & abi::kFdflagAppend);
   if (dir->read_only && asks_write && !(oflags & abi::kOflagDirectory)) return kRofs;
-  const bool may_write = !dir->read_only && (dir->rights_inheriting & abi::kRightFdWrite) != 0;
+  const bool may_write = !dir->read_only && (dp.inheriting & abi::kRightFdWrite) != 0;
   const bool want_write = may_write && asks_write;
   int flags = O_NOCTTY;
   if (oflags & abi::kOflagDirectory) {
@@ -578,13 +598,16 @@ uint32_t PathOpen(WasiCall& c) {
   if (fdflags & abi::kFdflagRsync) flags |= O_RSYNC;
   if (fdflags & abi::kFdflagDsync) flags |= O_DSYNC;
   const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
-  const int fd = Resolver(c).Open(dir->host_fd, path, flags, 0666, follow, &err);
+  uint32_t err;
+  const int fd = Resolver(c).Open(dp.host_fd, dp.path, flags, 0666, follow, &err);
   if (fd < 0) return err;
   FdRef owned(fd, true);
   struct stat st;
   if (fstat(fd, &st) != 0) return Fail();
 
   Descriptor nd;
+  nd.kind = Descriptor::Kind::kFileSystem;
+  nd.fs_perms = dp.perms;
   nd.host_fd = fd;
   nd.owned = true;
   nd.filetype = FiletypeOfMode(st.st_mode);
@@ -601,8 +624,8 @@ uint32_t PathOpen(WasiCall& c) {
     possible &= ~(abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize);
   }
   if (acc == O_WRONLY) possible &= ~(abi::kRightFdRead | abi::kRightFdReaddir);
-  nd.rights_base = base & possible & dir->rights_inheriting;
-  nd.rights_inheriting = inheriting & dir->rights_inheriting;
+  nd.rights_base = base & possible & dp.inheriting;
+  nd.rights_inheriting = inheriting & dp.inheriting;
   nd.read_only = dir->read_only;
   nd.terminal = c.ctx.FilterFor(fd);
   std::optional<uint32_t> guest_fd = c.ctx.Insert(std::move(nd));

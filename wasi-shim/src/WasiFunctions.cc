@@ -62,7 +62,7 @@ WasiContext::Descriptor* Lookup(const WasiCall& c, uint32_t fd, uint64_t rights,
     *err = kBadf;
     return nullptr;
   }
-  if ((d->rights_base & rights) != rights) {
+  if ((c.ctx.EffectiveRights(*d) & rights) != rights) {
     *err = kNotcapable;
     return nullptr;
   }
@@ -149,8 +149,12 @@ uint32_t ArgsGet(WasiCall& c) { return WriteStrings(c, c.ctx.args(), Arg32(c, 0)
 uint32_t ArgsSizesGet(WasiCall& c) {
   return WriteSizes(c, c.ctx.args(), Arg32(c, 0), Arg32(c, 1));
 }
-uint32_t EnvironGet(WasiCall& c) { return WriteStrings(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1)); }
+uint32_t EnvironGet(WasiCall& c) {
+  if (!c.ctx.Has(kCapEnv)) return kNotcapable;
+  return WriteStrings(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1));
+}
 uint32_t EnvironSizesGet(WasiCall& c) {
+  if (!c.ctx.Has(kCapEnv)) return kNotcapable;
   return WriteSizes(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1));
 }
 
@@ -171,6 +175,7 @@ uint64_t Nanos(const struct timespec& ts) {
 }
 
 uint32_t ClockTimeGet(WasiCall& c) {
+  if (!c.ctx.Has(kCapClocks)) return kNotcapable;
   clockid_t clock;
   if (!HostClock(Arg32(c, 0), &clock)) return kInval;
   if (c.memory.At(Arg32(c, 2), 8) == nullptr) return kFault;
@@ -181,6 +186,7 @@ uint32_t ClockTimeGet(WasiCall& c) {
 }
 
 uint32_t ClockResGet(WasiCall& c) {
+  if (!c.ctx.Has(kCapClocks)) return kNotcapable;
   clockid_t clock;
   if (!HostClock(Arg32(c, 0), &clock)) return kInval;
   if (c.memory.At(Arg32(c, 1), 8) == nullptr) return kFault;
@@ -191,6 +197,7 @@ uint32_t ClockResGet(WasiCall& c) {
 }
 
 uint32_t RandomGet(WasiCall& c) {
+  if (!c.ctx.Has(kCapRandom)) return kNotcapable;
   const uint32_t len = Arg32(c, 1);
   uint8_t* p = c.memory.At(Arg32(c, 0), len);
   if (p == nullptr) return kFault;

@@ -2,12 +2,13 @@
 
 #include "Errno.h"
 #include "GuestMemory.h"
+#include "Sandbox.h"
 #include "WasiFunctions.h"
 
 namespace kiln::wasi {
 
 WasiModule::WasiModule(std::shared_ptr<WasiContext> context) : context_(std::move(context)) {
-  for (const WasiFunctionSpec& spec : WasiFunctionTable()) {
+  auto add = [this](std::string_view module, const WasiFunctionSpec& spec) {
     WasiContext* ctx = context_.get();
     const WasiHandler handler = spec.handler;
     const bool has_result = !spec.type.results.empty();
@@ -22,14 +23,18 @@ WasiModule::WasiModule(std::shared_ptr<WasiContext> context) : context_(std::mov
             host.values[0].i32 = err;
           }
         },
-        std::string(kModuleName) + "." + std::string(spec.name));
-    functions_.emplace_back(spec.name, std::move(fn));
-  }
+        std::string(module) + "." + std::string(spec.name));
+    (module == kModuleName ? functions_ : sandbox_functions_).emplace_back(spec.name, std::move(fn));
+  };
+  for (const WasiFunctionSpec& spec : WasiFunctionTable()) add(kModuleName, spec);
+  for (const WasiFunctionSpec& spec : SandboxFunctionTable()) add(kSandboxModuleName, spec);
 }
 
 std::optional<Extern> WasiModule::Resolve(const ImportRequest& request) const {
-  if (request.module != kModuleName || request.kind != ExternKind::kFunc) return std::nullopt;
-  for (const auto& [name, fn] : functions_) {
+  if (request.kind != ExternKind::kFunc) return std::nullopt;
+  const bool wasi = request.module == kModuleName;
+  if (!wasi && request.module != kSandboxModuleName) return std::nullopt;
+  for (const auto& [name, fn] : wasi ? functions_ : sandbox_functions_) {
     if (name == request.name) return Extern::Func(fn);
   }
   return std::nullopt;  // not a wasi_snapshot_preview1 function

@@ -43,7 +43,7 @@ Descriptor* LookupSocket(const WasiCall& c, uint32_t fd, uint64_t rights, uint32
     *err = kNotsock;
     return nullptr;
   }
-  if ((d->rights_base & rights) != rights) {
+  if ((c.ctx.EffectiveRights(*d) & rights) != rights) {
     *err = kNotcapable;
     return nullptr;
   }
@@ -88,6 +88,10 @@ uint32_t PollOneoff(WasiCall& c) {
       c.memory.Load(s + 16, &id);
       c.memory.Load(s + 24, &timeout);
       c.memory.Load(s + 40, &flags);
+      if (!c.ctx.Has(kCapClocks)) {  // dropped: no waiting on a clock either
+        events.push_back({userdata, static_cast<uint16_t>(kNotcapable), abi::kEventClock, 0, 0});
+        continue;
+      }
       clockid_t host;
       switch (id) {
         case abi::kClockRealtime: host = CLOCK_REALTIME; break;
@@ -207,6 +211,7 @@ uint32_t SockAccept(WasiCall& c) {
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return FromHostErrno(errno);
   Descriptor nd;
+  nd.kind = Descriptor::Kind::kSocket;
   nd.host_fd = fd;
   nd.owned = true;
   nd.filetype = abi::kFiletypeSocketStream;

@@ -23,6 +23,29 @@
 
 namespace kiln::wasi {
 
+// What a guest may still do, beyond its descriptors' rights. Every instance starts with all
+// of them; the guest (through the kiln_sandbox import module, see kiln_sandbox.h) or the
+// embedder can drop them, never add them back. The values are kiln_sandbox's ABI.
+enum Capability : uint32_t {
+  kCapFsRead = 1u << 0,    // read files, list directories, stat paths, read links
+  kCapFsWrite = 1u << 1,   // write, truncate, sync, set times of existing files
+  kCapFsCreate = 1u << 2,  // create and remove names: files, directories, links, renames
+  kCapSockets = 1u << 3,   // accept, read, write and shut down sockets
+  kCapClocks = 1u << 4,    // clock_time_get, clock_res_get, clock waits in poll_oneoff
+  kCapRandom = 1u << 5,    // random_get
+  kCapEnv = 1u << 6,       // environ_get, environ_sizes_get
+};
+inline constexpr uint32_t kCapFs = kCapFsRead | kCapFsWrite | kCapFsCreate;
+inline constexpr uint32_t kCapAll = (1u << 7) - 1;
+
+// One path a guest keeps when it narrows its pre-opens (WasiContext::NarrowPreopens): a
+// directory named as the guest names it (under one of its pre-opens, e.g. "/data/out"),
+// and what may be done below it (kCapFs bits).
+struct PathGrant {
+  std::string path;
+  uint32_t perms = 0;
+};
+
 struct WasiConfig {
   std::vector<std::string> args;  // argv, including argv[0]
   std::vector<std::string> env;   // "KEY=VALUE" strings, exactly as given
@@ -58,7 +81,35 @@ class WasiContext {
   const std::vector<std::string>& env() const { return config_.env; }
   const WasiConfig& config() const { return config_; }
 
+  // A subtree a narrowed pre-open still shows: the directory, opened when the pre-open was
+  // narrowed, and what may be done below it. Path operations through the pre-open resolve
+  // beneath this directory, so nothing outside it is reachable.
+  class View {
+   public:
+    View(std::vector<std::string> components, int host_fd, uint32_t perms)
+        : components_(std::move(components)), host_fd_(host_fd), perms_(perms) {}
+    View(View&& o) noexcept
+        : components_(std::move(o.components_)), host_fd_(o.host_fd_), perms_(o.perms_) {
+      o.host_fd_ = -1;
+    }
+    View& operator=(View&&) = delete;
+    View(const View&) = delete;
+    ~View();
+    // The path below the pre-open, one component an element ({} is the whole pre-open).
+    const std::vector<std::string>& components() const { return components_; }
+    int host_fd() const { return host_fd_; }
+    uint32_t perms() const { return perms_; }
+    void AddPerms(uint32_t perms) { perms_ |= perms; }
+
+   private:
+    std::vector<std::string> components_;
+    int host_fd_;
+    uint32_t perms_;
+  };
+
   struct Descriptor {
+    enum class Kind : uint8_t { kStdio, kFileSystem, kSocket };
+    Kind kind = Kind::kStdio;  // which capability governs it
     int host_fd = -1;
     bool owned = false;        // closed by kiln with the descriptor (not stdio)
     uint8_t filetype = 0;      // WASI filetype
@@ -74,6 +125,12 @@ class WasiContext {
     // fd_readdir cookies are entry indexes (wasi-libc's telldir keeps them in a 32-bit
     // long); dir_offsets[i] is the kernel's position of entry i, learnt while listing.
     std::vector<int64_t> dir_offsets;
+    // kFileSystem: what may be done through it (kCapFs bits; fewer after narrowing).
+    uint32_t fs_perms = kCapFs;
+    // A narrowed pre-open: paths through it reach only `views`; the directory itself can
+    // no longer be listed or changed.
+    bool narrowed = false;
+    std::vector<View> views;
   };
 
   // The open descriptor `fd`, or nullptr (EBADF).
@@ -87,6 +144,25 @@ class WasiContext {
   // A terminal filter for `host_fd` if it is a terminal and escapes are not allowed.
   std::unique_ptr<TerminalFilter> FilterFor(int host_fd) const;
   uint32_t open_count() const { return open_count_; }
+  // One past the highest descriptor number in use or used before.
+  uint32_t table_size() const { return static_cast<uint32_t>(fds_.size()); }
+
+  // --- self-restriction ---
+  uint32_t capabilities() const { return caps_; }
+  bool Has(uint32_t caps) const { return (caps_ & caps) == caps; }
+  // Drops `caps` for the rest of this context's life. Calls they governed fail with
+  // ENOTCAPABLE from now on, descriptors already open included.
+  void DropCapabilities(uint32_t caps) { caps_ &= ~caps; }
+  // Narrows the pre-opened directories to `grants`: afterwards path operations reach only
+  // below those directories, each with at most its perms and never more than before (a
+  // second call narrows further). Pre-opens no grant names stay listed but can do nothing;
+  // directory descriptors opened earlier lose their rights; files already open stay open.
+  // All or nothing: on error nothing changes.
+  absl::Status NarrowPreopens(const std::vector<PathGrant>& grants);
+  // The rights usable through `d` now: its own, cut by dropped capabilities and narrowing.
+  uint64_t EffectiveRights(const Descriptor& d) const;
+  // The file-system rights `perms` (kCapFs bits) allow, cut by dropped capabilities.
+  uint64_t FsRights(uint32_t perms) const;
   // Whether host descriptor `host_fd` of WASI type `filetype` has a position.
   static bool Seekable(int host_fd, uint8_t filetype);
 
@@ -94,6 +170,7 @@ class WasiContext {
   WasiConfig config_;
   std::vector<std::optional<Descriptor>> fds_;
   uint32_t open_count_ = 0;
+  uint32_t caps_ = kCapAll;
 };
 
 }  // namespace kiln::wasi

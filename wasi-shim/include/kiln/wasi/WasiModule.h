@@ -8,7 +8,9 @@
 // Each function reads and writes the linear memory the importing instance exports as
 // "memory"; every guest pointer and length is checked against it (EFAULT otherwise).
 // Every wasi_snapshot_preview1 function is implemented; an import of any other name in
-// that module is not resolved, so instantiation fails naming it.
+// that module is not resolved, so instantiation fails naming it. The module "kiln_sandbox"
+// (drop, capabilities, narrow: see kiln_sandbox.h) is resolved too, for guests that
+// restrict themselves; like any import it must also be approved.
 #ifndef KILN_WASI_WASI_MODULE_H
 #define KILN_WASI_WASI_MODULE_H
 
@@ -23,12 +25,13 @@
 namespace kiln::wasi {
 
 inline constexpr char kModuleName[] = "wasi_snapshot_preview1";
+inline constexpr char kSandboxModuleName[] = "kiln_sandbox";
 
 class WasiModule {
  public:
   explicit WasiModule(std::shared_ptr<WasiContext> context);
 
-  // The extern for a wasi_snapshot_preview1 import, or nullopt for other modules and for
+  // The extern for a wasi_snapshot_preview1 or kiln_sandbox import, or nullopt for other modules and for
   // names preview 1 does not have.
   std::optional<Extern> Resolve(const ImportRequest& request) const;
   // A resolver that keeps this module alive.
@@ -41,6 +44,7 @@ class WasiModule {
  private:
   std::shared_ptr<WasiContext> context_;
   std::vector<std::pair<std::string_view, std::shared_ptr<HostFunction>>> functions_;
+  std::vector<std::pair<std::string_view, std::shared_ptr<HostFunction>>> sandbox_functions_;
 };
 
 }  // namespace kiln::wasi
