@@ -8,9 +8,11 @@
 // Exit status: the program's (0 when _start returns, n on proc_exit(n)); 134 on a trap
 // ("kiln: trap: <spec text> (in function N $name)" on stderr); 1 on errors (unreadable or
 // rejected artifact, missing export, unknown import, ...); 2 on usage errors.
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "Isolate.h"
 #include "ValueText.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/loader.h"
@@ -68,6 +71,8 @@ struct RunOptions {
   std::optional<int64_t> fuel;
   std::string max_stack;       // BYTES
   uint32_t max_open_files = 1024;
+  bool isolate = false;
+  bool test_hooks = false;  // hidden: the kiln_test import module
 };
 
 // "4096", "64K", "16M", "2G" (powers of 1024; "KiB"/"MB" spellings too) -> bytes.
@@ -196,7 +201,42 @@ absl::StatusOr<int> Listen(const std::string& spec) {
   return absl::InvalidArgumentError("--tcplisten " + spec + ": " + why);
 }
 
+// Hidden `--test-hooks`: kiln_test.syscall(which) -> i32 makes a system call a WASI
+// program never makes, so the tests can show what --isolate does with it: 0 socket(2),
+// 1 open("/etc/passwd") by absolute path, 2 execve of a program that does not exist,
+// 3 fork (the new process ends at once). Returns the call's
+// result (a descriptor is closed again) or -errno.
+std::shared_ptr<kiln::HostFunction> TestSyscallHook() {
+  return kiln::HostFunction::Create(
+      {{KILN_I32}, {KILN_I32}},
+      [](kiln::HostCall& call) {
+        long r = -1;
+        switch (call.values[0].i32) {
+          case 0: r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0); break;
+          case 1: r = syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY | O_CLOEXEC); break;
+          case 2: {
+            char* const argv[] = {const_cast<char*>("kiln-test"), nullptr};
+            r = syscall(SYS_execve, "/nonexistent/kiln-test", argv, nullptr);
+            break;
+          }
+          case 3:
+            r = syscall(SYS_fork);
+            if (r == 0) _exit(0);
+            break;
+          default: errno = EINVAL; break;
+        }
+        if (r >= 0 && call.values[0].i32 != 3) close(static_cast<int>(r));
+        call.values[0].i64 = 0;
+        call.values[0].i32 = r < 0 ? -errno : static_cast<int32_t>(r > 0 ? 1 : 0);
+      },
+      "kiln_test.syscall");
+}
+
 int Run(const RunOptions& opts) {
+  // --isolate: everything below happens in a child process; this one relays its stdio.
+  if (opts.isolate) {
+    if (std::optional<int> status = kiln::cli::ForkIsolated()) return *status;
+  }
   absl::StatusOr<std::shared_ptr<const kiln::Artifact>> artifact =
       kiln::Artifact::LoadFile(opts.artifact);
   if (!artifact.ok()) return Error(std::string(artifact.status().message()));
@@ -233,6 +273,9 @@ int Run(const RunOptions& opts) {
     }
   }
   auto wasi = std::make_shared<kiln::wasi::WasiModule>(context);
+  kiln::ImportMap imports;
+  imports.SetFallback(kiln::wasi::WasiModule::AsResolver(wasi));
+  if (opts.test_hooks) imports.Add("kiln_test", "syscall", kiln::Extern::Func(TestSyscallHook()));
 
   // The approved imports: all of WASI preview 1 and of kiln_sandbox (which can only take
   // rights away) unless --allow-import or a policy file with approve lines says exactly
@@ -240,6 +283,7 @@ int Run(const RunOptions& opts) {
   kiln::ImportPolicy policy;
   policy.Approve(kiln::wasi::kModuleName, "*");
   policy.Approve(kiln::wasi::kSandboxModuleName, "*");
+  if (opts.test_hooks) policy.Approve("kiln_test", "*");
   if (!opts.import_policy_file.empty()) {
     if (absl::Status s = policy.LoadFile(opts.import_policy_file); !s.ok()) {
       return Error(std::string(s.message()), kExitUsage);
@@ -303,8 +347,33 @@ int Run(const RunOptions& opts) {
     }
     watchdog = std::make_unique<Watchdog>(*t, instance_options.interrupt);
   }
-  absl::StatusOr<std::shared_ptr<kiln::Instance>> instance = kiln::Instance::Instantiate(
-      *artifact, kiln::wasi::WasiModule::AsResolver(wasi), instance_options);
+  if (opts.isolate) {
+    // Everything is open; no guest code has run. From here on the process holds only
+    // what the operator granted.
+    kiln::cli::IsolationGrants grants;
+    for (uint32_t fd = 0; fd < context->table_size(); ++fd) {
+      const kiln::wasi::WasiContext::Descriptor* d = context->Get(fd);
+      if (d == nullptr || fd <= 2) continue;
+      if (d->is_preopen) {
+        grants.directories.emplace_back(d->host_fd, d->read_only);
+      } else {
+        grants.keep_fds.push_back(d->host_fd);
+        grants.sockets = true;
+      }
+    }
+    if (!opts.timeout.empty()) grants.timeout = ParseDuration(opts.timeout);
+    if (instance_options.max_memory_pages.has_value()) {
+      grants.max_memory_bytes = *instance_options.max_memory_pages * 65536ull *
+                                std::max<uint32_t>(1, (*artifact)->desc().num_memories);
+    }
+    grants.max_open_files = opts.max_open_files;
+    kiln::PrepareThreadForWasm();
+    if (absl::Status s = kiln::cli::EnterIsolation(grants); !s.ok()) {
+      return Error(std::string(s.message()));
+    }
+  }
+  absl::StatusOr<std::shared_ptr<kiln::Instance>> instance =
+      kiln::Instance::Instantiate(*artifact, imports.AsResolver(), instance_options);
   if (!instance.ok()) {
     if (std::optional<kiln::Trap> trap = kiln::TrapFromStatus(instance.status())) {
       return ReportTrap(*trap);
@@ -502,6 +571,16 @@ int main(int raw_argc, char** raw_argv) {
                   "(default 1024); past it path_open and sock_accept get EMFILE")
       ->type_name("N")
       ->check(CLI::Range(3u, 1u << 20));
+  run->add_flag("--isolate", opts.isolate,
+                "Run the instance in a child process that holds only what was granted: stdio\n"
+                "relayed through pipes, no privileges or capabilities, resource limits\n"
+                "(setrlimit), Landlock confining it to the pre-opened directories where the\n"
+                "kernel offers it, and a seccomp filter allowing only the system calls needed\n"
+                "for what was granted. A forbidden system call stops the child and is reported\n"
+                "(exit 159).");
+  run->add_flag("--test-hooks", opts.test_hooks,
+                "For kiln's own tests: provide the kiln_test import module")
+      ->group("");
   run->add_option("--max-memory-pages", max_pages,
                   "Cap every memory the module defines at this many 64 KiB pages");
   run->add_option("args", opts.args,

@@ -18,3 +18,14 @@ config.substitutions.append(("%kiln", os.path.join(config.kiln_bin_dir, "kiln"))
 config.substitutions.append(("%wat2wasm", config.wat2wasm))
 config.substitutions.append(("%expect-trap", "python3 " + os.path.join(os.path.dirname(__file__), "expect_trap.py")))
 config.substitutions.append(("FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck")))
+
+# Landlock (kiln run --isolate confines the child with it where the kernel offers it).
+def _landlock_abi():
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(VERSION)
+    except OSError:
+        return -1
+if _landlock_abi() > 0:
+    config.available_features.add("landlock")

@@ -5,6 +5,7 @@
 ;; ONE_MIB: 16
 ;; RUN: %kiln run %t.so --invoke grow_all --max-memory 4M | FileCheck %s --check-prefix=FOUR_MIB
 ;; FOUR_MIB: 64
+;; RUN: %kiln run %t.so --isolate --invoke grow_all --max-memory 4M | FileCheck %s --check-prefix=FOUR_MIB
 ;; RUN: not %kiln run %t.so --invoke grow_all --max-memory 2x 2>&1 | FileCheck %s --check-prefix=BAD
 ;; BAD: --max-memory expects BYTES
 (module

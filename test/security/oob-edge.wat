@@ -4,6 +4,7 @@
 ;; RUN: %wat2wasm %s -o %t.wasm && %kilnc %t.wasm -o %t.so
 ;; RUN: %expect-trap "out of bounds memory access" -- %kiln run %t.so --invoke far_load 0xFFFFFFFF
 ;; RUN: %expect-trap "out of bounds memory access" -- %kiln run %t.so --invoke far_store 0xFFFFFFFF
+;; RUN: %expect-trap "out of bounds memory access" -- %kiln run %t.so --isolate --invoke far_store 0xFFFFFFFF
 ;; RUN: %expect-trap "out of bounds memory access" -- %kiln run %t.so --invoke load 65536
 ;; RUN: %expect-trap "out of bounds memory access" -- %kiln run %t.so --invoke load 65533
 ;; RUN: %kiln run %t.so --invoke load 65532 | FileCheck %s --check-prefix=INBOUNDS

@@ -4,6 +4,8 @@
 ;; RUN: %expect-trap "call stack exhausted" -- %kiln run %t.so --invoke recurse 0
 ;; RUN: %expect-trap "call stack exhausted" -- %kiln run %t.so --invoke mutual 0
 ;; RUN: %expect-trap "call stack exhausted" -- %kiln run %t.so --invoke big_frames 0
+;; The same in an --isolate child (the trap handler runs under its seccomp filter).
+;; RUN: %expect-trap "call stack exhausted" -- %kiln run %t.so --isolate --invoke recurse 0
 (module
   (func $recurse (export "recurse") (param i32) (result i32)
     (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))

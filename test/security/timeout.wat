@@ -6,6 +6,7 @@
 ;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --invoke spin --timeout 100ms
 ;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --timeout 100ms
 ;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --invoke calls --timeout 100ms
+;; RUN: %expect-trap --within 1 "interrupted" -- %kiln run %t.so --isolate --invoke spin --timeout 100ms
 ;; RUN: %kiln run %t.so --invoke quick --timeout 100ms | FileCheck %s
 ;; CHECK: 7
 ;; RUN: not %kiln run %t.so --invoke spin --timeout 1x 2>&1 | FileCheck %s --check-prefix=BAD

@@ -21,7 +21,8 @@ for attempt in range(5):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    server = subprocess.Popen([os.path.join(bin_dir, "kiln"), "run", so,
+    isolate = ["--isolate"] if os.environ.get("WASI_ISOLATE") == "1" else []
+    server = subprocess.Popen([os.path.join(bin_dir, "kiln"), "run"] + isolate + [so,
                                "--tcplisten", "127.0.0.1:%d" % port],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reply = None

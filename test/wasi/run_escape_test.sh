@@ -45,7 +45,9 @@ outside() {
 }
 outside > "$work/escape.before"
 
-"$bin/kiln" run "$work/escape.so" --dir "$e/box::." --dir "$e/box2::data" --ro-dir "$e/ro::ro" \
+isolate_args=()
+[ "${WASI_ISOLATE:-0}" = 1 ] && isolate_args=(--isolate)
+"$bin/kiln" run "${isolate_args[@]}" "$work/escape.so" --dir "$e/box::." --dir "$e/box2::data" --ro-dir "$e/ro::ro" \
   -- "$e/secret.txt" > "$work/escape.out" 2> "$work/escape.err"
 rc=$?
 status=0

@@ -14,6 +14,8 @@
 #   WASI_STDIN=F   feeds file F to both as standard input (otherwise /dev/null).
 #   WASI_TAG=T     names the run $name.T instead of $name (for one program run several
 #                  times with different arguments: their work files don't collide).
+#   WASI_ISOLATE=1 runs kiln with --isolate (child process, seccomp, Landlock); the
+#                  results must not change.
 set -u
 bin=$1; work=$2; src=$3; shift 3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +40,9 @@ fi
 
 (cd "$native_dir" && env -i KILN_TEST=wasi-env "$work/$run.native" "$@") < "$stdin" > "$work/$run.native.out"
 native_rc=$?
-"$bin/kiln" run "$work/$run.so" "${dir_args[@]}" --env KILN_TEST=wasi-env -- "$@" < "$stdin" > "$work/$run.kiln.out"
+isolate_args=()
+[ "${WASI_ISOLATE:-0}" = 1 ] && isolate_args=(--isolate)
+"$bin/kiln" run "${isolate_args[@]}" "$work/$run.so" "${dir_args[@]}" --env KILN_TEST=wasi-env -- "$@" < "$stdin" > "$work/$run.kiln.out"
 kiln_rc=$?
 status=0
 if ! diff -u "$work/$run.native.out" "$work/$run.kiln.out"; then
