@@ -7,7 +7,8 @@
 //
 // Exit status: the program's (0 when _start returns, n on proc_exit(n)); 134 on a trap
 // ("kiln: trap: <spec text> (in function N $name)" on stderr); 1 on errors (unreadable or
-// rejected artifact, missing export, unknown import, ...); 2 on usage errors.
+// rejected artifact, missing export, unknown import, ...); 2 on usage errors; 159 when an
+// --isolate child made a forbidden system call.
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
@@ -484,8 +485,9 @@ int main(int raw_argc, char** raw_argv) {
   CLI::App app{
       "kiln runs WebAssembly modules compiled ahead of time by kilnc (.so artifacts) inside a\n"
       "guarded sandbox: the artifact is verified before it is mapped, every linear memory\n"
-      "sits in an 8 GiB guard region, and the module gets only WASI preview 1 as imports,\n"
-      "with no ambient authority: stdio, the arguments after --, the --env variables, clocks,\n"
+      "sits in an 8 GiB guard region, and the module gets only WASI preview 1 (and\n"
+      "kiln_sandbox, with which it can give rights up) as imports, with no ambient\n"
+      "authority: stdio, the arguments after --, the --env variables, clocks,\n"
       "random, and only the directories and sockets pre-opened with --dir, --ro-dir and\n"
       "--tcplisten. No path can leave its pre-open (.., absolute paths and symlinks pointing\n"
       "out are refused)."};
@@ -505,7 +507,8 @@ int main(int raw_argc, char** raw_argv) {
       "as the shortest decimal that reads back exactly). Put arguments that start with '-'\n"
       "other than numbers after --.\n"
       "A trap prints \"kiln: trap: <message> (in function N $name)\" and exits 134; errors\n"
-      "print \"kiln: error: ...\" and exit 1; usage errors exit 2.");
+      "print \"kiln: error: ...\" and exit 1; usage errors exit 2; under --isolate, a\n"
+      "forbidden system call exits 159.");
   run->add_option("artifact", opts.artifact, "The .so produced by kilnc")->required();
   run->add_option("--invoke", opts.invoke, "Call this exported function instead of _start");
   run->add_option("--env", opts.env, "Give the guest the environment variable KEY=VALUE "
