@@ -57,7 +57,9 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
   if (!target.ok()) return target.status();
 
   llvm::LLVMContext ctx;
-  llvm::Module mod(options.inputName, ctx);
+  // A fixed module name: the input's path would end up in the object (its source file
+  // name) and the artifact would differ with the directory it was built in.
+  llvm::Module mod("wasm", ctx);
   mod.setTargetTriple(target->machine->getTargetTriple().str());
   mod.setDataLayout(target->machine->createDataLayout());
   lower::TargetInfo info = target->info;

@@ -3,10 +3,12 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "kiln/Signature.h"
 #include "kiln/compiler/Compiler.h"
 #include "kiln/text/Wat.h"
 
@@ -69,6 +71,26 @@ std::string defaultOutput(const std::string& input, kiln::EmitKind emit) {
 
 }  // namespace
 
+// Appends a signature block to the artifact at `path` (written anew, then renamed over it).
+absl::Status signFile(const std::string& path, const kiln::SecretKey& key) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> artifact((std::istreambuf_iterator<char>(in)), {});
+  if (!in.good() && !in.eof()) return absl::DataLossError("cannot read the artifact to sign it");
+  const std::vector<uint8_t> signed_bytes = kiln::SignArtifact(artifact, key);
+  const std::string tmp = path + ".signing";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(signed_bytes.data()),
+              static_cast<std::streamsize>(signed_bytes.size()));
+    if (!out.good()) return absl::DataLossError("cannot write the signed artifact");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::DataLossError("cannot replace the artifact with its signed form");
+  }
+  return absl::OkStatus();
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "kilnc: compile a WebAssembly module ahead of time into a native x86-64 kiln artifact.\n"
@@ -85,6 +107,7 @@ int main(int argc, char** argv) {
   std::string input, output, cpu = kiln::kDefaultTargetCpu, emit = "so";
   int opt = 2;
   bool fuel = false, no_epoch = false;
+  std::string sign_key;
   app.add_option("input", input, "Input WebAssembly module (.wasm binary or .wat text)");
   app.add_option("-o,--output", output, "Output file (default: input name with .so/.o/.s/.ll)");
   app.add_option("-O", opt, "Optimisation level 0-3 (default 2)")->check(CLI::Range(0, 3));
@@ -99,6 +122,12 @@ int main(int argc, char** argv) {
   app.add_flag("--no-epoch-checks", no_epoch,
                "Leave out the interruption checks (only to measure what they cost: `kiln run\n"
                "--timeout` refuses such an artifact)");
+
+  app.add_option("--sign", sign_key,
+                 "Sign the artifact with the Ed25519 secret key in KEY (made by `kiln keygen`):\n"
+                 "a signature block over every byte is appended, which `kiln run\n"
+                 "--require-signature KEY.pub` and `kiln verify` check before mapping it")
+      ->type_name("KEY");
 
   CLI::App* validate = app.add_subcommand("validate", "Decode and validate only");
   std::string validateInput;
@@ -139,7 +168,22 @@ int main(int argc, char** argv) {
                  : emit == "llvm" ? kiln::EmitKind::LLVMIR
                                   : kiln::EmitKind::SharedObject;
   if (output.empty()) output = defaultOutput(input, options.emit);
+  std::optional<kiln::SecretKey> key;
+  if (!sign_key.empty()) {
+    if (options.emit != kiln::EmitKind::SharedObject) {
+      std::fprintf(stderr, "kilnc: error: --sign signs artifacts (.so), not --emit=%s output\n",
+                   emit.c_str());
+      return 2;
+    }
+    absl::StatusOr<kiln::SecretKey> k = kiln::ReadSecretKeyFile(sign_key);
+    if (!k.ok()) {
+      std::fprintf(stderr, "kilnc: error: --sign: %s\n", std::string(k.status().message()).c_str());
+      return 1;
+    }
+    key = *k;
+  }
   absl::Status s = kiln::compileToFile(bytes, options, output);
+  if (s.ok() && key.has_value()) s = signFile(output, *key);
   if (!s.ok()) {
     std::fprintf(stderr, "kilnc: error: %s: %s\n", input.c_str(), std::string(s.message()).c_str());
     return 1;

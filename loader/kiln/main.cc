@@ -74,6 +74,7 @@ struct RunOptions {
   uint32_t max_open_files = 1024;
   bool isolate = false;
   bool test_hooks = false;  // hidden: the kiln_test import module
+  std::string require_signature;  // PUB key file
 };
 
 // "4096", "64K", "16M", "2G" (powers of 1024; "KiB"/"MB" spellings too) -> bytes.
@@ -238,8 +239,16 @@ int Run(const RunOptions& opts) {
   if (opts.isolate) {
     if (std::optional<int> status = kiln::cli::ForkIsolated()) return *status;
   }
+  kiln::LoadOptions load_options;
+  if (!opts.require_signature.empty()) {
+    absl::StatusOr<kiln::PublicKey> key = kiln::ReadPublicKeyFile(opts.require_signature);
+    if (!key.ok()) {
+      return Error("--require-signature: " + std::string(key.status().message()), kExitUsage);
+    }
+    load_options.required_signer = *key;
+  }
   absl::StatusOr<std::shared_ptr<const kiln::Artifact>> artifact =
-      kiln::Artifact::LoadFile(opts.artifact);
+      kiln::Artifact::LoadFile(opts.artifact, load_options);
   if (!artifact.ok()) return Error(std::string(artifact.status().message()));
 
   for (const std::string& kv : opts.env) {
@@ -428,20 +437,124 @@ int Run(const RunOptions& opts) {
 }
 
 // kiln inspect: what an artifact is and what it needs and offers.
-int Inspect(const std::string& path) {
-  absl::StatusOr<std::shared_ptr<const kiln::Artifact>> loaded = kiln::Artifact::LoadFile(path);
+// A JSON string: quotes, backslashes and control characters escaped, invalid UTF-8 shown
+// as U+FFFD.
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20) {
+      absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+      bool valid = len != 0 && c <= 0xF4 && i + len <= text.size();
+      for (size_t k = 1; valid && k < len; ++k) {
+        valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+      }
+      if (valid) {
+        out.append(text.substr(i, len));
+        i += len;
+      } else {
+        out += "\\ufffd";
+        ++i;
+      }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) absl::StrAppend(&out, i ? ", " : "", items[i]);
+  return out + "]";
+}
+
+// kiln inspect: what an artifact is, what it needs and offers, and who signed it.
+int Inspect(const std::string& path, const std::string& key_path, bool json) {
+  kiln::LoadOptions options;
+  if (!key_path.empty()) {
+    absl::StatusOr<kiln::PublicKey> key = kiln::ReadPublicKeyFile(key_path);
+    if (!key.ok()) return Error("--key: " + std::string(key.status().message()), kExitUsage);
+    options.required_signer = *key;
+  }
+  absl::StatusOr<std::shared_ptr<const kiln::Artifact>> loaded =
+      kiln::Artifact::LoadFile(path, options);
   if (!loaded.ok()) return Error(std::string(loaded.status().message()));
   const kiln::Artifact& a = **loaded;
   const kiln_module_desc& d = a.desc();
   std::string sha;
   for (uint8_t b : d.module_sha256) absl::StrAppend(&sha, absl::Hex(b, absl::kZeroPad2));
+  const char* compiler = d.compiler_version ? d.compiler_version : "?";
+  const char* cpu = d.target_cpu ? d.target_cpu : "?";
+  const char* features = d.target_features ? d.target_features : "";
+  const std::string cpu_features = kiln::CpuFeatureNames(d.cpu_features);
+  const bool epoch = d.flags & KILN_MODULE_EPOCH_CHECKS, fuel = d.flags & KILN_MODULE_FUEL;
+  std::string sig_status = "unsigned", sig_key;
+  if (a.signature().has_value()) {
+    sig_key = a.signature()->signer.Id();
+    sig_status = a.signature_verified() ? "valid" : "signed, not checked (no --key given)";
+  }
+
+  if (json) {
+    std::vector<std::string> imports, exports, memories, cpu_list;
+    for (uint32_t i = 0; i < d.num_imports; ++i) {
+      imports.push_back(absl::StrCat("{\"module\": ", JsonString(a.import_module(i)),
+                                     ", \"name\": ", JsonString(a.import_name(i)),
+                                     ", \"type\": ", JsonString(a.DescribeImport(i)), "}"));
+    }
+    for (uint32_t i = 0; i < d.num_exports; ++i) {
+      exports.push_back(absl::StrCat("{\"name\": ", JsonString(a.export_name(i)),
+                                     ", \"type\": ", JsonString(a.DescribeExport(i)), "}"));
+    }
+    for (uint32_t i = 0; i < d.num_memories; ++i) {
+      memories.push_back(absl::StrCat(
+          "{\"type\": ", JsonString(a.DescribeExtern(KILN_EXTERN_MEMORY, i)),
+          ", \"imported\": ", i < d.num_imported_memories ? "true" : "false",
+          ", \"bounds\": ",
+          d.memories[i].bounds_strategy == KILN_BOUNDS_EXPLICIT ? "\"explicit\"" : "\"guard\"",
+          "}"));
+    }
+    for (uint64_t bit = 1; bit != 0; bit <<= 1) {
+      if (d.cpu_features & bit) cpu_list.push_back(JsonString(kiln::CpuFeatureNames(bit)));
+    }
+    std::string signature = "{\"status\": \"unsigned\"}";
+    if (a.signature().has_value()) {
+      signature = absl::StrCat("{\"status\": ", a.signature_verified() ? "\"valid\"" : "\"signed\"",
+                               ", \"key_id\": ", JsonString(sig_key), "}");
+    }
+    std::printf(
+        "{\n  \"artifact\": %s,\n  \"module\": %s,\n  \"input_sha256\": \"%s\",\n"
+        "  \"compiler\": %s,\n  \"abi\": \"%u.%u\",\n  \"target_cpu\": %s,\n"
+        "  \"target_features\": %s,\n  \"cpu_features\": %s,\n"
+        "  \"options\": {\"opt_level\": %u, \"epoch_checks\": %s, \"fuel\": %s},\n"
+        "  \"signature\": %s,\n  \"imports\": %s,\n  \"exports\": %s,\n  \"memories\": %s,\n"
+        "  \"functions\": {\"total\": %u, \"imported\": %u}\n}\n",
+        JsonString(path).c_str(),
+        d.module_name != nullptr ? JsonString(d.module_name).c_str() : "null", sha.c_str(),
+        JsonString(compiler).c_str(), d.abi_major, d.abi_minor, JsonString(cpu).c_str(),
+        JsonString(features).c_str(), JsonList(cpu_list).c_str(), d.opt_level,
+        epoch ? "true" : "false", fuel ? "true" : "false", signature.c_str(),
+        JsonList(imports).c_str(), JsonList(exports).c_str(), JsonList(memories).c_str(),
+        d.num_funcs, d.num_imported_funcs);
+    return 0;
+  }
   std::printf("artifact      %s\n", path.c_str());
   std::printf("module        %s\n", d.module_name != nullptr ? d.module_name : "(no name)");
   std::printf("input sha256  %s\n", sha.c_str());
-  std::printf("compiler      %s, -O%u\n", d.compiler_version ? d.compiler_version : "?",
-              d.opt_level);
+  std::printf("compiler      %s, -O%u\n", compiler, d.opt_level);
   std::printf("abi           %u.%u\n", d.abi_major, d.abi_minor);
-  std::printf("target cpu    %s\n", d.target_cpu ? d.target_cpu : "?");
+  std::printf("target cpu    %s (uses %s)\n", cpu, cpu_features.empty() ? "baseline x86-64" : cpu_features.c_str());
+  std::printf("options       epoch checks %s, fuel %s\n", epoch ? "on" : "off", fuel ? "on" : "off");
+  std::printf("signature     %s%s%s\n", sig_status.c_str(), sig_key.empty() ? "" : ", key ",
+              sig_key.c_str());
   std::printf("imports       %u\n", d.num_imports);
   for (uint32_t i = 0; i < d.num_imports; ++i) {
     std::printf("  %s %s: %s\n", std::string(a.import_module(i)).c_str(),
@@ -459,6 +572,37 @@ int Inspect(const std::string& path) {
                                                                       : "by guard pages");
   }
   std::printf("functions     %u (%u imported)\n", d.num_funcs, d.num_imported_funcs);
+  return 0;
+}
+
+// kiln keygen: a new Ed25519 key pair for signing artifacts.
+int Keygen(const std::string& path) {
+  const kiln::SecretKey key = kiln::GenerateKey();
+  if (absl::Status s = kiln::WriteKeyFiles(path, key); !s.ok()) {
+    return Error(std::string(s.message()));
+  }
+  std::printf("secret key %s (keep it private; sign with kilnc --sign %s)\n", path.c_str(),
+              path.c_str());
+  std::printf("public key %s.pub, key %s (check with kiln verify --key %s.pub)\n", path.c_str(),
+              key.Public().Id().c_str(), path.c_str());
+  return 0;
+}
+
+// kiln verify: the signature, then everything the loader checks, without running anything.
+int Verify(const std::string& path, const std::string& key_path) {
+  absl::StatusOr<kiln::PublicKey> key = kiln::ReadPublicKeyFile(key_path);
+  if (!key.ok()) return Error("--key: " + std::string(key.status().message()), kExitUsage);
+  kiln::LoadOptions options;
+  options.required_signer = *key;
+  absl::StatusOr<std::shared_ptr<const kiln::Artifact>> loaded =
+      kiln::Artifact::LoadFile(path, options);
+  if (!loaded.ok()) return Error(std::string(loaded.status().message()));
+  const kiln_module_desc& d = (*loaded)->desc();
+  std::string sha;
+  for (uint8_t b : d.module_sha256) absl::StrAppend(&sha, absl::Hex(b, absl::kZeroPad2));
+  std::printf("%s: signature valid (key %s); input sha256 %s, %s, target %s\n", path.c_str(),
+              key->Id().c_str(), sha.c_str(), d.compiler_version ? d.compiler_version : "?",
+              d.target_cpu ? d.target_cpu : "?");
   return 0;
 }
 
@@ -574,6 +718,10 @@ int main(int raw_argc, char** raw_argv) {
                   "(default 1024); past it path_open and sock_accept get EMFILE")
       ->type_name("N")
       ->check(CLI::Range(3u, 1u << 20));
+  run->add_option("--require-signature", opts.require_signature,
+                  "Run the artifact only if it carries a valid signature by this public key\n"
+                  "(kiln keygen, kilnc --sign); checked before any byte of it is mapped")
+      ->type_name("PUB");
   run->add_flag("--isolate", opts.isolate,
                 "Run the instance in a child process that holds only what was granted: stdio\n"
                 "relayed through pipes, no privileges or capabilities, resource limits\n"
@@ -590,11 +738,35 @@ int main(int raw_argc, char** raw_argv) {
                   "Arguments of the --invoke function, or (after --) the program's arguments");
   run->positionals_at_end(false);
 
-  std::string inspect_path;
+  std::string inspect_path, inspect_key;
+  bool inspect_json = false;
   CLI::App* inspect = app.add_subcommand(
-      "inspect", "Print what an artifact is (input hash, compiler, ABI, target CPU) and its\n"
-                 "imports, exports and memories with their types.");
+      "inspect", "Print what an artifact is (input hash, compiler, ABI, target CPU and\n"
+                 "features, options, signature) and its imports, exports and memories with\n"
+                 "their types.");
   inspect->add_option("artifact", inspect_path, "The .so produced by kilnc")->required();
+  inspect->add_option("--key", inspect_key,
+                      "Also check the signature against this public key (refused if invalid)")
+      ->type_name("PUB");
+  inspect->add_flag("--json", inspect_json, "Print JSON instead of text");
+
+  std::string keygen_path;
+  CLI::App* keygen = app.add_subcommand(
+      "keygen", "Make an Ed25519 key pair for signing artifacts: KEY (secret, mode 0600) and\n"
+                "KEY.pub. Existing files are never overwritten.");
+  keygen->add_option("-o,--output", keygen_path, "Where to write the secret key")
+      ->required()
+      ->type_name("KEY");
+
+  std::string verify_path, verify_key;
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Check an artifact's signature against a public key, then everything the\n"
+                "loader checks (ELF, descriptor, CPU features), without running it.\n"
+                "Exit 0 when all holds; otherwise the reason and exit 1.");
+  verify->add_option("artifact", verify_path, "The signed .so")->required();
+  verify->add_option("--key", verify_key, "The signer's public key (KEY.pub)")
+      ->required()
+      ->type_name("PUB");
 
   try {
     app.parse(argc, argv);
@@ -608,7 +780,9 @@ int main(int raw_argc, char** raw_argv) {
     int rc = app.exit(e);  // prints help or the error
     return rc == 0 ? 0 : kExitUsage;
   }
-  if (inspect->parsed()) return Inspect(inspect_path);
+  if (inspect->parsed()) return Inspect(inspect_path, inspect_key, inspect_json);
+  if (keygen->parsed()) return Keygen(keygen_path);
+  if (verify->parsed()) return Verify(verify_path, verify_key);
   if (max_pages != 0) opts.max_memory_pages = max_pages;
   // A guest writing to a closed pipe gets EPIPE, as WASI has no signals to deliver.
   signal(SIGPIPE, SIG_IGN);

@@ -67,7 +67,18 @@ absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadFile(const std::st
 }
 
 absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
-    std::span<const uint8_t> bytes, const std::string& name, const LoadOptions& options) {
+    std::span<const uint8_t> file, const std::string& name, const LoadOptions& options) {
+  // The signature first, on the file's bytes: nothing of an unsigned or mis-signed
+  // artifact is mapped.
+  if (options.required_signer.has_value()) {
+    if (absl::Status s = VerifySignature(file, *options.required_signer); !s.ok()) {
+      return WithName(name, s);
+    }
+  }
+  absl::StatusOr<std::optional<SignatureInfo>> signature = FindSignature(file);
+  if (!signature.ok()) return WithName(name, signature.status());
+  const std::span<const uint8_t> bytes =
+      signature->has_value() ? file.first((*signature)->signed_length) : file;
   absl::StatusOr<VerifiedElf> elf = VerifyElf(bytes);
   if (!elf.ok()) return WithName(name, elf.status());
   absl::StatusOr<std::unique_ptr<MappedImage>> image = MapArtifact(*elf, bytes);
@@ -79,9 +90,13 @@ absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
       !s.ok()) {
     return WithName(name, s);
   }
+  // Every check passed: only now does any of the artifact become executable.
+  if (absl::Status s = (*image)->Seal(); !s.ok()) return WithName(name, s);
 
   std::shared_ptr<Artifact> a(new Artifact);
   a->name_ = name;
+  a->signature_ = *signature;
+  a->signature_verified_ = options.required_signer.has_value();
   a->image_ = std::move(*image);
   a->desc_ = reinterpret_cast<const kiln_module_desc*>(desc_addr);
   const kiln_module_desc& d = *a->desc_;

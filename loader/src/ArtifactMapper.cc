@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -18,7 +19,25 @@ absl::Status OsError(const char* what) {
   return absl::ResourceExhaustedError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
+std::atomic<ExecutableMappingHook> g_exec_hook{nullptr};
+
 }  // namespace
+
+void SetExecutableMappingHookForTesting(ExecutableMappingHook hook) { g_exec_hook = hook; }
+
+absl::Status MappedImage::Seal() {
+  for (const Segment& s : segments_) {
+    if (!s.executable) continue;
+    const uintptr_t page_start = PageDown(s.start);
+    const uintptr_t page_end = PageUp(s.end);
+    if (ExecutableMappingHook hook = g_exec_hook.load()) hook(page_start, page_end - page_start);
+    if (mprotect(reinterpret_cast<void*>(page_start), page_end - page_start,
+                 PROT_READ | PROT_EXEC) != 0) {
+      return OsError("mprotect (code)");
+    }
+  }
+  return absl::OkStatus();
+}
 
 MappedImage::~MappedImage() {
   if (reservation_ != nullptr) munmap(reservation_, reservation_size_);
@@ -82,7 +101,8 @@ absl::StatusOr<std::unique_ptr<MappedImage>> MapArtifact(const VerifiedElf& elf,
     std::memcpy(where, &value, sizeof value);
   }
 
-  // 3. Final protections. Writable segments never become executable.
+  // 3. Final protections, but code only readable until Seal(). Writable segments never
+  //    become executable.
   for (const LoadSegment& s : elf.segments) {
     const uintptr_t start = image->Address(s.vaddr);
     const uintptr_t page_start = PageDown(start);
@@ -90,7 +110,6 @@ absl::StatusOr<std::unique_ptr<MappedImage>> MapArtifact(const VerifiedElf& elf,
     int prot = PROT_NONE;
     if (s.readable) prot |= PROT_READ;
     if (s.writable) prot |= PROT_WRITE;
-    else if (s.executable) prot |= PROT_EXEC;
     if (mprotect(reinterpret_cast<void*>(page_start), page_end - page_start, prot) != 0) {
       return OsError("mprotect");
     }

@@ -1,6 +1,9 @@
 // Maps a verified artifact into memory without the dynamic linker: one PROT_NONE
 // reservation, segments copied in, relative relocations applied, then each segment set to
-// its final protection (code R+X and never writable, RELRO read-only).
+// its final protection (RELRO read-only) except that code stays read-only, not
+// executable, until Seal(): the loader seals an image only once every check on it (the
+// descriptor, the CPU features) has passed, so nothing of a rejected artifact is ever
+// executable. Code is never writable.
 #ifndef KILN_LOADER_ARTIFACT_MAPPER_H
 #define KILN_LOADER_ARTIFACT_MAPPER_H
 
@@ -34,6 +37,8 @@ class MappedImage {
   bool IsReadable(uintptr_t addr, uint64_t len) const;
   // True if `addr` lies inside an executable segment.
   bool IsCode(uintptr_t addr) const;
+  // Makes the code segments executable (read+execute).
+  absl::Status Seal();
   // Length of a NUL-terminated string at `addr` inside one readable segment, or -1.
   int64_t StringLength(uintptr_t addr) const;
 
@@ -49,6 +54,10 @@ class MappedImage {
 
 absl::StatusOr<std::unique_ptr<MappedImage>> MapArtifact(const VerifiedElf& elf,
                                                          std::span<const uint8_t> file);
+
+// Tests: called with every range the mapper makes executable, before it does.
+using ExecutableMappingHook = void (*)(uintptr_t start, size_t length);
+void SetExecutableMappingHookForTesting(ExecutableMappingHook hook);
 
 }  // namespace kiln
 

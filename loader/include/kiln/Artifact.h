@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "kiln/Signature.h"
 #include "kiln/Types.h"
 #include "kiln/abi.h"
 
@@ -25,6 +26,9 @@ struct LoadOptions {
   std::optional<uint64_t> host_cpu_features;
   // Files larger than this are refused before being read.
   uint64_t max_file_size = 1ull << 30;
+  // When set, the artifact must carry a valid signature by this key (see Signature.h),
+  // checked on the file's bytes before anything is mapped.
+  std::optional<PublicKey> required_signer;
 };
 
 class Artifact {
@@ -41,6 +45,10 @@ class Artifact {
   Artifact& operator=(const Artifact&) = delete;
 
   const std::string& name() const { return name_; }
+  // The signature block the file carried (nullopt: unsigned), and whether it was checked
+  // against a required key when loading.
+  const std::optional<SignatureInfo>& signature() const { return signature_; }
+  bool signature_verified() const { return signature_verified_; }
   const kiln_module_desc& desc() const { return *desc_; }
   // Whether the code checks for interruption (InterruptHandle) and meters fuel.
   bool interruptible() const { return desc_->flags & KILN_MODULE_EPOCH_CHECKS; }
@@ -83,6 +91,8 @@ class Artifact {
   Artifact() = default;
 
   std::string name_;
+  std::optional<SignatureInfo> signature_;
+  bool signature_verified_ = false;
   std::unique_ptr<MappedImage> image_;
   const kiln_module_desc* desc_ = nullptr;
   std::vector<FuncType> types_;

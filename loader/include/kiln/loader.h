@@ -5,6 +5,7 @@
 #include "kiln/Artifact.h"
 #include "kiln/Call.h"
 #include "kiln/CpuFeatures.h"
+#include "kiln/Signature.h"
 #include "kiln/ElfVerifier.h"
 #include "kiln/Extern.h"
 #include "kiln/Global.h"
