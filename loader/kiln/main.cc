@@ -75,6 +75,7 @@ struct RunOptions {
   bool isolate = false;
   bool test_hooks = false;  // hidden: the kiln_test import module
   std::string require_signature;  // PUB key file
+  bool perf_map = false;
 };
 
 // "4096", "64K", "16M", "2G" (powers of 1024; "KiB"/"MB" spellings too) -> bytes.
@@ -250,6 +251,15 @@ int Run(const RunOptions& opts) {
   absl::StatusOr<std::shared_ptr<const kiln::Artifact>> artifact =
       kiln::Artifact::LoadFile(opts.artifact, load_options);
   if (!artifact.ok()) return Error(std::string(artifact.status().message()));
+  if (opts.perf_map) {
+    // perf looks up addresses in anonymous executable memory in /tmp/perf-PID.map.
+    const std::string path = absl::StrCat("/tmp/perf-", getpid(), ".map");
+    FILE* f = std::fopen(path.c_str(), "a");
+    if (f == nullptr) return Error(path + ": " + std::strerror(errno));
+    const std::string lines = (*artifact)->PerfMapLines();
+    const bool ok = std::fwrite(lines.data(), 1, lines.size(), f) == lines.size();
+    if (std::fclose(f) != 0 || !ok) return Error(path + ": write failed");
+  }
 
   for (const std::string& kv : opts.env) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {
@@ -722,6 +732,9 @@ int main(int raw_argc, char** raw_argv) {
                   "Run the artifact only if it carries a valid signature by this public key\n"
                   "(kiln keygen, kilnc --sign); checked before any byte of it is mapped")
       ->type_name("PUB");
+  run->add_flag("--perf-map", opts.perf_map,
+                "Write the guest's function addresses to /tmp/perf-PID.map, where `perf report`\n"
+                "finds them: profiles then show Wasm function names");
   run->add_flag("--isolate", opts.isolate,
                 "Run the instance in a child process that holds only what was granted: stdio\n"
                 "relayed through pipes, no privileges or capabilities, resource limits\n"

@@ -232,6 +232,26 @@ std::string Artifact::DescribeExport(uint32_t i) const {
 
 bool Artifact::ContainsCode(uintptr_t pc) const { return image_->IsCode(pc); }
 
+std::string Artifact::PerfMapLines() const {
+  std::string out;
+  for (size_t k = 0; k < entry_points_.size(); ++k) {
+    const auto [start, index] = entry_points_[k];
+    uintptr_t end = 0;
+    for (const MappedImage::Segment& seg : image_->segments()) {
+      if (seg.executable && start >= seg.start && start < seg.end) end = seg.end;
+    }
+    if (k + 1 < entry_points_.size() && entry_points_[k + 1].first < end) {
+      end = entry_points_[k + 1].first;
+    }
+    if (end <= start) continue;  // another function shares this entry
+    const std::string_view name = function_name(index);
+    absl::StrAppend(&out, absl::Hex(start), " ", absl::Hex(end - start), " wasm:",
+                    name.empty() ? absl::StrCat("function[", index, "]") : std::string(name),
+                    "\n");
+  }
+  return out;
+}
+
 std::optional<uint32_t> Artifact::FunctionAt(uintptr_t pc) const {
   if (!ContainsCode(pc)) return std::nullopt;
   auto it = std::upper_bound(entry_points_.begin(), entry_points_.end(),

@@ -29,3 +29,14 @@ def _landlock_abi():
         return -1
 if _landlock_abi() > 0:
     config.available_features.add("landlock")
+
+# perf (for the --perf-map test): present and allowed to record here.
+import shutil, subprocess
+if shutil.which("perf"):
+    try:
+        if subprocess.run(["perf", "record", "-q", "-o", "/dev/null", "true"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=30).returncode == 0:
+            config.available_features.add("perf")
+    except (OSError, subprocess.SubprocessError):
+        pass

@@ -83,6 +83,9 @@ class Artifact {
   // in this artifact's code.
   std::optional<uint32_t> FunctionAt(uintptr_t pc) const;
   bool ContainsCode(uintptr_t pc) const;
+  // perf's map format for this artifact's functions, one "START SIZE NAME" line each (hex
+  // addresses; NAME is "wasm:" and the function's name, or "wasm:function[N]").
+  std::string PerfMapLines() const;
 
   // The loaded artifact whose code contains `pc` (nullptr if none). Not signal-safe.
   static const Artifact* FindByPc(uintptr_t pc);
