@@ -447,6 +447,13 @@ int Run(const RunOptions& opts) {
 }
 
 // kiln inspect: what an artifact is and what it needs and offers.
+// The input module's SHA-256 in hex, as the descriptor records it.
+std::string ModuleSha256(const kiln_module_desc& d) {
+  std::string sha;
+  for (uint8_t b : d.module_sha256) absl::StrAppend(&sha, absl::Hex(b, absl::kZeroPad2));
+  return sha;
+}
+
 // A JSON string: quotes, backslashes and control characters escaped, invalid UTF-8 shown
 // as U+FFFD.
 std::string JsonString(std::string_view text) {
@@ -500,8 +507,7 @@ int Inspect(const std::string& path, const std::string& key_path, bool json) {
   if (!loaded.ok()) return Error(std::string(loaded.status().message()));
   const kiln::Artifact& a = **loaded;
   const kiln_module_desc& d = a.desc();
-  std::string sha;
-  for (uint8_t b : d.module_sha256) absl::StrAppend(&sha, absl::Hex(b, absl::kZeroPad2));
+  const std::string sha = ModuleSha256(d);
   const char* compiler = d.compiler_version ? d.compiler_version : "?";
   const char* cpu = d.target_cpu ? d.target_cpu : "?";
   const char* features = d.target_features ? d.target_features : "";
@@ -608,8 +614,7 @@ int Verify(const std::string& path, const std::string& key_path) {
       kiln::Artifact::LoadFile(path, options);
   if (!loaded.ok()) return Error(std::string(loaded.status().message()));
   const kiln_module_desc& d = (*loaded)->desc();
-  std::string sha;
-  for (uint8_t b : d.module_sha256) absl::StrAppend(&sha, absl::Hex(b, absl::kZeroPad2));
+  const std::string sha = ModuleSha256(d);
   std::printf("%s: signature valid (key %s); input sha256 %s, %s, target %s\n", path.c_str(),
               key->Id().c_str(), sha.c_str(), d.compiler_version ? d.compiler_version : "?",
               d.target_cpu ? d.target_cpu : "?");

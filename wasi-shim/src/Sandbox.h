@@ -20,11 +20,6 @@ namespace kiln::wasi {
 uint32_t MapPath(const WasiContext::Descriptor& d, const std::string& path, int* host_fd,
                  std::string* rest, uint32_t* perms);
 
-// The rights fd_fdstat_get reports for `d` (`rights` is its base or inheriting set): what
-// can still be used. A narrowed pre-open reports what its views allow together.
-uint64_t ReportedRights(const WasiContext& ctx, const WasiContext::Descriptor& d,
-                        uint64_t rights);
-
 // NarrowPreopens with a WASI errno result; `detail` explains a failure.
 uint32_t Narrow(WasiContext& ctx, const std::vector<PathGrant>& grants, std::string* detail);
 

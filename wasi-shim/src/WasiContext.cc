@@ -141,15 +141,20 @@ uint64_t WasiContext::FsRights(uint32_t perms) const {
   return rights;
 }
 
-uint64_t WasiContext::EffectiveRights(const Descriptor& d) const {
+uint64_t WasiContext::ReportedRights(const Descriptor& d, uint64_t rights) const {
   switch (d.kind) {
     case Descriptor::Kind::kStdio:
-      return d.rights_base;
+      return rights;
     case Descriptor::Kind::kSocket:
-      return Has(kCapSockets) ? d.rights_base : 0;
-    case Descriptor::Kind::kFileSystem:
-      // A narrowed pre-open is only a name for its views (see WasiSandbox.cc).
-      return d.narrowed ? 0 : d.rights_base & FsRights(d.fs_perms);
+      return Has(kCapSockets) ? rights : 0;
+    case Descriptor::Kind::kFileSystem: {
+      uint32_t perms = d.fs_perms;
+      if (d.narrowed) {
+        perms = 0;
+        for (const View& v : d.views) perms |= v.perms();
+      }
+      return rights & FsRights(perms);
+    }
   }
   return 0;
 }

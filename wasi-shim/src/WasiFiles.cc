@@ -199,8 +199,8 @@ uint32_t FdFdstatGet(WasiCall& c) {
   c.memory.Store<uint8_t>(ptr, d->filetype);
   c.memory.Store<uint16_t>(ptr + 2, flags);
   // What can be used now: a guest's libc asks for rights by what it sees here.
-  c.memory.Store<uint64_t>(ptr + 8, ReportedRights(c.ctx, *d, d->rights_base));
-  c.memory.Store<uint64_t>(ptr + 16, ReportedRights(c.ctx, *d, d->rights_inheriting));
+  c.memory.Store<uint64_t>(ptr + 8, c.ctx.ReportedRights(*d, d->rights_base));
+  c.memory.Store<uint64_t>(ptr + 16, c.ctx.ReportedRights(*d, d->rights_inheriting));
   return kSuccess;
 }
 
@@ -568,7 +568,7 @@ uint32_t PathOpen(WasiCall& c) {
   // is refused; other rights are just not granted (wasi-libc and Rust's std ask for broad
   // sets, masked by what fd_fdstat_get reported: for a narrowed pre-open that is what all
   // its views allow, so the view's own limit is applied here quietly).
-  const uint64_t handed_down = ReportedRights(c.ctx, *dir, dir->rights_inheriting);
+  const uint64_t handed_down = c.ctx.ReportedRights(*dir, dir->rights_inheriting);
   if ((base & abi::kRightsMutating & ~handed_down) != 0) return kNotcapable;
   if ((fdflags & (abi::kFdflagDsync | abi::kFdflagRsync | abi::kFdflagSync)) &&
       !(base & (abi::kRightFdDatasync | abi::kRightFdSync))) {

@@ -100,24 +100,6 @@ uint32_t MapPath(const Descriptor& d, const std::string& path, int* host_fd, std
   return kSuccess;
 }
 
-uint64_t ReportedRights(const WasiContext& ctx, const Descriptor& d, uint64_t rights) {
-  switch (d.kind) {
-    case Descriptor::Kind::kStdio:
-      return rights;
-    case Descriptor::Kind::kSocket:
-      return ctx.Has(kCapSockets) ? rights : 0;
-    case Descriptor::Kind::kFileSystem: {
-      uint32_t perms = d.fs_perms;
-      if (d.narrowed) {
-        perms = 0;
-        for (const WasiContext::View& v : d.views) perms |= v.perms();
-      }
-      return rights & ctx.FsRights(perms);
-    }
-  }
-  return 0;
-}
-
 uint32_t Narrow(WasiContext& ctx, const std::vector<PathGrant>& grants, std::string* detail) {
   struct NewView {
     uint32_t preopen;

@@ -159,8 +159,14 @@ class WasiContext {
   // directory descriptors opened earlier lose their rights; files already open stay open.
   // All or nothing: on error nothing changes.
   absl::Status NarrowPreopens(const std::vector<PathGrant>& grants);
-  // The rights usable through `d` now: its own, cut by dropped capabilities and narrowing.
-  uint64_t EffectiveRights(const Descriptor& d) const;
+  // `rights` (d's base or inheriting set) cut by dropped capabilities and narrowing: what
+  // fd_fdstat_get reports. A narrowed pre-open reports what its views allow together.
+  uint64_t ReportedRights(const Descriptor& d, uint64_t rights) const;
+  // The rights usable through `d` itself now. A narrowed pre-open is only a name for its
+  // views: nothing is usable through it directly.
+  uint64_t EffectiveRights(const Descriptor& d) const {
+    return d.narrowed ? 0 : ReportedRights(d, d.rights_base);
+  }
   // The file-system rights `perms` (kCapFs bits) allow, cut by dropped capabilities.
   uint64_t FsRights(uint32_t perms) const;
   // Whether host descriptor `host_fd` of WASI type `filetype` has a position.
