@@ -1,8 +1,10 @@
 // Target machine set-up, the optimisation pipeline, and object/assembly emission.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "llvm/IR/Module.h"
@@ -27,7 +29,21 @@ void optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel);
 absl::StatusOr<std::string> emitMachineCode(llvm::Module& module, llvm::TargetMachine& tm,
                                             bool assembly);
 
-// Links one object file into an artifact `.so` with in-process lld.
-absl::Status linkSharedObject(const std::string& objectPath, const std::string& outputPath);
+// Links object files (in this order) into an artifact `.so` with in-process lld.
+absl::Status linkSharedObject(const std::vector<std::string>& objectPaths,
+                              const std::string& outputPath);
+
+// How many parts code generation splits `module` into: a function of the module's size
+// alone (1 for small modules), so the output never depends on the thread count.
+unsigned partitionCount(const llvm::Module& module);
+unsigned definedFunctions(const llvm::Module& module);
+
+// Splits the optimised `module` into `parts` parts and emits each as an ELF object, on up
+// to `threads` threads; each part is code-generated in its own LLVMContext with its own
+// target machine for `cpu`/`optLevel` (0 threads: one per hardware thread). Objects come back in part order. `partDone` is called
+// on the calling thread as parts finish (in part order). `module` is consumed.
+absl::StatusOr<std::vector<std::string>> emitObjectsInParallel(
+    llvm::Module& module, unsigned parts, unsigned threads, const std::string& cpu,
+    int optLevel, const std::function<void(unsigned done)>& partDone);
 
 }  // namespace kiln::codegen

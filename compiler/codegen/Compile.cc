@@ -1,6 +1,7 @@
 // The compile pipeline: decode, validate, lower, optimise, emit, link.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -49,6 +50,10 @@ absl::Status validateOnly(const std::vector<uint8_t>& wasm, const wasm::Features
 
 absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptions& options,
                            const std::string& outputPath) {
+  auto stage = [&](std::string_view name, unsigned done = 0, unsigned total = 0) {
+    if (options.progress) options.progress(name, done, total);
+  };
+  stage("validating");
   absl::StatusOr<wasm::Module> m = decodeAndValidate(bytes, options.features);
   if (!m.ok()) return m.status();
 
@@ -56,6 +61,7 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
       codegen::createTarget(options.targetCpu, options.optLevel);
   if (!target.ok()) return target.status();
 
+  stage("lowering");
   llvm::LLVMContext ctx;
   // A fixed module name: the input's path would end up in the object (its source file
   // name) and the artifact would differ with the directory it was built in.
@@ -67,6 +73,7 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
   info.epochChecks = options.epochChecks;
   if (absl::Status s = lower::lowerModule(*m, info, bytes, mod); !s.ok()) return s;
 
+  stage("optimising");
   codegen::optimize(mod, *target->machine, options.optLevel);
 
   if (options.emit == EmitKind::LLVMIR) {
@@ -76,21 +83,48 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
     os.flush();
     return writeFile(outputPath, text);
   }
-  absl::StatusOr<std::string> code = codegen::emitMachineCode(
-      mod, *target->machine, options.emit == EmitKind::Assembly);
-  if (!code.ok()) return code.status();
-  if (options.emit != EmitKind::SharedObject) return writeFile(outputPath, *code);
+  if (options.emit != EmitKind::SharedObject) {
+    // A single object or assembly file: one part, on this thread.
+    stage("generating code", 0, 1);
+    absl::StatusOr<std::string> code = codegen::emitMachineCode(
+        mod, *target->machine, options.emit == EmitKind::Assembly);
+    if (!code.ok()) return code.status();
+    return writeFile(outputPath, *code);
+  }
   if (outputPath == "-") return absl::InvalidArgumentError("a shared object cannot be written to stdout");
 
-  // Link through a private temporary object file next to nothing else.
-  char tmpl[] = "/tmp/kilnc-XXXXXX.o";
-  int fd = mkstemps(tmpl, 2);
-  if (fd < 0) return absl::InternalError("cannot create a temporary file in /tmp");
-  close(fd);
-  std::string objPath = tmpl;
-  absl::Status s = writeFile(objPath, *code);
-  if (s.ok()) s = codegen::linkSharedObject(objPath, outputPath);
-  std::remove(objPath.c_str());
+  const unsigned parts = options.codegenParts
+                             ? std::min(options.codegenParts, codegen::definedFunctions(mod))
+                             : codegen::partitionCount(mod);
+  stage("generating code", 0, parts);
+  std::vector<std::string> objects;
+  if (parts <= 1) {
+    absl::StatusOr<std::string> code = codegen::emitMachineCode(mod, *target->machine, false);
+    if (!code.ok()) return code.status();
+    objects.push_back(std::move(*code));
+    stage("generating code", 1, 1);
+  } else {
+    absl::StatusOr<std::vector<std::string>> codes = codegen::emitObjectsInParallel(
+        mod, parts, options.jobs, target->info.cpu, options.optLevel,
+        [&](unsigned done) { stage("generating code", done, parts); });
+    if (!codes.ok()) return codes.status();
+    objects = std::move(*codes);
+  }
+
+  // Link through private temporary object files in a directory of their own.
+  stage("linking");
+  char dirTemplate[] = "/tmp/kilnc-XXXXXX";
+  if (!mkdtemp(dirTemplate)) return absl::InternalError("cannot create a temporary directory in /tmp");
+  const std::string dir = dirTemplate;
+  std::vector<std::string> paths;
+  absl::Status s;
+  for (size_t i = 0; i < objects.size() && s.ok(); ++i) {
+    paths.push_back(absl::StrCat(dir, "/part", i, ".o"));
+    s = writeFile(paths.back(), objects[i]);
+  }
+  if (s.ok()) s = codegen::linkSharedObject(paths, outputPath);
+  for (const std::string& p : paths) std::remove(p.c_str());
+  rmdir(dir.c_str());
   return s;
 }
 

@@ -9,7 +9,8 @@ LLD_HAS_DRIVER(elf)
 
 namespace kiln::codegen {
 
-absl::Status linkSharedObject(const std::string& objectPath, const std::string& outputPath) {
+absl::Status linkSharedObject(const std::vector<std::string>& objectPaths,
+                              const std::string& outputPath) {
   // lld keeps global state per link: links run one at a time in a process.
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
@@ -17,7 +18,8 @@ absl::Status linkSharedObject(const std::string& objectPath, const std::string& 
       "ld.lld", "-shared", "--no-undefined", "-z", "now", "-z", "relro", "-z", "noexecstack",
       "-z", "text", "-z", "separate-code", "--hash-style=gnu", "--build-id=none",
       "--eh-frame-hdr", "-Bsymbolic", "--no-dynamic-linker", "-nostdlib", "-o",
-      outputPath.c_str(), objectPath.c_str()};
+      outputPath.c_str()};
+  for (const std::string& path : objectPaths) args.push_back(path.c_str());
   std::string out, err;
   llvm::raw_string_ostream outs(out), errs(err);
   lld::Result r = lld::lldMain(args, outs, errs, {{lld::Gnu, &lld::elf::link}});

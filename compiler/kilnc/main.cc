@@ -1,10 +1,17 @@
 // kilnc: compile a WebAssembly module ahead of time into a kiln artifact (.so).
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -69,6 +76,94 @@ std::string defaultOutput(const std::string& input, kiln::EmitKind emit) {
   }
 }
 
+// Shows where a compile is on the terminal and keeps the time each stage took (for -v).
+// In "auto" mode nothing is drawn for compiles that finish within a second, or when stderr
+// is not a terminal; the line is redrawn in place and erased at the end.
+class Progress {
+ public:
+  enum class Mode { kAuto, kAlways, kNever };
+  explicit Progress(Mode mode) : start_(Clock::now()) {
+    const char* term = std::getenv("TERM");
+    tty_ = isatty(2) && !(term && std::strcmp(term, "dumb") == 0);
+    draw_ = mode == Mode::kAlways || (mode == Mode::kAuto && tty_);
+    if (draw_) ticker_ = std::thread([this] { Tick(); });
+  }
+  ~Progress() { Finish(); }
+
+  void Update(std::string_view stage, unsigned done, unsigned total) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stage != stage_) {
+      EndStage();
+      stage_ = std::string(stage);
+      stage_start_ = Clock::now();
+    }
+    done_ = done;
+    total_ = total;
+    if (total > parts_) parts_ = total;
+    if (draw_ && (!tty_ || Elapsed() >= 1.0)) Draw();
+  }
+
+  // Stops drawing and erases the line. Safe to call twice.
+  void Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      EndStage();
+      if (drawn_ && tty_) std::fprintf(stderr, "\r\033[K");
+      std::fflush(stderr);
+    }
+    cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+  }
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+  unsigned parts() const { return parts_; }
+  const std::vector<std::pair<std::string, double>>& stages() const { return stages_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void EndStage() {
+    if (stage_.empty()) return;
+    stages_.emplace_back(stage_,
+                         std::chrono::duration<double>(Clock::now() - stage_start_).count());
+    stage_.clear();
+  }
+  void Draw() {
+    if (stage_.empty()) return;
+    std::string line = "kilnc: " + stage_;
+    if (total_ > 1) line += " (" + std::to_string(done_) + "/" + std::to_string(total_) + " parts)";
+    char t[32];
+    std::snprintf(t, sizeof t, " %.1fs", Elapsed());
+    line += t;
+    if (tty_)
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    else
+      std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void Tick() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopped_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
+      if (!stopped_ && tty_ && Elapsed() >= 1.0) Draw();
+    }
+  }
+
+  Clock::time_point start_, stage_start_;
+  bool tty_ = false, draw_ = false, drawn_ = false, stopped_ = false;
+  std::string stage_;
+  unsigned done_ = 0, total_ = 0, parts_ = 0;
+  std::vector<std::pair<std::string, double>> stages_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread ticker_;
+};
+
 }  // namespace
 
 // Appends a signature block to the artifact at `path` (written anew, then renamed over it).
@@ -97,7 +192,7 @@ int main(int argc, char** argv) {
       "The module is fully validated first; errors name the byte offset and function.\n"
       "Input is a binary module (.wasm) or a text module (.wat, or any other file that does\n"
       "not start with the \\0asm magic), read by kiln's own text-format reader.\n\n"
-      "  kilnc app.wasm -o app.so [-O0|-O1|-O2|-O3] [--target-cpu=NAME] [--emit=KIND]\n"
+      "  kilnc app.wasm -o app.so [-O0|-O1|-O2|-O3] [--target-cpu=NAME] [--emit=KIND] [-j N]\n"
       "  kilnc app.wat -o app.so\n"
       "  kilnc validate app.wasm|app.wat\n",
       "kilnc"};
@@ -106,8 +201,9 @@ int main(int argc, char** argv) {
 
   std::string input, output, cpu = kiln::kDefaultTargetCpu, emit = "so";
   int opt = 2;
-  bool fuel = false, no_epoch = false;
-  std::string sign_key;
+  bool fuel = false, no_epoch = false, verbose = false;
+  unsigned jobs = 0;
+  std::string sign_key, progress = "auto";
   app.add_option("input", input, "Input WebAssembly module (.wasm binary or .wat text)");
   app.add_option("-o,--output", output, "Output file (default: input name with .so/.o/.s/.ll)");
   app.add_option("-O", opt, "Optimisation level 0-3 (default 2)")->check(CLI::Range(0, 3));
@@ -122,6 +218,19 @@ int main(int argc, char** argv) {
   app.add_flag("--no-epoch-checks", no_epoch,
                "Leave out the interruption checks (only to measure what they cost: `kiln run\n"
                "--timeout` refuses such an artifact)");
+
+  app.add_option("-j,--jobs", jobs,
+                 "Threads for code generation (default: one per core). The module is split\n"
+                 "into parts by its size alone, so the artifact is byte-identical whatever N")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option("--progress", progress,
+                 "Show the compile's progress on stderr: auto (default: on a terminal, for\n"
+                 "compiles over a second), always (one line per stage), never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_flag("-v,--verbose", verbose,
+               "Print what the compile did: size, time per stage, code generation parts and\n"
+               "threads, throughput in KB of Wasm per second");
 
   app.add_option("--sign", sign_key,
                  "Sign the artifact with the Ed25519 secret key in KEY (made by `kiln keygen`):\n"
@@ -182,8 +291,36 @@ int main(int argc, char** argv) {
     }
     key = *k;
   }
+  options.jobs = jobs;
+  Progress tracker(progress == "always" ? Progress::Mode::kAlways
+                   : progress == "never" ? Progress::Mode::kNever
+                                         : Progress::Mode::kAuto);
+  options.progress = [&](std::string_view stage, unsigned done, unsigned total) {
+    tracker.Update(stage, done, total);
+  };
   absl::Status s = kiln::compileToFile(bytes, options, output);
-  if (s.ok() && key.has_value()) s = signFile(output, *key);
+  if (s.ok() && key.has_value()) {
+    tracker.Update("signing", 0, 0);
+    s = signFile(output, *key);
+  }
+  tracker.Finish();
+  if (s.ok() && verbose) {
+    const double seconds = tracker.Elapsed();
+    std::string stages;
+    for (const auto& [name, t] : tracker.stages()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%s %.3fs", stages.empty() ? "" : ", ", name.c_str(), t);
+      stages += buf;
+    }
+    const unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
+    std::fprintf(stderr,
+                 "kilnc: %s: %zu bytes of Wasm in %.3fs (%.0f KB/s) at -O%d; %s; code generation "
+                 "in %u part%s on %u thread%s\n",
+                 input.c_str(), bytes.size(), seconds, bytes.size() / 1024.0 / seconds, opt,
+                 stages.c_str(), tracker.parts(), tracker.parts() == 1 ? "" : "s",
+                 std::min(threads, std::max(1u, tracker.parts())),
+                 std::min(threads, std::max(1u, tracker.parts())) == 1 ? "" : "s");
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "kilnc: error: %s: %s\n", input.c_str(), std::string(s.message()).c_str());
     return 1;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "Lowering.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Verifier.h"
@@ -78,6 +79,9 @@ namespace {
 void setCommonAttributes(llvm::Function* f) {
   f->addFnAttr(llvm::Attribute::NoUnwind);
   f->addFnAttr("probe-stack", "inline-asm");  // large frames touch the guard page in order
+  // Unwind tables (no run-time cost): gdb and perf --call-graph=dwarf walk through Wasm
+  // frames with them; the loader hands them to gdb with the function names.
+  f->setUWTableKind(llvm::UWTableKind::Async);
   f->setDSOLocal(true);
 }
 
@@ -283,8 +287,14 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
   for (uint32_t i = 0; i < w.funcTypes.size(); ++i) {
     c.funcNames[i] = displayName(w, i);
     if (w.isImportedFunc(i)) continue;
-    std::string sym = c.funcNames[i].empty() ? absl::StrFormat("wasm-function[%u]", i)
-                                             : absl::StrFormat("wasm[%u]:%s", i, c.funcNames[i]);
+    // The symbol carries the name for debuggers and disassemblers. '@' is %-escaped: in an
+    // ELF symbol that is not local (code generation in parts makes functions hidden globals)
+    // the linker would read it as a symbol version.
+    std::string sym = c.funcNames[i].empty()
+                          ? absl::StrFormat("wasm-function[%u]", i)
+                          : absl::StrFormat("wasm[%u]:%s", i,
+                                            absl::StrReplaceAll(c.funcNames[i],
+                                                                {{"%", "%25"}, {"@", "%40"}}));
     auto* f = llvm::Function::Create(c.wasmFnTypes[w.funcTypes[i]],
                                      llvm::GlobalValue::InternalLinkage, sym, mod);
     f->setCallingConv(kWasmCC);

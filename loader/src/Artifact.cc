@@ -11,6 +11,7 @@
 #include "AddressRangeRegistry.h"
 #include "ArtifactMapper.h"
 #include "DescriptorValidator.h"
+#include "GdbJit.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/CpuFeatures.h"
@@ -55,6 +56,41 @@ absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint
 
 std::string_view View(const char* p, uint32_t len) {
   return p == nullptr ? std::string_view() : std::string_view(p, len);
+}
+
+// The artifact's .eh_frame as mapped, found through the PT_GNU_EH_FRAME header's search
+// table (the section ends after its last FDE), or an empty span if anything about it is
+// not as lld writes it. Every byte is checked to lie in a readable segment before it is
+// read.
+std::pair<uintptr_t, std::span<const uint8_t>> FindEhFrame(const MappedImage& image,
+                                                           const VerifiedElf& elf) {
+  const std::pair<uintptr_t, std::span<const uint8_t>> none{0, {}};
+  if (!elf.eh_frame_hdr || elf.eh_frame_hdr->second < 12) return none;
+  const uintptr_t hdr = image.Address(elf.eh_frame_hdr->first);
+  const uint64_t hdr_size = elf.eh_frame_hdr->second;
+  if (!image.IsReadable(hdr, hdr_size)) return none;
+  const auto* p = reinterpret_cast<const uint8_t*>(hdr);
+  // version 1; eh_frame_ptr pcrel|sdata4; fde_count udata4; table datarel|sdata4.
+  if (p[0] != 1 || p[1] != 0x1b || p[2] != 0x03 || p[3] != 0x3b) return none;
+  int32_t rel;
+  uint32_t count;
+  std::memcpy(&rel, p + 4, 4);
+  std::memcpy(&count, p + 8, 4);
+  if (count == 0 || (hdr_size - 12) / 8 < count) return none;
+  const uintptr_t start = hdr + 4 + static_cast<intptr_t>(rel);
+  uintptr_t end = start;
+  for (uint32_t i = 0; i < count; ++i) {
+    int32_t fde_rel;
+    std::memcpy(&fde_rel, p + 12 + 8 * uint64_t{i} + 4, 4);
+    const uintptr_t fde = hdr + static_cast<intptr_t>(fde_rel);
+    if (fde < start || !image.IsReadable(fde, 4)) return none;
+    uint32_t len;
+    std::memcpy(&len, reinterpret_cast<const void*>(fde), 4);
+    if (len == 0 || len == 0xffffffffu || !image.IsReadable(fde, 4 + uint64_t{len})) return none;
+    end = std::max<uintptr_t>(end, fde + 4 + len);
+  }
+  if (end <= start || !image.IsReadable(start, end - start)) return none;
+  return {start, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(start), end - start)};
 }
 
 }  // namespace
@@ -155,6 +191,21 @@ absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
     if (slot < 0) return absl::ResourceExhaustedError(absl::StrCat(name, ": too many artifacts"));
     a->code_slots_.push_back(slot);
   }
+  // Debuggers: register the functions (and the unwind tables) with gdb's JIT interface.
+  uintptr_t code_start = UINTPTR_MAX, code_end = 0;
+  for (const MappedImage::Segment& seg : a->image_->segments()) {
+    if (!seg.executable) continue;
+    code_start = std::min(code_start, seg.start);
+    code_end = std::max(code_end, seg.end);
+  }
+  if (code_start < code_end) {
+    std::vector<DebugSymbol> symbols;
+    for (const FunctionRange& f : a->FunctionRanges())
+      symbols.push_back({f.start, f.size, f.name});
+    const auto [eh_addr, eh_frame] = FindEhFrame(*a->image_, *elf);
+    a->gdb_ = std::make_unique<GdbJitRegistration>(
+        BuildDebugObject(code_start, code_end, symbols, eh_addr, eh_frame));
+  }
   return std::shared_ptr<const Artifact>(std::move(a));
 }
 
@@ -232,23 +283,56 @@ std::string Artifact::DescribeExport(uint32_t i) const {
 
 bool Artifact::ContainsCode(uintptr_t pc) const { return image_->IsCode(pc); }
 
-std::string Artifact::PerfMapLines() const {
-  std::string out;
-  for (size_t k = 0; k < entry_points_.size(); ++k) {
-    const auto [start, index] = entry_points_[k];
+std::vector<Artifact::FunctionRange> Artifact::FunctionRanges() const {
+  // Every piece of code the descriptor names: the functions and the per-type trampolines
+  // (which lie between them and would otherwise be counted in the function before).
+  struct Entry {
+    uintptr_t start;
+    uint32_t index;  // function index, or UINT32_MAX for a trampoline
+    std::string name;
+  };
+  std::vector<Entry> entries;
+  for (const auto& [start, index] : entry_points_) {
+    const std::string_view name = function_name(index);
+    entries.push_back({start, index,
+                       absl::StrCat("wasm:", name.empty() ? absl::StrCat("function[", index, "]")
+                                                          : std::string(name))});
+  }
+  for (uint32_t t = 0; t < desc_->num_types; ++t) {
+    const kiln_type_desc& type = desc_->types[t];
+    const auto enter = reinterpret_cast<uintptr_t>(type.array_to_native);
+    const auto host = reinterpret_cast<uintptr_t>(type.native_to_array);
+    if (enter && ContainsCode(enter))
+      entries.push_back({enter, UINT32_MAX, absl::StrCat("kiln:call-trampoline[type ", t, "]")});
+    if (host && ContainsCode(host))
+      entries.push_back({host, UINT32_MAX, absl::StrCat("kiln:host-trampoline[type ", t, "]")});
+  }
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.start < b.start; });
+  std::vector<FunctionRange> out;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const uintptr_t start = entries[k].start;
+    if (k > 0 && entries[k - 1].start == start) continue;  // shared code: named once
     uintptr_t end = 0;
     for (const MappedImage::Segment& seg : image_->segments()) {
       if (seg.executable && start >= seg.start && start < seg.end) end = seg.end;
     }
-    if (k + 1 < entry_points_.size() && entry_points_[k + 1].first < end) {
-      end = entry_points_[k + 1].first;
+    for (size_t n = k + 1; n < entries.size(); ++n) {
+      if (entries[n].start > start) {
+        end = std::min(end, entries[n].start);
+        break;
+      }
     }
-    if (end <= start) continue;  // another function shares this entry
-    const std::string_view name = function_name(index);
-    absl::StrAppend(&out, absl::Hex(start), " ", absl::Hex(end - start), " wasm:",
-                    name.empty() ? absl::StrCat("function[", index, "]") : std::string(name),
-                    "\n");
+    if (end <= start) continue;
+    out.push_back({start, end - start, entries[k].index, std::move(entries[k].name)});
   }
+  return out;
+}
+
+std::string Artifact::PerfMapLines() const {
+  std::string out;
+  for (const FunctionRange& f : FunctionRanges())
+    absl::StrAppend(&out, absl::Hex(f.start), " ", absl::Hex(f.size), " ", f.name, "\n");
   return out;
 }
 

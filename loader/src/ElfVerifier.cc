@@ -200,8 +200,13 @@ class Verifier {
           out_.segments.push_back(seg);
           break;
         }
+        case PT_GNU_EH_FRAME:
+          // Informational: where the unwind tables are, for debuggers (the loader checks
+          // the range against the mapped segments before it reads anything there).
+          out_.eh_frame_hdr = std::make_pair(ph.p_vaddr, ph.p_memsz);
+          break;
         default:
-          break;  // PT_NOTE, PT_PHDR, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, ...: informational
+          break;  // PT_NOTE, PT_PHDR, PT_GNU_PROPERTY, ...: informational
       }
     }
     if (out_.segments.empty()) return Reject("no loadable segments");

@@ -40,3 +40,13 @@ if shutil.which("perf"):
             config.available_features.add("perf")
     except (OSError, subprocess.SubprocessError):
         pass
+
+# gdb (for the GDB JIT interface test): present and allowed to trace a child here.
+if shutil.which("gdb"):
+    try:
+        r = subprocess.run(["gdb", "-batch", "-nx", "-ex", "run", "--args", "true"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        if r.returncode == 0 and b"exited normally" in r.stdout:
+            config.available_features.add("gdb")
+    except (OSError, subprocess.SubprocessError):
+        pass

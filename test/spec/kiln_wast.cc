@@ -57,6 +57,7 @@ struct Options {
   int optLevel = 2;
   int wasm = 2;
   bool keep = false;
+  unsigned codegenParts = 0;
   bool verbose = false;
 };
 
@@ -189,6 +190,7 @@ absl::StatusOr<std::shared_ptr<const kiln::Artifact>> WastRunner::compile(
   options.optLevel = opts_.optLevel;
   options.inputName = absl::StrCat("module", compiled_, ".wasm");
   options.features = features_;
+  options.codegenParts = opts_.codegenParts;
   if (opts_.keep) {
     std::ofstream w(dir_ / absl::StrCat("m", compiled_, ".wasm"), std::ios::binary);
     w.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -626,6 +628,9 @@ int main(int argc, char** argv) {
                  "Spec version of the script: 2 (default, WebAssembly 2.0 rules and features) "
                  "or 3 (3.0 without GC and threads)")
       ->check(CLI::IsMember({2, 3}));
+  app.add_option("--codegen-parts", opts.codegenParts,
+                 "Split every module's code generation into this many parts (at most one per "
+                 "function), to test split code generation on small modules");
   app.add_flag("--keep", opts.keep, "Keep the temporary directory with the .wasm and .so files");
   app.add_flag("-v,--verbose", opts.verbose, "Print every expected failure");
   try {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ArtifactMapper.h"
+#include "GdbJit.h"
 #include "kiln/Signature.h"
 #include "loader_test_util.h"
 
@@ -155,6 +156,34 @@ TEST_F(Signatures, DescriptorRefusalsHappenBeforeAnythingIsExecutable) {
   const uint32_t major = KILN_ABI_MAJOR + 1;
   std::memcpy(&*it + offsetof(kiln_module_desc, abi_major), &major, 4);
   ExpectRefused(bytes, LoadOptions());
+}
+
+// Every loaded artifact is described to gdb (an ELF object naming each function at its
+// mapped address) until it is destroyed; a refused artifact never is.
+TEST_F(Signatures, LoadedArtifactsAreRegisteredWithGdbUntilDestroyed) {
+  const size_t before = GdbJitRegisteredCount();
+  ExpectRefused(plain_, options_);  // unsigned
+  EXPECT_EQ(GdbJitRegisteredCount(), before);
+  {
+    auto a = Artifact::LoadBytes(signed_, "signed.so", options_);
+    ASSERT_TRUE(a.ok()) << a.status();
+    EXPECT_EQ(GdbJitRegisteredCount(), before + 1);
+    EXPECT_EQ(__jit_debug_descriptor.version, 1u);
+    EXPECT_EQ(__jit_debug_descriptor.action_flag, 1u);  // JIT_REGISTER_FN
+    const jit_code_entry* e = __jit_debug_descriptor.first_entry;
+    ASSERT_NE(e, nullptr);
+    const std::string object(e->symfile_addr, e->symfile_size);
+    ASSERT_GE(object.size(), 64u);
+    EXPECT_EQ(object.compare(0, 4, "\x7f" "ELF"), 0);
+    const auto ranges = (*a)->FunctionRanges();
+    ASSERT_FALSE(ranges.empty());
+    for (const Artifact::FunctionRange& f : ranges) {
+      EXPECT_TRUE((*a)->ContainsCode(f.start)) << f.name;
+      EXPECT_NE(object.find(std::string(1, '\0') + f.name + '\0'), std::string::npos) << f.name;
+    }
+  }
+  EXPECT_EQ(GdbJitRegisteredCount(), before);
+  EXPECT_EQ(__jit_debug_descriptor.action_flag, 2u);  // JIT_UNREGISTER_FN
 }
 
 TEST_F(Signatures, KeyFilesRoundTripAndRejectGarbage) {

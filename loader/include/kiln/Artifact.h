@@ -86,6 +86,18 @@ class Artifact {
   // perf's map format for this artifact's functions, one "START SIZE NAME" line each (hex
   // addresses; NAME is "wasm:" and the function's name, or "wasm:function[N]").
   std::string PerfMapLines() const;
+  // Each defined function's code range (up to the next piece of named code) and its display
+  // name ("wasm:NAME" or "wasm:function[N]"), and the same for kiln's per-type trampolines
+  // ("kiln:call-trampoline[type N]", "kiln:host-trampoline[type N]"), by address. Used for
+  // the perf map and for gdb, with which every loaded artifact is registered (GDB JIT
+  // interface).
+  struct FunctionRange {
+    uintptr_t start;
+    uint64_t size;
+    uint32_t index;  // function index; UINT32_MAX for a trampoline
+    std::string name;
+  };
+  std::vector<FunctionRange> FunctionRanges() const;
 
   // The loaded artifact whose code contains `pc` (nullptr if none). Not signal-safe.
   static const Artifact* FindByPc(uintptr_t pc);
@@ -102,6 +114,8 @@ class Artifact {
   std::vector<uint32_t> type_ids_;
   std::vector<std::pair<uintptr_t, uint32_t>> entry_points_;  // sorted (code, func index)
   std::vector<int> code_slots_;
+  // Declared after image_: unregistered from gdb before the code is unmapped.
+  std::unique_ptr<class GdbJitRegistration> gdb_;
 };
 
 }  // namespace kiln

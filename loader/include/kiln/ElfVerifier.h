@@ -48,6 +48,8 @@ struct VerifiedElf {
   std::vector<RelativeRelocation> relocations;
   uint64_t descriptor_vaddr = 0;
   uint64_t descriptor_size = 0;
+  // PT_GNU_EH_FRAME (vaddr, size), unchecked: only for debugger registration.
+  std::optional<std::pair<uint64_t, uint64_t>> eh_frame_hdr;
 };
 
 // Upper bound on the span of an artifact's image; far above anything kilnc emits.

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,6 +23,17 @@ struct CompileOptions {
   wasm::Features features = wasm::Features::defaults();  // accepted proposals
   bool fuel = false;  // instrument for deterministic fuel metering (kiln run --fuel)
   bool epochChecks = true;  // interruption checks (kiln run --timeout); off only to measure
+  // Threads for code generation; 0 means one per hardware thread. The module is split into
+  // a number of parts that depends only on its size, never on this, so the artifact is
+  // byte-identical whatever the thread count.
+  unsigned jobs = 0;
+  // For tests only: split code generation into exactly this many parts (at most one per
+  // function) instead of deciding by size. 0: by size.
+  unsigned codegenParts = 0;
+  // Called as the compile moves on: a stage name ("validating", "lowering", "optimising",
+  // "generating code", "linking") and, while generating code, parts done out of the total
+  // (otherwise 0 of 0). Called from the thread that called compileToFile only.
+  std::function<void(std::string_view stage, unsigned done, unsigned total)> progress;
 };
 
 // The portable baseline CPU used when none is given.
