@@ -12,6 +12,7 @@
 #include "ArtifactMapper.h"
 #include "DescriptorValidator.h"
 #include "GdbJit.h"
+#include "MemoryImage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/CpuFeatures.h"
@@ -327,6 +328,14 @@ std::vector<Artifact::FunctionRange> Artifact::FunctionRanges() const {
     out.push_back({start, end - start, entries[k].index, std::move(entries[k].name)});
   }
   return out;
+}
+
+std::shared_ptr<const MemoryImage> Artifact::memory_image(uint32_t memory) const {
+  std::lock_guard<std::mutex> lock(images_mu_);
+  if (memory_images_.empty()) memory_images_.resize(desc_->num_memories);
+  if (memory >= memory_images_.size()) return nullptr;
+  if (!memory_images_[memory].has_value()) memory_images_[memory] = MemoryImage::Build(*desc_, memory);
+  return *memory_images_[memory];
 }
 
 std::string Artifact::PerfMapLines() const {

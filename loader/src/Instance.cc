@@ -373,8 +373,9 @@ absl::Status Instance::CreateDefinitions(const InstanceOptions& options) {
     type.limits = FromDesc(d.memories[i].limits);
     type.is64 = d.memories[i].limits.is64 != 0;
     type.shared = d.memories[i].limits.shared != 0;
-    absl::StatusOr<std::shared_ptr<GuardedMemory>> m =
-        GuardedMemory::Create(type, options.max_memory_pages);
+    absl::StatusOr<std::shared_ptr<GuardedMemory>> m = GuardedMemory::Create(
+        type, options.max_memory_pages,
+        GuardedMemory::CopyOnWriteImages() ? artifact_->memory_image(i) : nullptr);
     if (!m.ok()) return absl::Status(m.status().code(), absl::StrCat(artifact_->name(), ": memory ", i, ": ", m.status().message()));
     memories_[i] = *std::move(m);
   }
@@ -481,6 +482,12 @@ absl::Status Instance::InitializeSegments(bool* wrote_imported_table) {
   for (uint32_t i = 0; i < d.num_datas; ++i) {
     const kiln_data_desc& s = d.datas[i];
     if (s.mode != KILN_SEG_ACTIVE) continue;
+    if (memories_[s.memory]->from_image()) {
+      // Already in place: the image holds every active segment of this memory, each
+      // checked to fit its initial size when the image was built.
+      DropData(i);
+      continue;
+    }
     const bool is64 = d.memories[s.memory].limits.is64 != 0;
     absl::StatusOr<ConstValue> offset = Evaluate(s.offset, s.offset_len, d.num_globals,
                                                  is64 ? KILN_I64 : KILN_I32, "data offset", i);

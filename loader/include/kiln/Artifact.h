@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -99,6 +100,10 @@ class Artifact {
   };
   std::vector<FunctionRange> FunctionRanges() const;
 
+  // The copy-on-write image of defined memory `memory`'s initial contents, built on first
+  // use and shared by every instance (nullptr: that memory is initialised by copying).
+  std::shared_ptr<const class MemoryImage> memory_image(uint32_t memory) const;
+
   // The loaded artifact whose code contains `pc` (nullptr if none). Not signal-safe.
   static const Artifact* FindByPc(uintptr_t pc);
 
@@ -114,6 +119,8 @@ class Artifact {
   std::vector<uint32_t> type_ids_;
   std::vector<std::pair<uintptr_t, uint32_t>> entry_points_;  // sorted (code, func index)
   std::vector<int> code_slots_;
+  mutable std::mutex images_mu_;
+  mutable std::vector<std::optional<std::shared_ptr<const MemoryImage>>> memory_images_;
   // Declared after image_: unregistered from gdb before the code is unmapped.
   std::unique_ptr<class GdbJitRegistration> gdb_;
 };

@@ -15,12 +15,29 @@
 namespace kiln {
 
 inline constexpr uint64_t kMaxMemoryPages32 = 65536;  // 4 GiB
+// Released reservations kept for reuse, process-wide, by default.
+inline constexpr size_t kDefaultMemoryPoolCapacity = 64;
+
+class MemoryImage;
 
 class GuardedMemory {
  public:
-  // `policy_max_pages` caps growth below the type's maximum (operator limit).
+  // `policy_max_pages` caps growth below the type's maximum (operator limit). With an
+  // `image` (the module's initial contents, see MemoryImage) that fits the initial size,
+  // the memory starts as a private copy-on-write mapping of it.
   static absl::StatusOr<std::shared_ptr<GuardedMemory>> Create(
-      const MemoryType& type, std::optional<uint64_t> policy_max_pages = std::nullopt);
+      const MemoryType& type, std::optional<uint64_t> policy_max_pages = std::nullopt,
+      std::shared_ptr<const MemoryImage> image = nullptr);
+
+  // Process-wide tuning (benchmarks, embedders): how many released reservations are kept
+  // for reuse (0: none; each is 8 GiB of address space, no memory), and whether module
+  // memories start from copy-on-write images (otherwise data segments are copied).
+  static void SetPoolCapacity(size_t reservations);
+  static void SetCopyOnWriteImages(bool enabled);
+  static bool CopyOnWriteImages();
+  // True if this memory was initialised from a copy-on-write image (its data segments
+  // need no copying).
+  bool from_image() const { return image_ != nullptr; }
   ~GuardedMemory();
   GuardedMemory(const GuardedMemory&) = delete;
   GuardedMemory& operator=(const GuardedMemory&) = delete;
@@ -49,6 +66,8 @@ class GuardedMemory {
   GuardedMemory() = default;
   kiln_memory mem_{};
   MemoryType type_;
+  std::shared_ptr<const MemoryImage> image_;
+  uint64_t initial_bytes_ = 0;
   int registry_slot_ = -1;
 };
 
