@@ -2,8 +2,8 @@
 # What the sandbox's limit checks cost on compute loops (a sieve, a matrix multiply, a hash
 # chain; bench/limits/loops.c): the same module compiled three ways and run interleaved,
 # 5 times each. Reports each variant's median time as a ratio to the build without checks.
-#   no checks : kilnc --no-epoch-checks (for this measurement only)
-#   epoch     : the default; what `kiln run --timeout` needs
+#   no checks : the default (kiln run --timeout interrupts by signal)
+#   epoch     : kilnc --epoch-checks (polling, for embedders that cannot use signals)
 #   fuel      : kilnc --fuel, run with `kiln run --fuel` and a budget that never runs out
 # usage: bench/limits/run.sh [BIN_DIR]   (default build/bin)
 set -euo pipefail
@@ -12,8 +12,8 @@ bin=${1:-build/bin}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 clang-19 --target=wasm32-wasi --sysroot=/usr -O2 bench/limits/loops.c -o "$work/loops.wasm"
-"$bin/kilnc" "$work/loops.wasm" -O2 --no-epoch-checks -o "$work/none.so"
-"$bin/kilnc" "$work/loops.wasm" -O2 -o "$work/epoch.so"
+"$bin/kilnc" "$work/loops.wasm" -O2 -o "$work/none.so"
+"$bin/kilnc" "$work/loops.wasm" -O2 --epoch-checks -o "$work/epoch.so"
 "$bin/kilnc" "$work/loops.wasm" -O2 --fuel -o "$work/fuel.so"
 declare -A times
 for round in 1 2 3 4 5; do

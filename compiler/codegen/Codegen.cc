@@ -7,6 +7,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
@@ -18,6 +19,21 @@ namespace {
 
 constexpr const char* kTriple = "x86_64-unknown-linux-gnu";
 
+// Pass options kilnc sets differently from LLVM's defaults (process-wide; set once, before
+// any compile, and still overridable by --llvm-arg, which is parsed later).
+void setPassDefaults() {
+  llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
+  // Induction-variable widening rewrites a 32-bit Wasm index that feeds an address,
+  // zext(i32 iv), into `and i64 wide_iv, 0xffffffff`, which scalar evolution cannot see
+  // through: the loop vectoriser then finds no consecutive accesses. Left narrow, the
+  // index stays zext(affine i32 recurrence), which the vectoriser versions with a run-time
+  // check that it does not wrap (Wasm's 32-bit address arithmetic) and vectorises.
+  if (auto it = options.find("indvars-widen-indvars"); it != options.end())
+    static_cast<llvm::cl::opt<bool>*>(it->second)->setValue(false);
+}
+
+}  // namespace
+
 void initializeTargets() {
   static bool done = [] {
     LLVMInitializeX86TargetInfo();
@@ -25,10 +41,13 @@ void initializeTargets() {
     LLVMInitializeX86TargetMC();
     LLVMInitializeX86AsmPrinter();
     LLVMInitializeX86AsmParser();
+    setPassDefaults();
     return true;
   }();
   (void)done;
 }
+
+namespace {
 
 uint64_t featureMask(const llvm::MCSubtargetInfo& sti) {
   struct F {
@@ -94,6 +113,9 @@ void optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel) {
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
   llvm::PipelineTuningOptions pto;
+  // As clang and opt do at -O2 and above: loop and SLP vectorisation.
+  pto.LoopVectorization = optLevel >= 2;
+  pto.SLPVectorization = optLevel >= 2;
   llvm::PassBuilder pb(&tm, pto);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);

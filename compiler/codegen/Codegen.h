@@ -13,6 +13,9 @@
 
 namespace kiln::codegen {
 
+// Registers the x86 target and sets kilnc's LLVM option defaults (once per process).
+void initializeTargets();
+
 struct Target {
   std::unique_ptr<llvm::TargetMachine> machine;
   lower::TargetInfo info;

@@ -12,11 +12,20 @@
 #include "kiln/wasm/Decoder.h"
 #include "kiln/wasm/Validator.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace kiln {
 
 const char* compilerVersion() { return "kilnc " KILN_VERSION " (LLVM " LLVM_VERSION_STRING ")"; }
+
+void setLlvmOptions(const std::vector<std::string>& args) {
+  if (args.empty()) return;
+  codegen::initializeTargets();  // kilnc's defaults first, so that these override them
+  std::vector<const char*> argv = {"kilnc"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  llvm::cl::ParseCommandLineOptions(static_cast<int>(argv.size()), argv.data(), "kilnc\n");
+}
 
 namespace {
 

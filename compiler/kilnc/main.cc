@@ -215,9 +215,12 @@ int main(int argc, char** argv) {
                "Meter fuel: every executed Wasm instruction costs one unit, so `kiln run\n"
                "--fuel N` stops the guest at the same point on every run (costs speed; the\n"
                "epoch checks behind `kiln run --timeout` are always compiled in)");
-  app.add_flag("--no-epoch-checks", no_epoch,
-               "Leave out the interruption checks (only to measure what they cost: `kiln run\n"
-               "--timeout` refuses such an artifact)");
+  bool epoch = false;
+  app.add_flag("--epoch-checks", epoch,
+               "Poll for interruption at every function entry and loop header (costs speed and\n"
+               "stops loops from being vectorised). Not needed by `kiln run --timeout`, which\n"
+               "interrupts Wasm code by signal; for embedders that cannot use signals");
+  app.add_flag("--no-epoch-checks", no_epoch, "No polling for interruption (the default)");
 
   app.add_option("-j,--jobs", jobs,
                  "Threads for code generation (default: one per core). The module is split\n"
@@ -228,6 +231,9 @@ int main(int argc, char** argv) {
                  "Show the compile's progress on stderr: auto (default: on a terminal, for\n"
                  "compiles over a second), always (one line per stage), never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  std::vector<std::string> llvm_args;
+  app.add_option("--llvm-arg", llvm_args, "Pass an option to LLVM (for compiler developers)")
+      ->group("");
   app.add_flag("-v,--verbose", verbose,
                "Print what the compile did: size, time per stage, code generation parts and\n"
                "threads, throughput in KB of Wasm per second");
@@ -271,7 +277,7 @@ int main(int argc, char** argv) {
   options.targetCpu = cpu;
   options.inputName = input;
   options.fuel = fuel;
-  options.epochChecks = !no_epoch;
+  options.epochChecks = epoch && !no_epoch;
   options.emit = emit == "obj"    ? kiln::EmitKind::Object
                  : emit == "asm"  ? kiln::EmitKind::Assembly
                  : emit == "llvm" ? kiln::EmitKind::LLVMIR
@@ -292,6 +298,7 @@ int main(int argc, char** argv) {
     key = *k;
   }
   options.jobs = jobs;
+  kiln::setLlvmOptions(llvm_args);
   Progress tracker(progress == "always" ? Progress::Mode::kAlways
                    : progress == "never" ? Progress::Mode::kNever
                                          : Progress::Mode::kAuto);

@@ -361,11 +361,8 @@ int Run(const RunOptions& opts) {
                        "\"",
                    kExitUsage);
     }
-    if (!(*artifact)->interruptible()) {
-      return Error(opts.artifact + ": compiled without interruption checks (ABI before 2.1); "
-                   "recompile it with this kilnc to use --timeout");
-    }
     watchdog = std::make_unique<Watchdog>(*t, instance_options.interrupt);
+    kiln::StartInterruptResender();  // now: --isolate allows no new threads later
   }
   if (opts.isolate) {
     // Everything is open; no guest code has run. From here on the process holds only

@@ -39,6 +39,7 @@ uint64_t BuiltinMemoryGrow(void* vmctx, uint32_t mem, uint64_t delta_pages) {
   Instance& inst = Self(vmctx);
   if (mem >= inst.num_memories()) return UINT64_MAX;
   const int64_t old = inst.memory(mem)->Grow(delta_pages);
+  PollInterrupt(KILN_CALLER_PC());
   return old < 0 ? UINT64_MAX : static_cast<uint64_t>(old);
 }
 
@@ -47,6 +48,7 @@ void BuiltinMemoryFill(void* vmctx, uint32_t mem, uint64_t dst, uint32_t value, 
   GuardedMemory* m = MemoryOrTrap(Self(vmctx), mem, pc);
   if (!m->InBounds(dst, len)) RaiseTrap(KILN_TRAP_MEMORY_OOB, pc);
   std::memset(m->base() + dst, static_cast<int>(value & 0xFF), len);
+  PollInterrupt(pc);
 }
 
 void BuiltinMemoryCopy(void* vmctx, uint32_t dst_mem, uint32_t src_mem, uint64_t dst,
@@ -57,6 +59,7 @@ void BuiltinMemoryCopy(void* vmctx, uint32_t dst_mem, uint32_t src_mem, uint64_t
   GuardedMemory* s = MemoryOrTrap(inst, src_mem, pc);
   if (!d->InBounds(dst, len) || !s->InBounds(src, len)) RaiseTrap(KILN_TRAP_MEMORY_OOB, pc);
   std::memmove(d->base() + dst, s->base() + src, len);
+  PollInterrupt(pc);
 }
 
 void BuiltinMemoryInit(void* vmctx, uint32_t mem, uint32_t seg, uint64_t dst, uint32_t src,
@@ -70,6 +73,7 @@ void BuiltinMemoryInit(void* vmctx, uint32_t mem, uint32_t seg, uint64_t dst, ui
     RaiseTrap(KILN_TRAP_MEMORY_OOB, pc);
   }
   if (len > 0) std::memcpy(m->base() + dst, bytes.data() + src, len);
+  PollInterrupt(pc);
 }
 
 void BuiltinDataDrop(void* vmctx, uint32_t seg) {
@@ -81,6 +85,7 @@ uint64_t BuiltinTableGrow(void* vmctx, uint32_t table, void* init, uint64_t delt
   Instance& inst = Self(vmctx);
   if (table >= inst.artifact().desc().num_tables) return UINT64_MAX;
   const int64_t old = inst.table(table)->Grow(delta, init);
+  PollInterrupt(KILN_CALLER_PC());
   return old < 0 ? UINT64_MAX : static_cast<uint64_t>(old);
 }
 
@@ -90,6 +95,7 @@ void BuiltinTableFill(void* vmctx, uint32_t table, uint64_t dst, void* value, ui
   if (!InBounds(dst, len, t->size())) RaiseTrap(KILN_TRAP_TABLE_OOB, pc);
   void** elems = t->raw()->elems;
   for (uint64_t i = 0; i < len; ++i) elems[dst + i] = value;
+  PollInterrupt(pc);
 }
 
 void BuiltinTableCopy(void* vmctx, uint32_t dst_table, uint32_t src_table, uint64_t dst,
@@ -102,6 +108,7 @@ void BuiltinTableCopy(void* vmctx, uint32_t dst_table, uint32_t src_table, uint6
     RaiseTrap(KILN_TRAP_TABLE_OOB, pc);
   }
   if (len > 0) std::memmove(d->raw()->elems + dst, s->raw()->elems + src, len * sizeof(void*));
+  PollInterrupt(pc);
 }
 
 void BuiltinTableInit(void* vmctx, uint32_t table, uint32_t seg, uint64_t dst, uint32_t src,
@@ -115,6 +122,7 @@ void BuiltinTableInit(void* vmctx, uint32_t table, uint32_t seg, uint64_t dst, u
     RaiseTrap(KILN_TRAP_TABLE_OOB, pc);
   }
   if (len > 0) std::memcpy(t->raw()->elems + dst, items.data() + src, len * sizeof(void*));
+  PollInterrupt(pc);
 }
 
 void BuiltinElemDrop(void* vmctx, uint32_t seg) {

@@ -103,7 +103,22 @@ absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> ar
     WasmCall call{reinterpret_cast<ArrayToNative>(func.array_to_native), func.funcref,
                   values.data()};
     TrapRecord record;
-    if (!RunGuarded(RunWasmCall, &call, &record)) {
+    // Interruptible by signal while it runs (see InterruptHandle).
+    InterruptHandle* const handle =
+        func.callee_instance ? func.callee_instance->interrupt_handle().get() : nullptr;
+    if (handle != nullptr) handle->Enter();
+    struct Leave {
+      InterruptHandle* h;
+      ~Leave() {
+        if (h != nullptr) h->Leave();
+      }
+    } leave{handle};
+    if (handle != nullptr && handle->interrupted()) {
+      record.code = KILN_TRAP_INTERRUPTED;
+      result.trap = MakeTrap(record);
+      return result;
+    }
+    if (!RunGuarded(RunWasmCall, &call, &record, handle ? handle->counter() : nullptr)) {
       result.trap = MakeTrap(record);
       return result;
     }

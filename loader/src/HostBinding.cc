@@ -40,6 +40,7 @@ void HostBindingEntry(kiln_host_func* self, kiln_val* values) {
   if (code != KILN_TRAP_NONE) RaiseTrap(code, 0);
   // No C++ object of the host call is alive here, so unwinding over this frame is safe.
   if (exn != nullptr) ThrowException(exn, 0);
+  PollInterrupt(0);
 }
 
 }  // namespace kiln

@@ -32,6 +32,7 @@ struct EntryFrame {
   int32_t exit_code;
   std::string message;
   kiln_exception* exception;
+  const volatile uint64_t* interrupt;
 };
 
 struct ThreadInfo {
@@ -165,6 +166,24 @@ void HandleFault(int sig, siginfo_t* info, void* context) {
   ChainToPrevious(sig, info, context);
 }
 
+// The interrupt signal: unwind only from Wasm code (anywhere in it: Wasm code holds no
+// locks and no host state that an unwind could leave inconsistent; the exception handler
+// chain is restored by RunGuarded). In host code the signal is ignored and sent again.
+void HandleInterrupt(int sig, siginfo_t* info, void* context) {
+  EntryFrame* frame = t_frame;
+  if (frame == nullptr || frame->interrupt == nullptr || *frame->interrupt == 0) return;
+  auto* uc = static_cast<ucontext_t*>(context);
+  const uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  if (CodeRanges().Find(pc) == nullptr) return;
+  frame->code = KILN_TRAP_INTERRUPTED;
+  frame->pc = pc;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  siglongjmp(frame->jump, 1);
+}
+
 void InstallHandlers() {
   CodeRanges();  // construct the registries before any signal can need them
   MemoryReservations();
@@ -178,6 +197,14 @@ void InstallHandlers() {
                    std::strerror(errno));
       std::abort();
     }
+  }
+  struct sigaction interrupt{};
+  interrupt.sa_sigaction = HandleInterrupt;
+  interrupt.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&interrupt.sa_mask);
+  if (sigaction(InterruptSignal(), &interrupt, nullptr) != 0) {
+    std::fprintf(stderr, "kiln: cannot install the interrupt handler: %s\n", std::strerror(errno));
+    std::abort();
   }
 }
 
@@ -216,7 +243,16 @@ uintptr_t ThreadStackLimit() {
 
 kiln_handler*& ExceptionHandlerHead() { return t_exn_head; }
 
-bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
+int InterruptSignal() { return SIGRTMAX - 3; }
+
+void PollInterrupt(uintptr_t pc) {
+  const EntryFrame* frame = t_frame;
+  if (frame != nullptr && frame->interrupt != nullptr && *frame->interrupt != 0)
+    RaiseTrap(KILN_TRAP_INTERRUPTED, pc);
+}
+
+bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap,
+                const volatile uint64_t* interrupt) {
   PrepareThread();
   // Handlers of outer Wasm frames are not visible through a host frame: an exception
   // reaching this call's boundary is "uncaught" here.
@@ -228,6 +264,7 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap) {
   frame.pc = 0;
   frame.exit_code = 0;
   frame.exception = nullptr;
+  frame.interrupt = interrupt;
   if (sigsetjmp(frame.jump, 0) == 0) {
     t_frame = &frame;
     fn(arg);

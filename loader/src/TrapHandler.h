@@ -3,6 +3,8 @@
 // A host -> Wasm call runs inside RunGuarded(), which pushes an entry frame (a sigjmp_buf)
 // for this thread. Traps unwind to the innermost frame with siglongjmp:
 //  - explicit traps: the `trap` builtin and the other builtins call RaiseTrap();
+//  - interrupts: InterruptSignal() while the PC is in Wasm code and the call's interrupt
+//    counter is set;
 //  - faults: SIGSEGV/SIGBUS (guard pages, stack guard), SIGFPE, SIGILL whose PC lies in a
 //    loaded artifact's code while this thread is inside a Wasm call; everything else goes
 //    to the handler that was installed before ours.
@@ -33,8 +35,20 @@ void PrepareThread();
 uintptr_t ThreadStackLimit();
 
 // Runs fn(arg) under a new entry frame. Returns true when fn returned, false when a trap
-// unwound to this frame (then *trap describes it).
-bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap);
+// unwound to this frame (then *trap describes it). While it runs, the interrupt signal
+// unwinds it with KILN_TRAP_INTERRUPTED if it arrives when the thread is in Wasm code and
+// `*interrupt` (the instance's InterruptHandle counter; may be null) is non-zero.
+bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap,
+                const volatile uint64_t* interrupt = nullptr);
+
+// Traps "interrupted" if the current Wasm call's interrupt counter is set: called by the
+// builtins and host-function bindings on their way back to Wasm code, so a guest spending
+// its time in host code stops there (the signal cannot unwind host code).
+void PollInterrupt(uintptr_t pc);
+
+// The signal InterruptHandle sends to threads running Wasm code (a real-time signal:
+// SIGRTMAX - 3).
+int InterruptSignal();
 
 // The innermost try_table handler of this thread's current host -> Wasm call (each
 // RunGuarded starts an empty chain and restores the outer one when it ends).

@@ -52,7 +52,9 @@ class Artifact {
   bool signature_verified() const { return signature_verified_; }
   const kiln_module_desc& desc() const { return *desc_; }
   // Whether the code checks for interruption (InterruptHandle) and meters fuel.
-  bool interruptible() const { return desc_->flags & KILN_MODULE_EPOCH_CHECKS; }
+  // Compiled with `kilnc --epoch-checks`: the code also polls the interrupt counter (every
+  // artifact can be interrupted by signal; see InterruptHandle).
+  bool polls_epoch() const { return desc_->flags & KILN_MODULE_EPOCH_CHECKS; }
   bool meters_fuel() const { return desc_->flags & KILN_MODULE_FUEL; }
 
   // Signature of module type `type_index` and its process-wide canonical id.

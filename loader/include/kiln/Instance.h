@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,12 +43,15 @@ using ImportResolver = std::function<std::optional<Extern>(const ImportRequest&)
 class ImportPolicy;
 
 // Stops running Wasm code from any thread: after Interrupt(), the code of every instance
-// sharing this handle traps "interrupted" at its next function entry or loop header
-// (artifacts from kilnc with ABI 2.1+; see Artifact::interruptible()). Reset() lets it run
-// again.
-class InterruptHandle {
+// sharing this handle traps "interrupted". Threads running Wasm code under the handle
+// (kiln::Call registers them) get the interrupt signal (kInterruptSignal), whose handler
+// unwinds them wherever they are in Wasm code, so compiled code needs no checks; a thread
+// that was in host code at that moment is signalled again every millisecond until it has
+// left Wasm. Artifacts compiled with `kilnc --epoch-checks` also poll the counter at every
+// function entry and loop header. Reset() lets the handle's instances run again.
+class InterruptHandle : public std::enable_shared_from_this<InterruptHandle> {
  public:
-  void Interrupt() { epoch_.store(1, std::memory_order_relaxed); }
+  void Interrupt();
   void Reset() { epoch_.store(0, std::memory_order_relaxed); }
   bool interrupted() const { return epoch_.load(std::memory_order_relaxed) != 0; }
   // What generated code reads (vmctx epoch); the deadline it compares with is 1.
@@ -55,10 +59,24 @@ class InterruptHandle {
     return reinterpret_cast<const volatile uint64_t*>(&epoch_);
   }
 
+  // The calling thread runs Wasm code under this handle until the matching Leave()
+  // (nested calls nest). Used by kiln::Call.
+  void Enter();
+  void Leave();
+  // Signals every registered thread once; false if none is registered (tests, resender).
+  bool SignalThreads();
+
  private:
   std::atomic<uint64_t> epoch_{0};
   static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
+  std::mutex mu_;
+  std::vector<unsigned long> threads_;  // pthread_t of each entered call
 };
+
+// Starts the background thread that re-signals interrupted threads (otherwise started by
+// the first Interrupt() that needs it). Call it before restricting the process (seccomp,
+// as `kiln run --isolate` does) so that no thread has to be created afterwards.
+void StartInterruptResender();
 
 struct InstanceOptions {
   // When set, every import must be approved by it (checked before the resolver is asked

@@ -1,12 +1,14 @@
-;; Interruption checks (always on): every function entry and every loop header loads the
+;; Interruption checks (kilnc --epoch-checks; off by default, as the loader interrupts by
+;; signal): every function entry and every loop header loads the
 ;; counter vmctx->epoch (a pointer at offset 32) with a volatile load, so a loop sees another
 ;; thread's store, compares it with vmctx->epoch_deadline (offset 40) and traps
 ;; "interrupted" (code 11). With --fuel, each straight-line run subtracts its instruction
 ;; count from vmctx->fuel (offset 24) and the same places trap "all fuel consumed" (code 12)
 ;; once it is negative.
 ;; RUN: %wat2wasm --debug-names %s -o %t.wasm
-;; RUN: %kilnc %t.wasm -O2 --emit=llvm -o - | FileCheck %s
+;; RUN: %kilnc %t.wasm -O2 --epoch-checks --emit=llvm -o - | FileCheck %s
 ;; RUN: %kilnc %t.wasm -O2 --fuel --emit=llvm -o - | FileCheck %s --check-prefix=FUEL
+;; RUN: %kilnc %t.wasm -O2 --emit=llvm -o - | FileCheck %s --check-prefix=NONE
 ;; RUN: %kilnc %t.wasm -O2 --no-epoch-checks --emit=llvm -o - | FileCheck %s --check-prefix=NONE
 (module
   ;; CHECK-LABEL: define {{.*}}@"wasm[0]:spin"

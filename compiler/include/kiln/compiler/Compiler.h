@@ -22,7 +22,10 @@ struct CompileOptions {
   std::string inputName = "module.wasm";  // for messages
   wasm::Features features = wasm::Features::defaults();  // accepted proposals
   bool fuel = false;  // instrument for deterministic fuel metering (kiln run --fuel)
-  bool epochChecks = true;  // interruption checks (kiln run --timeout); off only to measure
+  // Poll the interrupt counter at every function entry and loop header. Off by default:
+  // the loader interrupts Wasm code by signal, which costs nothing while the code runs and
+  // leaves loops free to be vectorised. For embedders that cannot use signals.
+  bool epochChecks = false;
   // Threads for code generation; 0 means one per hardware thread. The module is split into
   // a number of parts that depends only on its size, never on this, so the artifact is
   // byte-identical whatever the thread count.
@@ -40,6 +43,10 @@ struct CompileOptions {
 inline constexpr const char* kDefaultTargetCpu = "x86-64-v2";
 
 const char* compilerVersion();
+
+// Passes options to LLVM as its command line would (e.g. "-debug-pass-manager"); for
+// experiments only (kilnc --llvm-arg). Process-wide; call before compiling.
+void setLlvmOptions(const std::vector<std::string>& args);
 
 // Decodes and validates `wasm`, then lowers, optimises and emits it to `outputPath`.
 absl::Status compileToFile(const std::vector<uint8_t>& wasm, const CompileOptions& options,
