@@ -26,8 +26,10 @@ llvm::Value* FunctionLowering::memoryBase(uint32_t mem) {
     // Materialise in the entry block: the base never moves, so it is loop invariant.
     llvm::IRBuilder<>::InsertPointGuard guard(b_);
     b_.SetInsertPoint(entry_->getTerminator());
-    llvm::Value* obj = memoryObject(mem);
-    memBases_[mem] = loadRuntime(c_.ptr, obj, true);
+    // Memory 0's base sits in the vmctx header itself: one load instead of two.
+    memBases_[mem] =
+        mem == 0 ? loadRuntime(c_.ptr, vmctxField(KILN_VMCTX_OFFSET_MEMORY0_BASE), true)
+                 : loadRuntime(c_.ptr, memoryObject(mem), true);
   }
   return memBases_[mem];
 }
@@ -371,7 +373,8 @@ absl::Status FunctionLowering::run() {
     llvm::Value* sp = b_.CreateCall(readReg, {llvm::MetadataAsValue::get(
                                                  c_.ctx, llvm::MDNode::get(c_.ctx, {rsp}))});
     llvm::Value* limit = loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_STACK_LIMIT), false);
-    trapIf(b_.CreateICmpULT(sp, limit), KILN_TRAP_STACK_EXHAUSTED);
+    stackCheck_ = llvm::cast<llvm::Instruction>(b_.CreateICmpULT(sp, limit));
+    trapIf(stackCheck_, KILN_TRAP_STACK_EXHAUSTED);
   }
   interruptCheck();
 
@@ -410,6 +413,18 @@ absl::Status FunctionLowering::run() {
   }
   if (!frames_.empty())
     return absl::InternalError(absl::StrFormat("function %u: body ended early", funcIndex_));
+  if (!hasCalls_) {
+    // A function that calls nothing cannot take the stack deeper than its own frame, and
+    // its frame is probed page by page into the guard below the stack (a fault there is
+    // the trap "call stack exhausted"): the explicit limit check is only needed where
+    // depth can grow, so leaves go without it.
+    llvm::Value* sp = stackCheck_->getOperand(0);
+    llvm::Value* limit = stackCheck_->getOperand(1);
+    stackCheck_->replaceAllUsesWith(llvm::ConstantInt::getFalse(c_.ctx));
+    stackCheck_->eraseFromParent();
+    for (llvm::Value* v : {sp, limit})
+      if (auto* i = llvm::dyn_cast<llvm::Instruction>(v); i && i->use_empty()) i->eraseFromParent();
+  }
   return absl::OkStatus();
 }
 
@@ -601,6 +616,7 @@ void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
   std::vector<llvm::Value*> args = popN(sig.params.size());
   args.insert(args.begin(), calleeVmctx);
   if (tail) leaveTries(frames_.front());  // the caller's frame and its try_tables are gone
+  if (!tail) hasCalls_ = true;  // depth can grow: keep the stack limit check
   llvm::CallInst* call = b_.CreateCall(ft, callee, args);
   call->setCallingConv(kWasmCC);
   if (tail) {

@@ -216,6 +216,8 @@ class FunctionLowering {
   // they are accessed with volatile loads and stores (a longjmp must see their current
   // values, not register copies from the time of the setjmp).
   bool hasTry_ = false;
+  bool hasCalls_ = false;                  // a non-tail call was lowered
+  llvm::Instruction* stackCheck_ = nullptr;  // the entry's sp < limit comparison
 };
 
 // The reader features for already validated bodies: every encoding kiln knows.

@@ -444,6 +444,9 @@ void Instance::WriteVmctxArrays() {
   for (size_t i = 0; i < tags_.size(); ++i) tags[i] = tags_[i].get();
   auto** mems = reinterpret_cast<kiln_memory**>(base + layout_.memories);
   for (size_t i = 0; i < memories_.size(); ++i) mems[i] = memories_[i]->raw();
+  // ABI 2.2: memory 0's base in the header (the base never moves; see GuardedMemory).
+  reinterpret_cast<kiln_vmctx_header*>(base)->memory0_base =
+      memories_.empty() ? nullptr : memories_[0]->base();
   auto** tabs = reinterpret_cast<kiln_table**>(base + layout_.tables);
   for (size_t i = 0; i < tables_.size(); ++i) tabs[i] = tables_[i]->raw();
   auto** globs = reinterpret_cast<kiln_global**>(base + layout_.globals);

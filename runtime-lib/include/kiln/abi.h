@@ -33,8 +33,10 @@ extern "C" {
 /* 2: Wasm functions are fastcc with guaranteed tail calls (callee-popped stack arguments). */
 /* 2.1: epoch checks at function entries and loop headers; optional fuel metering; the
  * descriptor's flags word says which. */
+/* 2.2: the vmctx header holds memory 0's base (offset 48); no epoch checks by default (the
+ * loader interrupts by signal). */
 #define KILN_ABI_MAJOR 2
-#define KILN_ABI_MINOR 1
+#define KILN_ABI_MINOR 2
 #define KILN_DESCRIPTOR_SYMBOL "kiln_module_v1"
 #define KILN_DESCRIPTOR_MAGIC "KILNMOD"  /* 7 chars + NUL = 8 bytes */
 
@@ -229,7 +231,8 @@ typedef struct kiln_vmctx_header {
   int64_t fuel;                  /* offset 24: fuel left (KILN_MODULE_FUEL); trap below 0 */
   const volatile uint64_t* epoch;/* offset 32: the interruption counter (never NULL) */
   uint64_t epoch_deadline;       /* offset 40: trap "interrupted" once *epoch >= this */
-  uint64_t reserved[2];          /* offset 48..63 */
+  uint8_t* memory0_base;         /* offset 48: memory 0's base (it never moves), or NULL */
+  uint64_t reserved;             /* offset 56 */
 } kiln_vmctx_header;
 
 #define KILN_VMCTX_OFFSET_BUILTINS 0
@@ -238,6 +241,7 @@ typedef struct kiln_vmctx_header {
 #define KILN_VMCTX_OFFSET_FUEL 24
 #define KILN_VMCTX_OFFSET_EPOCH 32
 #define KILN_VMCTX_OFFSET_EPOCH_DEADLINE 40
+#define KILN_VMCTX_OFFSET_MEMORY0_BASE 48
 
 /* Byte offsets of the arrays that follow the header. All entries are pointers except
  * type_ids (uint32_t). Index spaces include imports first, as in Wasm. */
