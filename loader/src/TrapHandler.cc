@@ -126,6 +126,18 @@ void ChainToPrevious(int sig, siginfo_t* info, void* context) {
   prev.sa_handler(sig);
 }
 
+// Leaves a signal handler for `frame` with the trap `code` at `pc`.
+[[noreturn]] void UnwindFromHandler(EntryFrame* frame, int sig, uint32_t code, uintptr_t pc) {
+  frame->code = code;
+  frame->pc = pc;
+  // We leave the handler by jumping: unblock the signal the kernel blocked for it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  siglongjmp(frame->jump, 1);
+}
+
 void HandleFault(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   auto* uc = static_cast<ucontext_t*>(context);
@@ -151,16 +163,7 @@ void HandleFault(int sig, siginfo_t* info, void* context) {
         code = KILN_TRAP_UNREACHABLE;
         break;
     }
-    if (code != KILN_TRAP_NONE) {
-      frame->code = code;
-      frame->pc = pc;
-      // We leave the handler by jumping: unblock the signal the kernel blocked for it.
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, sig);
-      pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-      siglongjmp(frame->jump, 1);
-    }
+    if (code != KILN_TRAP_NONE) UnwindFromHandler(frame, sig, code, pc);
   }
   errno = saved_errno;
   ChainToPrevious(sig, info, context);
@@ -175,13 +178,7 @@ void HandleInterrupt(int sig, siginfo_t* info, void* context) {
   auto* uc = static_cast<ucontext_t*>(context);
   const uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   if (CodeRanges().Find(pc) == nullptr) return;
-  frame->code = KILN_TRAP_INTERRUPTED;
-  frame->pc = pc;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, sig);
-  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-  siglongjmp(frame->jump, 1);
+  UnwindFromHandler(frame, sig, KILN_TRAP_INTERRUPTED, pc);
 }
 
 void InstallHandlers() {

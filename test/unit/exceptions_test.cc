@@ -17,28 +17,19 @@
 #include "kiln/Instance.h"
 #include "kiln/compiler/Compiler.h"
 #include "kiln/text/Wat.h"
+#include "wat_artifact.h"
 
 namespace kiln {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Compiles `wat` to an artifact in a temporary file and loads it.
+// Compiles `wat` (Wasm 3.0 features without typed function references) and loads it.
 std::shared_ptr<const Artifact> Build(const std::string& wat) {
-  auto wasm = text::parseWat(wat, "test.wat");
-  EXPECT_TRUE(wasm.ok()) << wasm.status();
-  if (!wasm.ok()) return nullptr;
-  fs::path out = fs::temp_directory_path() / ("kiln-exn-" + std::to_string(getpid()) + ".so");
   CompileOptions options;
   options.features = wasm::Features::wasm3();
   options.features.functionReferences = false;
-  absl::Status s = compileToFile(*wasm, options, out.string());
-  EXPECT_TRUE(s.ok()) << s;
-  if (!s.ok()) return nullptr;
-  auto artifact = Artifact::LoadFile(out.string());
-  fs::remove(out);
-  EXPECT_TRUE(artifact.ok()) << artifact.status();
-  return artifact.ok() ? *artifact : nullptr;
+  return testing::CompileWatForTest(wat, options);
 }
 
 constexpr const char* kModule = R"(

@@ -15,24 +15,13 @@
 #include "kiln/Instance.h"
 #include "kiln/compiler/Compiler.h"
 #include "kiln/text/Wat.h"
+#include "wat_artifact.h"
 
 namespace kiln {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::shared_ptr<const Artifact> Build(const std::string& wat) {
-  auto wasm = text::parseWat(wat, "test.wat");
-  EXPECT_TRUE(wasm.ok()) << wasm.status();
-  if (!wasm.ok()) return nullptr;
-  fs::path out = fs::temp_directory_path() / ("kiln-pool-" + std::to_string(getpid()) + ".so");
-  absl::Status s = compileToFile(*wasm, CompileOptions{}, out.string());
-  EXPECT_TRUE(s.ok()) << s;
-  if (!s.ok()) return nullptr;
-  auto artifact = Artifact::LoadFile(out.string());
-  fs::remove(out);
-  EXPECT_TRUE(artifact.ok()) << artifact.status();
-  return artifact.ok() ? *artifact : nullptr;
+  return testing::CompileWatForTest(wat);
 }
 
 // 20,000 bytes of 'x' at 100 and "late" at 70000 (an image: over the 16 KiB threshold),
