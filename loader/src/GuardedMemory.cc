@@ -153,8 +153,12 @@ absl::StatusOr<std::shared_ptr<GuardedMemory>> GuardedMemory::Create(
   m->mem_.max_pages = max_pages;
   m->mem_.reserved_bytes = KILN_GUARDED_RESERVATION;
   if (!ready && !Commit(e.base, image.get(), bytes)) {
+    // Half set up: never pooled, unmapped whole.
+    const int err = errno;
+    munmap(e.base, KILN_GUARDED_RESERVATION);
+    m->mem_.base = nullptr;
     return absl::ResourceExhaustedError(
-        absl::StrCat("cannot commit linear memory: ", std::strerror(errno)));
+        absl::StrCat("cannot commit linear memory: ", std::strerror(err)));
   }
   m->image_ = std::move(image);
   m->mem_.length = bytes;
