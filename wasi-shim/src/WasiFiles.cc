@@ -357,7 +357,8 @@ uint32_t FdRead(WasiCall& c) {
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
   ssize_t n;
   do {
-    n = readv(d->host_fd, iovs.data(), static_cast<int>(iovs.size()));
+    n = iovs.size() == 1 ? read(d->host_fd, iovs[0].iov_base, iovs[0].iov_len)  // see WriteTo
+                         : readv(d->host_fd, iovs.data(), static_cast<int>(iovs.size()));
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Fail();
   c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(n));
