@@ -611,6 +611,52 @@ void FunctionLowering::lowerStore(uint8_t opcode) {
   s->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
 }
 
+// memory.copy (within one memory) and memory.fill on a 32-bit memory. Up to
+// kInlineBulkBytes: the bounds check inline (i32 operands, so the i64 sums cannot wrap) and
+// the host's memmove/memset called directly; above it, the builtin, which checks, copies
+// and then polls for interruption (a long copy runs in host code, where the interrupt
+// signal cannot unwind). `src_or_value` is the source address (copy) or the byte (fill).
+void FunctionLowering::smallBulkOrBuiltin(uint32_t mem, llvm::Value* dst,
+                                          llvm::Value* src_or_value, llvm::Value* n,
+                                          bool fill) {
+  constexpr uint64_t kInlineBulkBytes = 4096;
+  llvm::Value* d = zext64(dst);
+  llvm::Value* n64 = zext64(n);
+  llvm::BasicBlock* small = newBlock("bulk.small");
+  llvm::BasicBlock* large = newBlock("bulk.large");
+  llvm::BasicBlock* done = newBlock("bulk.done");
+  b_.CreateCondBr(b_.CreateICmpULE(n64, i64c(kInlineBulkBytes)), small, large);
+
+  b_.SetInsertPoint(small);
+  llvm::Value* len = loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, memoryObject(mem), 8),
+                                 false);
+  llvm::Value* oob = b_.CreateICmpUGT(b_.CreateAdd(d, n64), len);
+  llvm::Value* s = fill ? nullptr : zext64(src_or_value);
+  if (!fill) oob = b_.CreateOr(oob, b_.CreateICmpUGT(b_.CreateAdd(s, n64), len));
+  trapIf(oob, KILN_TRAP_MEMORY_OOB);
+  llvm::Value* base = memoryBase(mem);
+  llvm::Value* dp = b_.CreateInBoundsGEP(c_.i8, base, d);
+  if (fill) {
+    auto* ft = llvm::FunctionType::get(c_.ptr, {c_.ptr, c_.i32, c_.i64}, false);
+    b_.CreateCall(builtin(KILN_BUILTIN_MEMSET, ft),
+                  {dp, b_.CreateAnd(src_or_value, i32c(0xFF)), n64});
+  } else {
+    auto* ft = llvm::FunctionType::get(c_.ptr, {c_.ptr, c_.ptr, c_.i64}, false);
+    b_.CreateCall(builtin(KILN_BUILTIN_MEMMOVE, ft),
+                  {dp, b_.CreateInBoundsGEP(c_.i8, base, s), n64});
+  }
+  b_.CreateBr(done);
+
+  b_.SetInsertPoint(large);
+  if (fill)
+    callBuiltin(KILN_BUILTIN_MEMORY_FILL, c_.voidTy, {vmctx_, i32c(mem), d, src_or_value, n64});
+  else
+    callBuiltin(KILN_BUILTIN_MEMORY_COPY, c_.voidTy,
+                {vmctx_, i32c(mem), i32c(mem), d, zext64(src_or_value), n64});
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
 void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
                                 llvm::Value* calleeVmctx, const FuncType& sig, bool tail) {
   std::vector<llvm::Value*> args = popN(sig.params.size());
@@ -888,6 +934,10 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* s = pop();
       llvm::Value* d = pop();
+      if (dstMem == srcMem && !m_.memories[dstMem].limits.is64) {
+        smallBulkOrBuiltin(dstMem, d, s, n, /*fill=*/false);
+        return absl::OkStatus();
+      }
       callBuiltin(KILN_BUILTIN_MEMORY_COPY, c_.voidTy, {vmctx_, i32c(dstMem), i32c(srcMem), zext64(d), zext64(s), zext64(n)});
       return absl::OkStatus();
     }
@@ -896,6 +946,10 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       llvm::Value* n = pop();
       llvm::Value* v = pop();
       llvm::Value* d = pop();
+      if (!m_.memories[mem].limits.is64) {
+        smallBulkOrBuiltin(mem, d, v, n, /*fill=*/true);
+        return absl::OkStatus();
+      }
       callBuiltin(KILN_BUILTIN_MEMORY_FILL, c_.voidTy, {vmctx_, i32c(mem), zext64(d), v, zext64(n)});
       return absl::OkStatus();
     }

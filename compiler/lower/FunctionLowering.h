@@ -121,6 +121,8 @@ class FunctionLowering {
     return b_.CreateCall(builtin(slot, ft), args);
   }
   llvm::Value* zext64(llvm::Value* v) { return b_.CreateZExt(v, c_.i64); }
+  void smallBulkOrBuiltin(uint32_t mem, llvm::Value* dst, llvm::Value* src_or_value,
+                          llvm::Value* n, bool fill);
 
   // ---- traps ----
   llvm::BasicBlock* trapBlock(kiln_trap_code code);

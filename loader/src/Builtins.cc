@@ -184,6 +184,8 @@ const kiln_builtins kBuiltins = {
     .try_leave = BuiltinTryLeave,
     .setjmp = kSetjmp,
     .exn_release = BuiltinExnRelease,
+    .memmove = std::memmove,
+    .memset = std::memset,
     .reserved = {},
 };
 

@@ -34,7 +34,7 @@ extern "C" {
 /* 2.1: epoch checks at function entries and loop headers; optional fuel metering; the
  * descriptor's flags word says which. */
 /* 2.2: the vmctx header holds memory 0's base (offset 48); no epoch checks by default (the
- * loader interrupts by signal). */
+ * loader interrupts by signal); builtins memmove and memset (small bulk memory ops). */
 #define KILN_ABI_MAJOR 2
 #define KILN_ABI_MINOR 2
 #define KILN_DESCRIPTOR_SYMBOL "kiln_module_v1"
@@ -197,7 +197,12 @@ typedef struct kiln_builtins {
   void (*try_leave)(void* vmctx, kiln_handler* handler);    /* pop it and what it covers */
   int (*setjmp)(void* jmpbuf);                              /* returns twice */
   void (*exn_release)(void* vmctx, kiln_exception* exn);    /* frees it unless exposed */
-  void* reserved[15]; /* room for later builtins without moving the ones above */
+  /* ABI 2.2: the host C library's memmove and memset. Generated code calls them for small
+   * memory.copy / memory.fill after its own bounds check (larger ones go through
+   * memory_copy / memory_fill, which also poll for interruption). */
+  void* (*memmove)(void* dst, const void* src, size_t n);
+  void* (*memset)(void* dst, int value, size_t n);
+  void* reserved[13]; /* room for later builtins without moving the ones above */
 } kiln_builtins;
 
 /* Builtin slot indices (pointer-sized slots in kiln_builtins), used by the compiler. */
@@ -219,6 +224,8 @@ enum {
   KILN_BUILTIN_TRY_LEAVE = 14,
   KILN_BUILTIN_SETJMP = 15,
   KILN_BUILTIN_EXN_RELEASE = 16,
+  KILN_BUILTIN_MEMMOVE = 17,
+  KILN_BUILTIN_MEMSET = 18,
 };
 
 /* ---- vmctx ------------------------------------------------------------------------- */
