@@ -319,14 +319,15 @@ int main(int argc, char** argv) {
       std::snprintf(buf, sizeof buf, "%s%s %.3fs", stages.empty() ? "" : ", ", name.c_str(), t);
       stages += buf;
     }
-    const unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads =
+        std::min(jobs ? jobs : std::max(1u, std::thread::hardware_concurrency()),
+                 std::max(1u, tracker.parts()));
     std::fprintf(stderr,
                  "kilnc: %s: %zu bytes of Wasm in %.3fs (%.0f KB/s) at -O%d; %s; code generation "
                  "in %u part%s on %u thread%s\n",
                  input.c_str(), bytes.size(), seconds, bytes.size() / 1024.0 / seconds, opt,
                  stages.c_str(), tracker.parts(), tracker.parts() == 1 ? "" : "s",
-                 std::min(threads, std::max(1u, tracker.parts())),
-                 std::min(threads, std::max(1u, tracker.parts())) == 1 ? "" : "s");
+                 threads, threads == 1 ? "" : "s");
   }
   if (!s.ok()) {
     std::fprintf(stderr, "kilnc: error: %s: %s\n", input.c_str(), std::string(s.message()).c_str());

@@ -126,7 +126,7 @@ absl::StatusOr<std::shared_ptr<GuardedMemory>> GuardedMemory::Create(
         "memory of %u pages exceeds the limit of %u pages", type.limits.min, max_pages));
   }
   const uint64_t bytes = type.limits.min * KILN_WASM_PAGE_SIZE;
-  if (image != nullptr && (!g_images_enabled || image->size() > bytes)) image = nullptr;
+  if (image != nullptr && image->size() > bytes) image = nullptr;
 
   bool ready = false;
   ReservationPool::Entry e = Pool().Take(image.get(), bytes, &ready);

@@ -126,6 +126,11 @@ void ChainToPrevious(int sig, siginfo_t* info, void* context) {
   prev.sa_handler(sig);
 }
 
+// True if `frame`'s call has been interrupted (its InterruptHandle counter is set).
+bool Interrupted(const EntryFrame* frame) {
+  return frame != nullptr && frame->interrupt != nullptr && *frame->interrupt != 0;
+}
+
 // Leaves a signal handler for `frame` with the trap `code` at `pc`.
 [[noreturn]] void UnwindFromHandler(EntryFrame* frame, int sig, uint32_t code, uintptr_t pc) {
   frame->code = code;
@@ -174,7 +179,7 @@ void HandleFault(int sig, siginfo_t* info, void* context) {
 // chain is restored by RunGuarded). In host code the signal is ignored and sent again.
 void HandleInterrupt(int sig, siginfo_t* info, void* context) {
   EntryFrame* frame = t_frame;
-  if (frame == nullptr || frame->interrupt == nullptr || *frame->interrupt == 0) return;
+  if (!Interrupted(frame)) return;
   auto* uc = static_cast<ucontext_t*>(context);
   const uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   if (CodeRanges().Find(pc) == nullptr) return;
@@ -244,8 +249,7 @@ int InterruptSignal() { return SIGRTMAX - 3; }
 
 void PollInterrupt(uintptr_t pc) {
   const EntryFrame* frame = t_frame;
-  if (frame != nullptr && frame->interrupt != nullptr && *frame->interrupt != 0)
-    RaiseTrap(KILN_TRAP_INTERRUPTED, pc);
+  if (Interrupted(frame)) RaiseTrap(KILN_TRAP_INTERRUPTED, pc);
 }
 
 bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap,

@@ -31,7 +31,8 @@ class GuardedMemory {
 
   // Process-wide tuning (benchmarks, embedders): how many released reservations are kept
   // for reuse (0: none; each is 8 GiB of address space, no memory), and whether module
-  // memories start from copy-on-write images (otherwise data segments are copied).
+  // memories start from copy-on-write images (otherwise Instance copies data segments and
+  // passes no image).
   static void SetPoolCapacity(size_t reservations);
   static void SetCopyOnWriteImages(bool enabled);
   static bool CopyOnWriteImages();
