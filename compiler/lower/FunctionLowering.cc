@@ -658,13 +658,72 @@ void FunctionLowering::smallBulkOrBuiltin(uint32_t mem, llvm::Value* dst,
 }
 
 void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
-                                llvm::Value* calleeVmctx, const FuncType& sig, bool tail) {
+                                llvm::Value* calleeVmctx, const FuncType& sig, bool tail,
+                                bool fromRef) {
   std::vector<llvm::Value*> args = popN(sig.params.size());
-  args.insert(args.begin(), calleeVmctx);
   if (tail) leaveTries(frames_.front());  // the caller's frame and its try_tables are gone
   if (!tail) hasCalls_ = true;  // depth can grow: keep the stack limit check
+  if (!fromRef) {
+    llvm::Value* result = makeCall(ft, callee, calleeVmctx, args, tail, false);
+    if (tail)
+      markUnreachable();
+    else
+      pushResults(result, sig);
+    return;
+  }
+  // A call through a funcref (call_indirect, call_ref). Its vmctx comes from a load chain
+  // (table slot, then the funcref), and the callee's first act is to load its memory base
+  // from that vmctx. Passing the loaded pointer would put the whole chain on the critical
+  // path of every indirect call (an interpreter's dispatch loop runs 3x slower). Most
+  // indirect calls stay inside the instance, so branch on it: on the predicted path the
+  // callee gets the caller's own vmctx register and the loads resolve in the shadow of the
+  // (predicted) indirect branch.
+  llvm::Function* fn = b_.GetInsertBlock()->getParent();
+  llvm::BasicBlock* same = llvm::BasicBlock::Create(c_.ctx, "same.instance", fn);
+  llvm::BasicBlock* other = llvm::BasicBlock::Create(c_.ctx, "other.instance", fn);
+  llvm::MDBuilder md(c_.ctx);
+  b_.CreateCondBr(b_.CreateICmpEQ(calleeVmctx, vmctx_), same, other,
+                  md.createLikelyBranchWeights());
+  b_.SetInsertPoint(same);
+  llvm::Value* r1 = makeCall(ft, callee, vmctx_, args, tail, true);
+  llvm::BasicBlock* sameEnd = b_.GetInsertBlock();
+  b_.SetInsertPoint(other);
+  llvm::Value* r2 = makeCall(ft, callee, calleeVmctx, args, tail, false);
+  llvm::BasicBlock* otherEnd = b_.GetInsertBlock();
+  if (tail) {
+    markUnreachable();
+    return;
+  }
+  llvm::BasicBlock* join = llvm::BasicBlock::Create(c_.ctx, "call.join", fn);
+  b_.SetInsertPoint(sameEnd);
+  b_.CreateBr(join);
+  b_.SetInsertPoint(otherEnd);
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+  llvm::Value* result = nullptr;
+  if (!ft->getReturnType()->isVoidTy()) {
+    llvm::PHINode* phi = b_.CreatePHI(ft->getReturnType(), 2);
+    phi->addIncoming(r1, sameEnd);
+    phi->addIncoming(r2, otherEnd);
+    result = phi;
+  }
+  pushResults(result, sig);
+}
+
+llvm::Value* FunctionLowering::makeCall(llvm::FunctionType* ft, llvm::Value* callee,
+                                        llvm::Value* calleeVmctx,
+                                        const std::vector<llvm::Value*>& wasmArgs, bool tail,
+                                        bool sameInstance) {
+  std::vector<llvm::Value*> args;
+  args.reserve(wasmArgs.size() + 1);
+  args.push_back(calleeVmctx);
+  args.insert(args.end(), wasmArgs.begin(), wasmArgs.end());
   llvm::CallInst* call = b_.CreateCall(ft, callee, args);
   call->setCallingConv(kWasmCC);
+  // A distinct call-site attribute keeps SimplifyCFG from sinking the two calls of an
+  // indirect call's same-instance diamond back into one (which would turn the vmctx into a
+  // select and restore the load dependency).
+  if (sameInstance) call->addFnAttr(llvm::Attribute::get(c_.ctx, "kiln-same-instance"));
   if (tail) {
     // With GuaranteedTailCallOpt (see codegen) a fastcc `tail` call right before `ret`
     // is a jump: the caller's frame is gone before the callee runs.
@@ -673,16 +732,19 @@ void FunctionLowering::emitCall(llvm::FunctionType* ft, llvm::Value* callee,
       b_.CreateRetVoid();
     else
       b_.CreateRet(call);
-    markUnreachable();
-    return;
+    return nullptr;
   }
   // A Wasm call consumes stack: never turn it into a jump (tail-recursion elimination or a
   // sibling call would make runaway recursion loop forever instead of trapping).
   call->setTailCallKind(llvm::CallInst::TCK_NoTail);
+  return call;
+}
+
+void FunctionLowering::pushResults(llvm::Value* result, const FuncType& sig) {
   if (sig.results.size() == 1) {
-    push(call);
+    push(result);
   } else {
-    for (unsigned i = 0; i < sig.results.size(); ++i) push(b_.CreateExtractValue(call, i));
+    for (unsigned i = 0; i < sig.results.size(); ++i) push(b_.CreateExtractValue(result, i));
   }
 }
 
@@ -724,7 +786,7 @@ void FunctionLowering::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex
   llvm::Value* code = loadRuntime(c_.ptr, ref, true);
   llvm::Value* calleeVmctx =
       loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
-  emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, sig, tail);
+  emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, sig, tail, /*fromRef=*/true);
 }
 
 void FunctionLowering::intBinary(uint8_t opcode) {
@@ -1079,7 +1141,7 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       llvm::Value* calleeVmctx =
           loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
       emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, m_.types[typeIndex],
-               opcode == op::ReturnCallRef);
+               opcode == op::ReturnCallRef, /*fromRef=*/true);
       return absl::OkStatus();
     }
     case op::BrTable: {

@@ -180,9 +180,15 @@ class FunctionLowering {
   void lowerCall(uint32_t funcIndex, bool tail = false);
   void lowerCallIndirect(uint32_t typeIndex, uint32_t table, bool tail = false);
   // A call with the top values as arguments. `tail`: a guaranteed tail call (return_call*)
-  // that returns the callee's results directly.
+  // that returns the callee's results directly. `fromRef`: the callee and its vmctx come
+  // from a funcref (call_indirect, call_ref); see the same-instance fast path.
   void emitCall(llvm::FunctionType* ft, llvm::Value* callee, llvm::Value* calleeVmctx,
-                const FuncType& sig, bool tail);
+                const FuncType& sig, bool tail, bool fromRef = false);
+  // One call instruction (and the `ret` after a tail call); returns the call's value.
+  llvm::Value* makeCall(llvm::FunctionType* ft, llvm::Value* callee, llvm::Value* calleeVmctx,
+                        const std::vector<llvm::Value*>& wasmArgs, bool tail,
+                        bool sameInstance);
+  void pushResults(llvm::Value* result, const FuncType& sig);
   void intBinary(uint8_t opcode);
   void floatOp(uint8_t opcode);
   static bool isIdentityConstant(llvm::Value* v);
