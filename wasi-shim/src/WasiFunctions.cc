@@ -32,7 +32,7 @@ uint32_t ReadIovecs(const WasiCall& c, uint32_t iovs, uint32_t count, IovecList*
   if (count > 1024) return kInval;  // IOV_MAX
   if (c.memory.At(iovs, uint64_t{abi::kIovecSize} * count) == nullptr) return kFault;
   out->clear();
-  out->reserve(count);
+  if (count > out->capacity()) out->reserve(count);
   uint64_t total = 0;
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t buf = 0, len = 0;
@@ -276,13 +276,13 @@ const std::vector<WasiFunctionSpec>& Table() {
       {"fd_prestat_get", {{I32, I32}, {I32}}, FdPrestatGet},
       {"fd_prestat_dir_name", {{I32, I32, I32}, {I32}}, FdPrestatDirName},
       {"fd_pwrite", {{I32, I32, I32, I64, I32}, {I32}}, FdPwrite},
-      {"fd_read", {{I32, I32, I32, I32}, {I32}}, FdRead},
+      {"fd_read", {{I32, I32, I32, I32}, {I32}}, FdRead, FdReadDirect},
       {"fd_readdir", {{I32, I32, I32, I64, I32}, {I32}}, FdReaddir},
       {"fd_renumber", {{I32, I32}, {I32}}, FdRenumber},
       {"fd_seek", {{I32, I64, I32, I32}, {I32}}, FdSeek},
       {"fd_sync", {{I32}, {I32}}, FdSync},
       {"fd_tell", {{I32, I32}, {I32}}, FdTell},
-      {"fd_write", {{I32, I32, I32, I32}, {I32}}, FdWrite},
+      {"fd_write", {{I32, I32, I32, I32}, {I32}}, FdWrite, FdWriteDirect},
       {"path_create_directory", {{I32, I32, I32}, {I32}}, PathCreateDirectory},
       {"path_filestat_get", {{I32, I32, I32, I32, I32}, {I32}}, PathFilestatGet},
       {"path_filestat_set_times", {{I32, I32, I32, I32, I64, I64, I32}, {I32}},

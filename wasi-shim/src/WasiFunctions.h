@@ -31,10 +31,31 @@ struct WasiCall {
 // Returns the errno result (ignored for functions without results).
 using WasiHandler = uint32_t (*)(WasiCall& call);
 
+// What a bound WASI function carries (the data of its DirectHostCallback).
+struct BoundWasi {
+  WasiContext* ctx;
+  WasiHandler handler;
+  bool has_result;
+};
+
+// Runs `handler` as the host function `host`: the guest's memory, the errno result.
+inline void RunWasi(const BoundWasi& bound, HostCall& host, WasiHandler handler) {
+  GuestMemory memory(host.caller);
+  WasiCall call{*bound.ctx, memory, host.values, host};
+  const uint32_t err = handler(call);
+  if (bound.has_result && host.trap_code == KILN_TRAP_NONE) {
+    host.values[0].i64 = 0;
+    host.values[0].i32 = err;
+  }
+}
+
 struct WasiFunctionSpec {
   std::string_view name;
   FuncType type;
   WasiHandler handler;
+  // Optional: the whole host function in one frame (see DirectHostCallback), for hot
+  // functions that make a system call. Its data is a BoundWasi.
+  DirectHostCallback direct = nullptr;
 };
 
 std::span<const WasiFunctionSpec> WasiFunctionTable();
@@ -71,6 +92,10 @@ ssize_t WriteTo(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err
 #define KILN_WASI_DECLARE(name) uint32_t name(WasiCall& c);
 KILN_WASI_HANDLERS(KILN_WASI_DECLARE)
 #undef KILN_WASI_DECLARE
+// fd_write and fd_read with their common case (one buffer, no terminal filter) and the
+// system call inlined into the host function's single frame.
+void FdWriteDirect(const void* bound, HostCall& host);
+void FdReadDirect(const void* bound, HostCall& host);
 
 }  // namespace kiln::wasi
 

@@ -8,34 +8,41 @@
 namespace kiln::wasi {
 
 WasiModule::WasiModule(std::shared_ptr<WasiContext> context) : context_(std::move(context)) {
-  auto add = [this](std::string_view module, const WasiFunctionSpec& spec) {
-    WasiContext* ctx = context_.get();
-    const WasiHandler handler = spec.handler;
-    const bool has_result = !spec.type.results.empty();
-    auto fn = HostFunction::Create(
-        spec.type,
-        [ctx, handler, has_result](HostCall& host) {
-          GuestMemory memory(host.caller);
-          WasiCall call{*ctx, memory, host.values, host};
-          const uint32_t err = handler(call);
-          if (has_result && host.trap_code == KILN_TRAP_NONE) {
-            host.values[0].i64 = 0;
-            host.values[0].i32 = err;
-          }
-        },
-        std::string(module) + "." + std::string(spec.name));
-    (module == kModuleName ? functions_ : sandbox_functions_).emplace_back(spec.name, std::move(fn));
-  };
-  for (const WasiFunctionSpec& spec : WasiFunctionTable()) add(kModuleName, spec);
-  for (const WasiFunctionSpec& spec : SandboxFunctionTable()) add(kSandboxModuleName, spec);
+  // The host functions are made when an import first asks for them: a guest imports a
+  // handful of the ~50, and a fresh WasiModule per request should not build them all.
+  for (const WasiFunctionSpec& spec : WasiFunctionTable()) functions_.push_back({&spec, nullptr});
+  for (const WasiFunctionSpec& spec : SandboxFunctionTable())
+    sandbox_functions_.push_back({&spec, nullptr});
+}
+
+namespace {
+
+void RunBound(const void* data, HostCall& host) {
+  const auto& bound = *static_cast<const BoundWasi*>(data);
+  RunWasi(bound, host, bound.handler);
+}
+
+}  // namespace
+
+std::shared_ptr<HostFunction> WasiModule::Bind(std::string_view module,
+                                               const WasiFunctionSpec& spec) const {
+  auto bound = std::make_shared<BoundWasi>(
+      BoundWasi{context_.get(), spec.handler, !spec.type.results.empty()});
+  return HostFunction::CreateDirect(spec.type, spec.direct != nullptr ? spec.direct : RunBound,
+                                    std::move(bound),
+                                    std::string(module) + "." + std::string(spec.name));
 }
 
 std::optional<Extern> WasiModule::Resolve(const ImportRequest& request) const {
   if (request.kind != ExternKind::kFunc) return std::nullopt;
   const bool wasi = request.module == kModuleName;
   if (!wasi && request.module != kSandboxModuleName) return std::nullopt;
-  for (const auto& [name, fn] : wasi ? functions_ : sandbox_functions_) {
-    if (name == request.name) return Extern::Func(fn);
+  for (Entry& e : wasi ? functions_ : sandbox_functions_) {
+    if (e.spec->name != request.name) continue;
+    // The same HostFunction every time a name is resolved.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (e.function == nullptr) e.function = Bind(wasi ? kModuleName : kSandboxModuleName, *e.spec);
+    return Extern::Func(e.function);
   }
   return std::nullopt;  // not a wasi_snapshot_preview1 function
 }
@@ -46,7 +53,7 @@ ImportResolver WasiModule::AsResolver(std::shared_ptr<WasiModule> module) {
 
 std::vector<std::string_view> WasiModule::ImplementedFunctions() const {
   std::vector<std::string_view> names;
-  for (const auto& [name, fn] : functions_) names.push_back(name);
+  for (const Entry& e : functions_) names.push_back(e.spec->name);
   return names;
 }
 

@@ -15,6 +15,7 @@
 #define KILN_WASI_WASI_MODULE_H
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@
 #include "kiln/wasi/WasiContext.h"
 
 namespace kiln::wasi {
+
+struct WasiFunctionSpec;
 
 inline constexpr char kModuleName[] = "wasi_snapshot_preview1";
 inline constexpr char kSandboxModuleName[] = "kiln_sandbox";
@@ -42,9 +45,16 @@ class WasiModule {
   WasiContext& context() const { return *context_; }
 
  private:
+  struct Entry {
+    const WasiFunctionSpec* spec;
+    std::shared_ptr<HostFunction> function;  // made on first resolution
+  };
+  std::shared_ptr<HostFunction> Bind(std::string_view module, const WasiFunctionSpec& spec) const;
+
   std::shared_ptr<WasiContext> context_;
-  std::vector<std::pair<std::string_view, std::shared_ptr<HostFunction>>> functions_;
-  std::vector<std::pair<std::string_view, std::shared_ptr<HostFunction>>> sandbox_functions_;
+  mutable std::mutex mutex_;
+  mutable std::vector<Entry> functions_;
+  mutable std::vector<Entry> sandbox_functions_;
 };
 
 }  // namespace kiln::wasi
