@@ -38,7 +38,9 @@ class WasiTest : public ::testing::Test {
     memory_ = instance_->GetExport("memory")->memory->base();
   }
   void TearDown() override {
-    for (int fd : {out_pipe_[0], out_pipe_[1], in_pipe_[0], in_pipe_[1]}) close(fd);
+    for (int fd : {out_pipe_[0], out_pipe_[1], in_pipe_[0], in_pipe_[1]}) {
+      if (fd >= 0) close(fd);
+    }
   }
 
   std::shared_ptr<HostFunction> Function(const std::string& name, FuncType type) {
@@ -159,6 +161,48 @@ TEST_F(WasiTest, StdioThroughTheConfiguredDescriptors) {
   EXPECT_EQ(CallWasi("fd_close", {I32(1)}), kSuccess);
   EXPECT_EQ(CallWasi("fd_write", {I32(1), I32(0), I32(1), I32(32)}), kBadf);
   EXPECT_EQ(CallWasi("fd_close", {I32(1)}), kBadf);
+}
+
+// One buffer takes the inline system call path (fd_write/fd_read as direct host functions):
+// same results, host errors mapped to WASI's, and a function resolved twice is one object.
+TEST_F(WasiTest, SingleBufferReadsAndWrites) {
+  EXPECT_EQ(Function("fd_write", {}), Function("fd_write", {}));
+  std::memcpy(memory_ + 100, "one", 3);
+  const uint32_t iov[2] = {100, 3};
+  std::memcpy(memory_ + 0, iov, 8);
+  EXPECT_EQ(CallWasi("fd_write", {I32(1), I32(0), I32(1), I32(32)}), kSuccess);
+  uint32_t n = 0;
+  std::memcpy(&n, memory_ + 32, 4);
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(ReadStdout(), "one");
+  // A buffer past the end of memory: EFAULT before any system call.
+  const uint32_t bad[2] = {0xFFFFFFF0u, 64};
+  std::memcpy(memory_ + 0, bad, 8);
+  EXPECT_EQ(CallWasi("fd_write", {I32(1), I32(0), I32(1), I32(32)}), kFault);
+
+  ASSERT_EQ(write(in_pipe_[1], "xy", 2), 2);
+  close(in_pipe_[1]);
+  in_pipe_[1] = -1;
+  const uint32_t in_iov[2] = {200, 64};
+  std::memcpy(memory_ + 40, in_iov, 8);
+  EXPECT_EQ(CallWasi("fd_read", {I32(0), I32(40), I32(1), I32(48)}), kSuccess);
+  std::memcpy(&n, memory_ + 48, 4);
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(std::memcmp(memory_ + 200, "xy", 2), 0);
+  EXPECT_EQ(CallWasi("fd_read", {I32(0), I32(40), I32(1), I32(48)}), kSuccess);  // end of input
+  std::memcpy(&n, memory_ + 48, 4);
+  EXPECT_EQ(n, 0u);
+
+  // The host descriptor behind the guest's stdout is a pipe's read end: the kernel's EBADF
+  // comes back as WASI's badf, for one buffer and for several.
+  wasi::WasiConfig config;
+  config.stdout_host_fd = out_pipe_[0];
+  wasi_ = std::make_shared<wasi::WasiModule>(std::make_shared<wasi::WasiContext>(config));
+  std::memcpy(memory_ + 0, iov, 8);
+  EXPECT_EQ(CallWasi("fd_write", {I32(1), I32(0), I32(1), I32(32)}), kBadf);
+  const uint32_t two[4] = {100, 1, 101, 2};
+  std::memcpy(memory_ + 0, two, 16);
+  EXPECT_EQ(CallWasi("fd_write", {I32(1), I32(0), I32(2), I32(32)}), kBadf);
 }
 
 TEST_F(WasiTest, NoPreopensWithoutDir) {
