@@ -397,9 +397,9 @@ inline ssize_t Transfer(bool write, int fd, const IovecList& iovs, uint32_t* err
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
-  // A terminal's output goes through its filter (WriteTo); anything else straight out.
+  // A terminal's output goes through its filter; anything else straight out.
   const ssize_t n = d->terminal == nullptr ? Transfer(true, d->host_fd, iovs, &err)
-                                           : WriteTo(*d, iovs, &err);
+                                           : WriteToTerminal(*d, iovs, &err);
   if (n < 0) return err;
   c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(n));
   return kSuccess;

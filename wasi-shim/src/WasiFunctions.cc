@@ -88,18 +88,7 @@ ssize_t WriteAllRaw(int fd, const char* data, size_t size) {
 
 }  // namespace
 
-ssize_t WriteTo(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err) {
-  if (d.terminal == nullptr) {
-    ssize_t n;
-    do {
-      // One buffer (what write() in a guest becomes) goes through write(2): the kernel's
-      // writev path copies and frees an iovec array on every call.
-      n = iovs.size() == 1 ? write(d.host_fd, iovs[0].iov_base, iovs[0].iov_len)
-                           : writev(d.host_fd, iovs.data(), static_cast<int>(iovs.size()));
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) *err = FromHostErrno(errno);
-    return n;
-  }
+ssize_t WriteToTerminal(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err) {
   // A terminal: render the guest's bytes inert, then write all of the rendering. The guest
   // is told its bytes were written once all of them are.
   std::string out;

@@ -77,8 +77,9 @@ uint32_t ReadPath(const WasiCall& c, uint32_t ptr, uint32_t len, std::string* ou
 // The descriptor `fd` if it is open and has every right in `rights`; else nullptr with
 // *err = EBADF or ENOTCAPABLE.
 WasiContext::Descriptor* Lookup(const WasiCall& c, uint32_t fd, uint64_t rights, uint32_t* err);
-// Writes `bytes` to `d`, through its terminal filter if it has one. Returns bytes consumed.
-ssize_t WriteTo(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err);
+// Writes `iovs` to `d`, a terminal, through its filter (d.terminal). Returns the guest's
+// bytes consumed: all of them once the whole rendering is written.
+ssize_t WriteToTerminal(WasiContext::Descriptor& d, const IovecList& iovs, uint32_t* err);
 
 // --- handlers ---
 #define KILN_WASI_HANDLERS(X)                                                               \
