@@ -7,6 +7,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "lower/TrapWitness.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -107,7 +108,7 @@ absl::StatusOr<Target> createTarget(const std::string& cpuIn, int optLevel) {
   return t;
 }
 
-void optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel) {
+absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -129,13 +130,16 @@ void optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel) {
     llvm::ModulePassManager mpm;
     mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
     mpm.run(module, mam);
-    return;
+    return lower::resolveTrapWitnesses(module, /*optimized=*/false);
   }
   llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;
   llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
   mpm.run(module, mam);
+  // Last, after every pass that could delete a load: the loads kept only by their trap
+  // witness become volatile, and the witnesses go (lower/TrapWitness.h).
+  return lower::resolveTrapWitnesses(module, /*optimized=*/true);
 }
 
 absl::StatusOr<std::string> emitMachineCode(llvm::Module& module, llvm::TargetMachine& tm,

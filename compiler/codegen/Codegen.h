@@ -25,8 +25,9 @@ struct Target {
 // records the CPU features the generated code may use.
 absl::StatusOr<Target> createTarget(const std::string& cpu, int optLevel);
 
-// Runs the new-pass-manager pipeline at the given level (0..3).
-void optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel);
+// Runs the new-pass-manager pipeline at the given level (0..3), then resolves the trap
+// witnesses (lower/TrapWitness.h): the module is ready for code generation.
+absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLevel);
 
 // Emits an ELF object or assembly text.
 absl::StatusOr<std::string> emitMachineCode(llvm::Module& module, llvm::TargetMachine& tm,

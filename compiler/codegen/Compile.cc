@@ -83,7 +83,8 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
   if (absl::Status s = lower::lowerModule(*m, info, bytes, mod); !s.ok()) return s;
 
   stage("optimising");
-  codegen::optimize(mod, *target->machine, options.optLevel);
+  if (absl::Status s = codegen::optimize(mod, *target->machine, options.optLevel); !s.ok())
+    return s;
 
   if (options.emit == EmitKind::LLVMIR) {
     std::string text;

@@ -14,6 +14,7 @@
 #include "kiln/wasm/Opcodes.h"
 #include "kiln/wasm/Validator.h"
 #include "FunctionLowering.h"
+#include "lower/TrapWitness.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/IntrinsicsX86.h"
 #include "llvm/IR/InlineAsm.h"
@@ -308,25 +309,9 @@ void FunctionLowering::branchTo(Frame& target) {
   b_.CreateBr(target.kind == Frame::Loop ? target.header : target.cont);
 }
 
-// Values thrown away by `drop` or by a branch: a linear-memory load among their inputs
-// must still execute (and trap when out of bounds), so it is made volatile here, before
-// the optimiser could delete it as dead.
-void FunctionLowering::discard(llvm::Value* v, int budget) {
-  auto* inst = llvm::dyn_cast<llvm::Instruction>(v);
-  if (!inst || budget <= 0) return;
-  if (auto* load = llvm::dyn_cast<llvm::LoadInst>(inst)) {
-    if (load->getMetadata(c_.memKindId)) load->setVolatile(true);
-    return;
-  }
-  if (llvm::isa<llvm::PHINode>(inst) || llvm::isa<llvm::CallBase>(inst) ||
-      llvm::isa<llvm::AllocaInst>(inst))
-    return;
-  for (llvm::Value* operand : inst->operands()) discard(operand, budget - 1);
-}
-
 void FunctionLowering::markUnreachable() {
   Frame& f = frames_.back();
-  while (stack_.size() > f.height) discard(pop());
+  stack_.resize(f.height);
   f.unreachable = true;
 }
 
@@ -588,7 +573,7 @@ void FunctionLowering::lowerLoad(uint8_t opcode) {
   llvm::Value* p = effectiveAddress(mem, address, offset, storeSize(loadTy));
   llvm::LoadInst* l = b_.CreateAlignedLoad(loadTy, p, llvm::Align(1));
   l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
-  l->setMetadata(c_.memKindId, llvm::MDNode::get(c_.ctx, {}));
+  if (!m_.memories[mem].limits.is64) witnessLoad(b_, l, c_.tbaaWitness);
   llvm::Value* v = l;
   if (resultTy) v = sext ? b_.CreateSExt(l, resultTy) : b_.CreateZExt(l, resultTy);
   push(v);
@@ -1219,7 +1204,7 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       return absl::OkStatus();
     }
     case op::Drop:
-      discard(pop());
+      pop();
       return absl::OkStatus();
     case op::Select:
     case op::SelectT: {
@@ -1230,10 +1215,6 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       llvm::Value* cond = pop();
       llvm::Value* f = pop();
       llvm::Value* t = pop();
-      if (llvm::isa<llvm::Constant>(cond)) {  // both operands were evaluated
-        discard(t);
-        discard(f);
-      }
       push(b_.CreateSelect(b_.CreateICmpNE(cond, i32c(0)), t, f));
       return absl::OkStatus();
     }

@@ -151,7 +151,6 @@ class FunctionLowering {
   void addIncoming(Frame& target, const std::vector<llvm::Value*>& vals);
   void markUnreachable();
   void terminateDead();
-  void discard(llvm::Value* v, int budget = 24);
   void skipDeadCode();
   void endFrame();
   void elseFrame();

@@ -44,7 +44,7 @@ struct ModuleContext {
   llvm::MDNode* tbaaRuntime;  // vmctx, kiln_memory/table/funcref objects
   llvm::MDNode* tbaaGlobal;   // global storage
   llvm::MDNode* tbaaTable;    // table element arrays
-  unsigned memKindId;         // metadata kind "kiln.mem" on linear-memory loads
+  llvm::MDNode* tbaaWitness;  // trap witnesses (lower/TrapWitness.h)
   bool fuel = false;          // instrument for fuel metering
   bool epochChecks = true;    // emit interruption checks
 

@@ -44,7 +44,7 @@ ModuleContext::ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::
   tbaaRuntime = scalar("runtime");
   tbaaGlobal = scalar("global");
   tbaaTable = scalar("table elements");
-  memKindId = c.getMDKindID("kiln.mem");
+  tbaaWitness = scalar("trap witness");
 }
 
 llvm::Type* ModuleContext::type(ValType t) const {

@@ -14,6 +14,7 @@
 // result must not depend on the CPU), and the relaxed dot products treat both operands as
 // signed with wrapping i16 intermediate sums. The choice is the same on every host.
 #include "FunctionLowering.h"
+#include "lower/TrapWitness.h"
 
 #include "absl/strings/str_format.h"
 #include "kiln/wasm/SimdOps.h"
@@ -82,7 +83,7 @@ absl::Status FunctionLowering::lowerSimd(const wasm::Instruction& ins) {
     llvm::Value* p = effectiveAddress(ins.mem.memory, pop(), ins.mem.offset, storeSize(t));
     llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(1));
     l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
-    l->setMetadata(c_.memKindId, llvm::MDNode::get(ctx, {}));
+    if (!m_.memories[ins.mem.memory].limits.is64) witnessLoad(b_, l, c_.tbaaWitness);
     return l;
   };
   auto memStore = [&](llvm::Value* v, llvm::Value* addr) {

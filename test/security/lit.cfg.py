@@ -17,6 +17,11 @@ config.substitutions.append(("%kilnc", os.path.join(config.kiln_bin_dir, "kilnc"
 config.substitutions.append(("%kiln", os.path.join(config.kiln_bin_dir, "kiln")))
 config.substitutions.append(("%wat2wasm", config.wat2wasm))
 config.substitutions.append(("%expect-trap", "python3 " + os.path.join(os.path.dirname(__file__), "expect_trap.py")))
+# Compiles a .wat at -O0..-O3 and checks its `;; EXPECT:` lines (trap_matrix.py).
+config.substitutions.append(("%trap-matrix", " ".join([
+    "python3", os.path.join(os.path.dirname(__file__), "trap_matrix.py"),
+    os.path.join(config.kiln_bin_dir, "kilnc"), os.path.join(config.kiln_bin_dir, "kiln"),
+    config.wat2wasm])))
 config.substitutions.append(("FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck")))
 
 # Landlock (kiln run --isolate confines the child with it where the kernel offers it).

@@ -1,0 +1,189 @@
+// Trap witnesses: see TrapWitness.h for the design.
+#include "lower/TrapWitness.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/DemandedBits.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/InstIterator.h"
+
+namespace kiln::lower {
+namespace {
+
+constexpr llvm::StringLiteral kWitnessPrefix = "kiln.trap_witness.";
+
+llvm::GlobalVariable* witnessGlobal(llvm::Module& m, llvm::Type* t, llvm::StringRef width) {
+  std::string name = absl::StrCat(kWitnessPrefix.str(), width.str());
+  if (llvm::GlobalVariable* g = m.getNamedGlobal(name)) return g;
+  // A declaration: should one ever survive to code generation, the artifact gets an
+  // undefined symbol, which the link and the loader both refuse.
+  return new llvm::GlobalVariable(m, t, /*isConstant=*/false, llvm::GlobalValue::ExternalLinkage,
+                                  nullptr, name);
+}
+
+bool isWitness(const llvm::Value* pointer) {
+  auto* g = llvm::dyn_cast<llvm::GlobalVariable>(llvm::getUnderlyingObject(pointer));
+  return g && g->getName().starts_with(kWitnessPrefix);
+}
+
+// The value operand of a store to a witness.
+bool isWitnessStoreOf(const llvm::User* u, const llvm::Value* v) {
+  auto* s = llvm::dyn_cast<llvm::StoreInst>(u);
+  return s && s->getValueOperand() == v && isWitness(s->getPointerOperand());
+}
+
+// An instruction that only computes a value: deleting it, when nothing needs the value,
+// changes nothing else.
+bool computesOnly(const llvm::Instruction& i) {
+  return !i.isTerminator() && !i.isEHPad() && !llvm::isa<llvm::AllocaInst>(i) &&
+         !i.mayHaveSideEffects() && !i.mayReadFromMemory();
+}
+
+// Does a use of this vector load (through bitcasts) take only some of its lanes?
+bool partlyUsedLanes(llvm::Value* v) {
+  if (!v->getType()->isVectorTy()) return false;
+  for (llvm::User* u : v->users()) {
+    if (llvm::isa<llvm::ExtractElementInst>(u) || llvm::isa<llvm::ShuffleVectorInst>(u))
+      return true;
+    if (llvm::isa<llvm::BitCastInst>(u) && partlyUsedLanes(u)) return true;
+  }
+  return false;
+}
+
+void resolveFunction(llvm::Function& f, bool optimized) {
+  // witnessOnly: instructions whose value, as far as it goes anywhere, goes only into
+  // witness stores. The greatest such set, found by removing from all candidates those
+  // with another use (a reduction phi and its add use each other; both stay in).
+  llvm::SmallVector<llvm::StoreInst*, 16> witnessStores;
+  llvm::SmallPtrSet<llvm::Instruction*, 32> witnessOnly;
+  for (llvm::Instruction& i : llvm::instructions(f)) {
+    if (auto* s = llvm::dyn_cast<llvm::StoreInst>(&i)) {
+      if (isWitness(s->getPointerOperand())) witnessStores.push_back(s);
+    } else if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i)) {
+      if (isWitness(l->getPointerOperand())) witnessOnly.insert(l);
+    } else if (computesOnly(i)) {
+      witnessOnly.insert(&i);
+    }
+  }
+  if (witnessStores.empty() && witnessOnly.empty()) return;
+  auto usedElsewhere = [&](llvm::Instruction* i) {
+    for (llvm::User* u : i->users()) {
+      auto* ui = llvm::cast<llvm::Instruction>(u);
+      if (!witnessOnly.contains(ui) && !isWitnessStoreOf(ui, i)) return true;
+    }
+    return false;
+  };
+  llvm::SmallVector<llvm::Instruction*, 64> work(witnessOnly.begin(), witnessOnly.end());
+  while (!work.empty()) {
+    llvm::Instruction* i = work.pop_back_val();
+    if (!witnessOnly.contains(i) || !usedElsewhere(i)) continue;
+    witnessOnly.erase(i);
+    for (llvm::Value* op : i->operands())
+      if (auto* oi = llvm::dyn_cast<llvm::Instruction>(op); oi && witnessOnly.contains(oi))
+        work.push_back(oi);
+  }
+
+  // The program loads that feed a witness: the Wasm loads that are left, and the loads
+  // the optimiser made of them (vectorised, merged).
+  llvm::SmallVector<std::pair<llvm::LoadInst*, bool>, 32> witnessed;  // (load, real use)
+  for (llvm::Instruction& i : llvm::instructions(f)) {
+    auto* l = llvm::dyn_cast<llvm::LoadInst>(&i);
+    if (!l || l->isVolatile() || witnessOnly.contains(l)) continue;
+    bool feedsWitness = false, realUse = false;
+    for (llvm::User* u : l->users()) {
+      auto* ui = llvm::cast<llvm::Instruction>(u);
+      if (witnessOnly.contains(ui) || isWitnessStoreOf(ui, l))
+        feedsWitness = true;
+      else if (!ui->isDroppable())  // an assumption, which code generation drops
+        realUse = true;
+    }
+    if (feedsWitness) witnessed.push_back({l, realUse});
+  }
+
+  for (llvm::StoreInst* s : witnessStores) s->eraseFromParent();
+  for (llvm::Instruction* i : witnessOnly) i->dropAllReferences();
+  for (llvm::Instruction* i : witnessOnly) {
+    // Droppable users (assumptions about a deleted value) go with it.
+    i->replaceAllUsesWith(llvm::PoisonValue::get(i->getType()));
+    i->eraseFromParent();
+  }
+
+  // Code generation deletes a load whose value it finds unused, and narrows one whose bits
+  // or lanes are only partly used (`trunc (load i64)` becomes a 4-byte load, an extracted
+  // lane a scalar load): either loses the trap of an access that is partly or wholly out
+  // of bounds. Volatile forbids both. A load with a real use of all its bits stays
+  // non-volatile (volatile would cost folds into compares and scheduling freedom).
+  std::optional<llvm::AssumptionCache> ac;
+  std::optional<llvm::DominatorTree> dt;
+  std::optional<llvm::DemandedBits> demanded;
+  for (auto [l, realUse] : witnessed) {
+    bool keep = !realUse || !optimized || partlyUsedLanes(l);
+    if (!keep && l->getType()->isIntOrIntVectorTy()) {
+      if (!demanded) {
+        ac.emplace(f);
+        dt.emplace(f);
+        demanded.emplace(f, *ac, *dt);
+      }
+      keep = !demanded->getDemandedBits(l).isAllOnes();
+    }
+    if (keep) l->setVolatile(true);
+  }
+}
+
+}  // namespace
+
+void witnessLoad(llvm::IRBuilder<>& b, llvm::LoadInst* load, llvm::MDNode* tbaa) {
+  llvm::Module& m = *b.GetInsertBlock()->getModule();
+  llvm::LLVMContext& ctx = m.getContext();
+  const uint64_t bits = m.getDataLayout().getTypeSizeInBits(load->getType());
+  llvm::Value* v = load;
+  llvm::Type* t;
+  llvm::StringRef width;
+  if (bits <= 32) {
+    llvm::Type* asInt = llvm::IntegerType::get(ctx, static_cast<unsigned>(bits));
+    if (v->getType() != asInt) v = b.CreateBitCast(v, asInt);
+    t = b.getInt32Ty();
+    if (bits < 32) v = b.CreateZExt(v, t);
+    width = "i32";
+  } else if (bits == 64) {
+    t = b.getInt64Ty();
+    if (v->getType() != t) v = b.CreateBitCast(v, t);
+    width = "i64";
+  } else {
+    t = llvm::FixedVectorType::get(b.getInt64Ty(), static_cast<unsigned>(bits / 64));
+    if (v->getType() != t) v = b.CreateBitCast(v, t);
+    width = bits == 128 ? "v128" : "wide";
+  }
+  llvm::GlobalVariable* g = witnessGlobal(m, t, width);
+  llvm::LoadInst* old = b.CreateAlignedLoad(t, g, llvm::Align(8));
+  old->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+  llvm::StoreInst* s = b.CreateAlignedStore(b.CreateAdd(old, v), g, llvm::Align(8));
+  s->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+}
+
+absl::Status resolveTrapWitnesses(llvm::Module& module, bool optimized) {
+  llvm::SmallVector<llvm::GlobalVariable*, 4> witnesses;
+  for (llvm::GlobalVariable& g : module.globals())
+    if (g.getName().starts_with(kWitnessPrefix)) witnesses.push_back(&g);
+  if (witnesses.empty()) return absl::OkStatus();
+  for (llvm::Function& f : module)
+    if (!f.isDeclaration()) resolveFunction(f, optimized);
+  for (llvm::GlobalVariable* g : witnesses) {
+    g->removeDeadConstantUsers();
+    if (!g->use_empty())
+      return absl::InternalError(absl::StrCat("a trap witness is still in use after optimisation: ",
+                                              g->getName().str()));
+    g->eraseFromParent();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace kiln::lower
