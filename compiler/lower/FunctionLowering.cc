@@ -223,7 +223,7 @@ void FunctionLowering::lowerTryTable() {
       const std::vector<ValType>& params = m_.types[m_.tags[c.tag]].params;
       for (size_t i = 0; i < params.size(); ++i) {
         llvm::Value* p = b_.CreateConstInBoundsGEP1_64(
-            c_.i8, exn, offsetof(kiln_exception, values) + 16 * i);
+            c_.i8, exn, offsetof(kiln_exception, values) + sizeof(kiln_val) * i);
         vals.push_back(b_.CreateAlignedLoad(ty(params[i]), p, llvm::Align(8)));
       }
     }
@@ -261,9 +261,9 @@ void FunctionLowering::lowerThrow(uint32_t tag) {
   const std::vector<ValType>& params = m_.types[m_.tags[tag]].params;
   std::vector<llvm::Value*> vals = popN(params.size());
   llvm::Value* buf =
-      entryAlloca(llvm::ArrayType::get(c_.i8, 16 * std::max<size_t>(params.size(), 1)), 16);
+      entryAlloca(llvm::ArrayType::get(c_.i8, sizeof(kiln_val) * std::max<size_t>(params.size(), 1)), 16);
   for (size_t i = 0; i < vals.size(); ++i)
-    b_.CreateAlignedStore(vals[i], b_.CreateConstInBoundsGEP1_64(c_.i8, buf, 16 * i),
+    b_.CreateAlignedStore(vals[i], fieldOf(buf, sizeof(kiln_val) * i),
                           llvm::Align(8));
   llvm::Value* tagPtr = loadRuntime(c_.ptr, vmctxField(c_.layout.tags + 8 * tag), true);
   llvm::CallInst* call = callBuiltin(KILN_BUILTIN_EXN_THROW, c_.voidTy, {vmctx_, tagPtr, buf});
@@ -527,7 +527,7 @@ llvm::Value* FunctionLowering::effectiveAddress(uint32_t mem, llvm::Value* addr,
     // Explicit strategy (memory64): no reservation covers a 64-bit index space, so check
     // addr + offset + size <= length, without wrapping.
     llvm::Value* obj = memoryObject(mem);
-    llvm::Value* len = loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, obj, 8), false);
+    llvm::Value* len = loadRuntime(c_.i64, fieldOf(obj, offsetof(kiln_memory, length)), false);
     if (offset > UINT64_MAX - size) {
       trapIf(b_.getTrue(), KILN_TRAP_MEMORY_OOB);
     } else {
@@ -613,7 +613,7 @@ void FunctionLowering::smallBulkOrBuiltin(uint32_t mem, llvm::Value* dst,
   b_.CreateCondBr(b_.CreateICmpULE(n64, i64c(kInlineBulkBytes)), small, large);
 
   b_.SetInsertPoint(small);
-  llvm::Value* len = loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, memoryObject(mem), 8),
+  llvm::Value* len = loadRuntime(c_.i64, fieldOf(memoryObject(mem), offsetof(kiln_memory, length)),
                                  false);
   llvm::Value* oob = b_.CreateICmpUGT(b_.CreateAdd(d, n64), len);
   llvm::Value* s = fill ? nullptr : zext64(src_or_value);
@@ -743,14 +743,14 @@ void FunctionLowering::lowerCall(uint32_t funcIndex, bool tail) {
   llvm::Value* ref = funcRef(funcIndex);
   llvm::Value* code = loadRuntime(c_.ptr, ref, true);
   llvm::Value* calleeVmctx =
-      loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
+      loadRuntime(c_.ptr, fieldOf(ref, offsetof(kiln_funcref, vmctx)), true);
   emitCall(ft, code, calleeVmctx, sig, tail);
 }
 
 void FunctionLowering::tableBoundsCheck(llvm::Value* table, llvm::Value* index,
                                         kiln_trap_code code) {
   llvm::Value* size =
-      loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, table, 8), false);
+      loadRuntime(c_.i64, fieldOf(table, offsetof(kiln_table, size)), false);
   trapIf(b_.CreateICmpUGE(b_.CreateZExt(index, c_.i64), size), code);
 }
 
@@ -766,11 +766,11 @@ void FunctionLowering::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex
   trapIf(b_.CreateICmpEQ(ref, llvm::ConstantPointerNull::get(c_.ptr)),
          KILN_TRAP_UNINITIALIZED_ELEMENT);
   llvm::Value* actual =
-      loadRuntime(c_.i32, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 16), true);
+      loadRuntime(c_.i32, fieldOf(ref, offsetof(kiln_funcref, type_id)), true);
   trapIf(b_.CreateICmpNE(actual, typeId(typeIndex)), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
   llvm::Value* code = loadRuntime(c_.ptr, ref, true);
   llvm::Value* calleeVmctx =
-      loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
+      loadRuntime(c_.ptr, fieldOf(ref, offsetof(kiln_funcref, vmctx)), true);
   emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, sig, tail, /*fromRef=*/true);
 }
 
@@ -1035,7 +1035,7 @@ absl::Status FunctionLowering::lowerPrefixFC(uint32_t sub) {
       uint32_t table = r_.u32();
       llvm::Value* t = tableObject(table);
       llvm::Value* size =
-          loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, t, 8), false);
+          loadRuntime(c_.i64, fieldOf(t, offsetof(kiln_table, size)), false);
       push(b_.CreateTrunc(size, tableAddrType(table)));
       return absl::OkStatus();
     }
@@ -1124,7 +1124,7 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
              KILN_TRAP_NULL_FUNC_REFERENCE);
       llvm::Value* code = loadRuntime(c_.ptr, ref, true);
       llvm::Value* calleeVmctx =
-          loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, ref, 8), true);
+          loadRuntime(c_.ptr, fieldOf(ref, offsetof(kiln_funcref, vmctx)), true);
       emitCall(c_.wasmFnTypes[typeIndex], code, calleeVmctx, m_.types[typeIndex],
                opcode == op::ReturnCallRef, /*fromRef=*/true);
       return absl::OkStatus();
@@ -1287,7 +1287,7 @@ absl::Status FunctionLowering::lowerInstruction(uint8_t opcode) {
       uint32_t mem = r_.u32();
       llvm::Value* obj = memoryObject(mem);
       llvm::Value* len =
-          loadRuntime(c_.i64, b_.CreateConstInBoundsGEP1_64(c_.i8, obj, 8), false);
+          loadRuntime(c_.i64, fieldOf(obj, offsetof(kiln_memory, length)), false);
       push(b_.CreateTrunc(b_.CreateLShr(len, 16), memAddrType(mem)));
       return absl::OkStatus();
     }

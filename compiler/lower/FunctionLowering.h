@@ -76,6 +76,10 @@ class FunctionLowering {
   llvm::Value* vmctxField(uint32_t offset) {
     return b_.CreateConstInBoundsGEP1_64(c_.i8, vmctx_, offset);
   }
+  // The field at `offset` (an offsetof of an abi.h struct) of the runtime object at `obj`.
+  llvm::Value* fieldOf(llvm::Value* obj, size_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(c_.i8, obj, offset);
+  }
   // Epoch interruption and fuel: a check at function entry and at every loop header.
   void interruptCheck();
   // Fuel: charges the instructions lowered since the last charge (a basic block's worth).
@@ -109,7 +113,7 @@ class FunctionLowering {
   llvm::FunctionCallee builtin(unsigned slot, llvm::FunctionType* ft) {
     llvm::Value* table = loadRuntime(c_.ptr, vmctxField(KILN_VMCTX_OFFSET_BUILTINS), true);
     llvm::Value* fp =
-        loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, table, 8 * slot), true);
+        loadRuntime(c_.ptr, b_.CreateConstInBoundsGEP1_64(c_.i8, table, sizeof(void*) * slot), true);
     return llvm::FunctionCallee(ft, fp);
   }
 

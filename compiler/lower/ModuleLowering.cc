@@ -97,7 +97,7 @@ llvm::Function* emitArrayToNative(ModuleContext& c, const FuncType& ft, uint32_t
   llvm::Value* buf = f->getArg(2);
   std::vector<llvm::Value*> args{vmctx};
   for (size_t i = 0; i < ft.params.size(); ++i) {
-    llvm::Value* p = b.CreateConstInBoundsGEP1_64(c.i8, buf, 16 * i);
+    llvm::Value* p = b.CreateConstInBoundsGEP1_64(c.i8, buf, sizeof(kiln_val) * i);
     args.push_back(b.CreateAlignedLoad(c.type(ft.params[i]), p, llvm::Align(8)));
   }
   llvm::CallInst* call = b.CreateCall(c.wasmFunctionType(ft), code, args);
@@ -105,7 +105,7 @@ llvm::Function* emitArrayToNative(ModuleContext& c, const FuncType& ft, uint32_t
   for (size_t i = 0; i < ft.results.size(); ++i) {
     llvm::Value* v = ft.results.size() == 1 ? static_cast<llvm::Value*>(call)
                                             : b.CreateExtractValue(call, i);
-    b.CreateAlignedStore(v, b.CreateConstInBoundsGEP1_64(c.i8, buf, 16 * i), llvm::Align(8));
+    b.CreateAlignedStore(v, b.CreateConstInBoundsGEP1_64(c.i8, buf, sizeof(kiln_val) * i), llvm::Align(8));
   }
   b.CreateRetVoid();
   return f;
@@ -120,10 +120,10 @@ llvm::Function* emitNativeToArray(ModuleContext& c, const FuncType& ft, uint32_t
   setCommonAttributes(f);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(c.ctx, "entry", f));
   size_t slots = std::max<size_t>({ft.params.size(), ft.results.size(), 1});
-  llvm::AllocaInst* buf = b.CreateAlloca(llvm::ArrayType::get(c.i8, 16 * slots));
+  llvm::AllocaInst* buf = b.CreateAlloca(llvm::ArrayType::get(c.i8, sizeof(kiln_val) * slots));
   buf->setAlignment(llvm::Align(16));
   for (size_t i = 0; i < ft.params.size(); ++i)
-    b.CreateAlignedStore(f->getArg(i + 1), b.CreateConstInBoundsGEP1_64(c.i8, buf, 16 * i),
+    b.CreateAlignedStore(f->getArg(i + 1), b.CreateConstInBoundsGEP1_64(c.i8, buf, sizeof(kiln_val) * i),
                          llvm::Align(8));
   llvm::Value* hostCtx = f->getArg(0);
   llvm::Value* callback = b.CreateAlignedLoad(c.ptr, hostCtx, llvm::Align(8));
@@ -135,7 +135,7 @@ llvm::Function* emitNativeToArray(ModuleContext& c, const FuncType& ft, uint32_t
     std::vector<llvm::Value*> rs;
     for (size_t i = 0; i < ft.results.size(); ++i)
       rs.push_back(b.CreateAlignedLoad(c.type(ft.results[i]),
-                                       b.CreateConstInBoundsGEP1_64(c.i8, buf, 16 * i),
+                                       b.CreateConstInBoundsGEP1_64(c.i8, buf, sizeof(kiln_val) * i),
                                        llvm::Align(8)));
     if (rs.size() == 1) {
       b.CreateRet(rs[0]);
@@ -148,65 +148,61 @@ llvm::Function* emitNativeToArray(ModuleContext& c, const FuncType& ft, uint32_t
   return f;
 }
 
+// One field of an abi.h struct: where the C compiler put it, its size, and its value.
+struct AbiField {
+  size_t offset;
+  size_t size;
+  llvm::Constant* value;
+};
+// offsetof and sizeof of field `f` of the abi.h struct `S`: the descriptor is laid out
+// from the C definitions themselves, so the two cannot disagree.
+#define KILN_FIELD(S, f) offsetof(S, f), sizeof(S::f)
+
 // Builds the constant data of the descriptor.
 class DescriptorBuilder {
  public:
-  explicit DescriptorBuilder(ModuleContext& c) : c_(c) {
-    auto& ctx = c.ctx;
-    auto i8 = c.i8, i32 = c.i32, i64 = c.i64;
-    auto p = c.ptr;
-    limitsTy = llvm::StructType::get(ctx, {i64, i64, i8, i8, i8, llvm::ArrayType::get(i8, 5)});
-    typeTy = llvm::StructType::get(ctx, {i32, i32, p, p, p, p, i32, i32});
-    importTy = llvm::StructType::get(ctx, {p, p, i32, i32, i32, i32});
-    exportTy = llvm::StructType::get(ctx, {p, i32, i32, i32, i32});
-    funcTy = llvm::StructType::get(ctx, {p, p, i32, i32});
-    tableTy = llvm::StructType::get(ctx, {limitsTy, i32, i32, p, i32, i32});
-    memoryTy = llvm::StructType::get(ctx, {limitsTy, i32, i32});
-    globalTy = llvm::StructType::get(ctx, {i32, i32, i32, i32, p});
-    elemTy = llvm::StructType::get(ctx, {i32, i32, i32, i32, i32, i32, p, p});
-    dataTy = llvm::StructType::get(ctx, {i32, i32, i32, i32, p, p, i64});
-    std::vector<llvm::Type*> m{llvm::ArrayType::get(i8, 8), i32, i32, i32, i32, p, p, p, i64,
-                               llvm::ArrayType::get(i8, 32)};
-    for (int i = 0; i < 16; ++i) m.push_back(i32);
-    for (int i = 0; i < 11; ++i) m.push_back(p);  // types .. module_name, tag_types
-    m.push_back(i32);                             // num_imported_tags
-    m.push_back(i32);                             // flags
-    m.push_back(llvm::ArrayType::get(p, 6));
-    moduleTy = llvm::StructType::get(ctx, m);
-  }
+  explicit DescriptorBuilder(ModuleContext& c) : c_(c), dl_(c.mod.getDataLayout()) {}
 
-  // Checks that the LLVM struct layouts match the C structs of abi.h.
-  absl::Status checkLayouts(const llvm::DataLayout& dl) {
-    struct Expect {
-      llvm::StructType* t;
-      size_t size;
-      const char* name;
-    };
-    Expect all[] = {{limitsTy, sizeof(kiln_limits_desc), "limits"},
-                    {typeTy, sizeof(kiln_type_desc), "type"},
-                    {importTy, sizeof(kiln_import_desc), "import"},
-                    {exportTy, sizeof(kiln_export_desc), "export"},
-                    {funcTy, sizeof(kiln_func_desc), "func"},
-                    {tableTy, sizeof(kiln_table_desc), "table"},
-                    {memoryTy, sizeof(kiln_memory_desc), "memory"},
-                    {globalTy, sizeof(kiln_global_desc), "global"},
-                    {elemTy, sizeof(kiln_elem_desc), "elem"},
-                    {dataTy, sizeof(kiln_data_desc), "data"},
-                    {moduleTy, sizeof(kiln_module_desc), "module"}};
-    for (const Expect& e : all)
-      if (dl.getTypeAllocSize(e.t) != e.size)
-        return absl::InternalError(absl::StrFormat(
-            "descriptor layout mismatch for %s: %u vs %u", e.name,
-            static_cast<unsigned>(dl.getTypeAllocSize(e.t)), static_cast<unsigned>(e.size)));
-    if (dl.getStructLayout(moduleTy)->getElementOffset(26) != offsetof(kiln_module_desc, types))
-      return absl::InternalError("descriptor layout mismatch for module.types");
-    return absl::OkStatus();
+  // A constant with the layout of the C struct `S` (packed, with explicit zero padding):
+  // every field at its offset, checked against its size; fields in order, none overlapping.
+  template <typename S>
+  llvm::Constant* make(std::initializer_list<AbiField> fields) {
+    std::vector<llvm::Constant*> elems;
+    size_t at = 0;
+    for (const AbiField& f : fields) {
+      size_t size = dl_.getTypeAllocSize(f.value->getType());
+      if (f.offset < at || size != f.size) {
+        error_ = absl::InternalError(absl::StrFormat(
+            "descriptor layout: a field at offset %u of a %u-byte struct has %u bytes where "
+            "abi.h has %u (or overlaps the previous field)",
+            static_cast<unsigned>(f.offset), static_cast<unsigned>(sizeof(S)),
+            static_cast<unsigned>(size), static_cast<unsigned>(f.size)));
+        return null();
+      }
+      if (f.offset > at) elems.push_back(zeros(f.offset - at));
+      elems.push_back(f.value);
+      at = f.offset + size;
+    }
+    if (at > sizeof(S)) {
+      error_ = absl::InternalError("descriptor layout: fields beyond the end of the struct");
+      return null();
+    }
+    if (at < sizeof(S)) elems.push_back(zeros(sizeof(S) - at));
+    return llvm::ConstantStruct::getAnon(c_.ctx, elems, /*Packed=*/true);
   }
+  // The first layout error, if any.
+  const absl::Status& status() const { return error_; }
 
   llvm::Constant* u32(uint64_t v) { return llvm::ConstantInt::get(c_.i32, v); }
   llvm::Constant* u64(uint64_t v) { return llvm::ConstantInt::get(c_.i64, v); }
   llvm::Constant* u8(uint64_t v) { return llvm::ConstantInt::get(c_.i8, v); }
   llvm::Constant* null() { return llvm::ConstantPointerNull::get(c_.ptr); }
+  llvm::Constant* zeros(size_t n) {
+    return llvm::ConstantAggregateZero::get(llvm::ArrayType::get(c_.i8, n));
+  }
+  llvm::Constant* byteArray(const uint8_t* data, size_t n) {
+    return llvm::ConstantDataArray::get(c_.ctx, llvm::ArrayRef<uint8_t>(data, n));
+  }
 
   // Private constant bytes (NUL-terminated) and a pointer to them.
   llvm::Constant* bytes(const uint8_t* data, size_t n, const char* name) {
@@ -222,29 +218,31 @@ class DescriptorBuilder {
   llvm::Constant* str(const std::string& s) {
     return bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size(), "kiln.str");
   }
-  llvm::Constant* array(llvm::StructType* t, const std::vector<llvm::Constant*>& elems,
-                        const char* name) {
+  // A private array of structs built by make<S>() (all of one type), and a pointer to it.
+  llvm::Constant* array(const std::vector<llvm::Constant*>& elems, const char* name) {
     if (elems.empty()) return null();
-    auto* at = llvm::ArrayType::get(t, elems.size());
+    auto* at = llvm::ArrayType::get(elems[0]->getType(), elems.size());
     auto* g = new llvm::GlobalVariable(c_.mod, at, true, llvm::GlobalValue::PrivateLinkage,
                                        llvm::ConstantArray::get(at, elems), name);
     g->setAlignment(llvm::Align(8));
     return g;
   }
   llvm::Constant* limits(const wasm::Limits& l) {
-    return llvm::ConstantStruct::get(
-        limitsTy, {u64(l.min), u64(l.max.value_or(0)), u8(l.max.has_value()), u8(l.is64),
-                   u8(l.shared), llvm::ConstantAggregateZero::get(llvm::ArrayType::get(c_.i8, 5))});
+    using L = kiln_limits_desc;
+    return make<L>({{KILN_FIELD(L, min), u64(l.min)},
+                    {KILN_FIELD(L, max), u64(l.max.value_or(0))},
+                    {KILN_FIELD(L, has_max), u8(l.max.has_value())},
+                    {KILN_FIELD(L, is64), u8(l.is64)},
+                    {KILN_FIELD(L, shared), u8(l.shared)}});
   }
   llvm::Constant* expr(const wasm::ConstExpr& e) {
     return bytes(e.bytes.data(), e.bytes.size(), "kiln.expr");
   }
 
-  llvm::StructType *limitsTy, *typeTy, *importTy, *exportTy, *funcTy, *tableTy, *memoryTy,
-      *globalTy, *elemTy, *dataTy, *moduleTy;
-
  private:
   ModuleContext& c_;
+  const llvm::DataLayout& dl_;
+  absl::Status error_;
 };
 
 // The KILN_REF_* word of a value type (0 for numbers and the nullable top references).
@@ -277,7 +275,6 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
   c.fuel = target.fuel;
   c.epochChecks = target.epochChecks;
   DescriptorBuilder d(c);
-  if (absl::Status s = d.checkLayouts(mod.getDataLayout()); !s.ok()) return s;
 
   for (const FuncType& ft : w.types) c.wasmFnTypes.push_back(c.wasmFunctionType(ft));
 
@@ -331,12 +328,18 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       g->setAlignment(llvm::Align(4));
       refArray = g;
     }
-    typeDescs.push_back(llvm::ConstantStruct::get(
-        d.typeTy, {d.u32(ft.params.size()), d.u32(ft.results.size()),
-                   codes.empty() ? d.null() : d.bytes(codes.data(), codes.size(), "kiln.sig"),
-                   slot.first, slot.second, refArray, d.u32(w.group(t).start),
-                   d.u32(w.group(t).size |
-                         (w.group(t).final ? 0u : KILN_REC_NOT_FINAL))}));
+    using T = kiln_type_desc;
+    typeDescs.push_back(d.make<T>(
+        {{KILN_FIELD(T, num_params), d.u32(ft.params.size())},
+         {KILN_FIELD(T, num_results), d.u32(ft.results.size())},
+         {KILN_FIELD(T, types),
+          codes.empty() ? d.null() : d.bytes(codes.data(), codes.size(), "kiln.sig")},
+         {KILN_FIELD(T, array_to_native), slot.first},
+         {KILN_FIELD(T, native_to_array), slot.second},
+         {KILN_FIELD(T, refs), refArray},
+         {KILN_FIELD(T, rec_start), d.u32(w.group(t).start)},
+         {KILN_FIELD(T, rec_info),
+          d.u32(w.group(t).size | (w.group(t).final ? 0u : KILN_REC_NOT_FINAL))}}));
   }
 
   std::vector<llvm::Constant*> imports;
@@ -344,18 +347,24 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     uint32_t counters[5] = {0, 0, 0, 0, 0};
     for (const wasm::Import& im : w.imports) {
       uint32_t kind = static_cast<uint32_t>(im.kind);
-      imports.push_back(llvm::ConstantStruct::get(
-          d.importTy, {d.str(im.module), d.str(im.name), d.u32(im.module.size()),
-                       d.u32(im.name.size()), d.u32(kind), d.u32(counters[kind]++)}));
+      using I = kiln_import_desc;
+      imports.push_back(d.make<I>({{KILN_FIELD(I, module), d.str(im.module)},
+                                   {KILN_FIELD(I, name), d.str(im.name)},
+                                   {KILN_FIELD(I, module_len), d.u32(im.module.size())},
+                                   {KILN_FIELD(I, name_len), d.u32(im.name.size())},
+                                   {KILN_FIELD(I, kind), d.u32(kind)},
+                                   {KILN_FIELD(I, index), d.u32(counters[kind]++)}}));
     }
   }
   std::vector<llvm::Constant*> funcs;
   for (uint32_t i = 0; i < w.funcTypes.size(); ++i) {
     const std::string& name = c.funcNames[i];
-    funcs.push_back(llvm::ConstantStruct::get(
-        d.funcTy, {c.funcs[i] ? static_cast<llvm::Constant*>(c.funcs[i]) : d.null(),
-                   name.empty() ? d.null() : d.str(name), d.u32(name.size()),
-                   d.u32(w.funcTypes[i])}));
+    using F = kiln_func_desc;
+    funcs.push_back(d.make<F>(
+        {{KILN_FIELD(F, code), c.funcs[i] ? static_cast<llvm::Constant*>(c.funcs[i]) : d.null()},
+         {KILN_FIELD(F, name), name.empty() ? d.null() : d.str(name)},
+         {KILN_FIELD(F, name_len), d.u32(name.size())},
+         {KILN_FIELD(F, type_index), d.u32(w.funcTypes[i])}}));
   }
   std::vector<llvm::Constant*> tables;
   for (uint32_t i = 0; i < w.tables.size(); ++i) {
@@ -369,14 +378,22 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
         initLen = def.init->bytes.size();
       }
     }
-    tables.push_back(llvm::ConstantStruct::get(
-        d.tableTy, {d.limits(tt.limits), d.u32(tt.elem.abiCode()), d.u32(initLen), init,
-                    d.u32(refInfo(tt.elem)), d.u32(0)}));
+    using T = kiln_table_desc;
+    tables.push_back(d.make<T>({{KILN_FIELD(T, limits), d.limits(tt.limits)},
+                                {KILN_FIELD(T, elem_type), d.u32(tt.elem.abiCode())},
+                                {KILN_FIELD(T, init_len), d.u32(initLen)},
+                                {KILN_FIELD(T, init), init},
+                                {KILN_FIELD(T, elem_ref), d.u32(refInfo(tt.elem))}}));
   }
   std::vector<llvm::Constant*> memories;
-  for (const wasm::MemoryType& mt : w.memories)
-    memories.push_back(llvm::ConstantStruct::get(
-        d.memoryTy, {d.limits(mt.limits), d.u32(mt.limits.is64 ? KILN_BOUNDS_EXPLICIT : KILN_BOUNDS_GUARD_PAGES), d.u32(16)}));
+  for (const wasm::MemoryType& mt : w.memories) {
+    using M = kiln_memory_desc;
+    memories.push_back(d.make<M>(
+        {{KILN_FIELD(M, limits), d.limits(mt.limits)},
+         {KILN_FIELD(M, bounds_strategy),
+          d.u32(mt.limits.is64 ? KILN_BOUNDS_EXPLICIT : KILN_BOUNDS_GUARD_PAGES)},
+         {KILN_FIELD(M, page_size_log2), d.u32(16)}}));
+  }
   std::vector<llvm::Constant*> globals;
   for (uint32_t i = 0; i < w.globals.size(); ++i) {
     const wasm::GlobalType& gt = w.globals[i];
@@ -387,15 +404,21 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       init = d.expr(e);
       initLen = e.bytes.size();
     }
-    globals.push_back(llvm::ConstantStruct::get(
-        d.globalTy, {d.u32(gt.type.abiCode()), d.u32(gt.mut), d.u32(initLen),
-                     d.u32(refInfo(gt.type)), init}));
+    using G = kiln_global_desc;
+    globals.push_back(d.make<G>({{KILN_FIELD(G, type), d.u32(gt.type.abiCode())},
+                                 {KILN_FIELD(G, mut), d.u32(gt.mut)},
+                                 {KILN_FIELD(G, init_len), d.u32(initLen)},
+                                 {KILN_FIELD(G, ref), d.u32(refInfo(gt.type))},
+                                 {KILN_FIELD(G, init), init}}));
   }
   std::vector<llvm::Constant*> exports;
-  for (const wasm::Export& e : w.exports)
-    exports.push_back(llvm::ConstantStruct::get(
-        d.exportTy, {d.str(e.name), d.u32(e.name.size()), d.u32(static_cast<uint32_t>(e.kind)),
-                     d.u32(e.index), d.u32(0)}));
+  for (const wasm::Export& e : w.exports) {
+    using E = kiln_export_desc;
+    exports.push_back(d.make<E>({{KILN_FIELD(E, name), d.str(e.name)},
+                                 {KILN_FIELD(E, name_len), d.u32(e.name.size())},
+                                 {KILN_FIELD(E, kind), d.u32(static_cast<uint32_t>(e.kind))},
+                                 {KILN_FIELD(E, index), d.u32(e.index)}}));
+  }
   auto modeOf = [](wasm::SegmentMode m) {
     return m == wasm::SegmentMode::Active    ? KILN_SEG_ACTIVE
            : m == wasm::SegmentMode::Passive ? KILN_SEG_PASSIVE
@@ -407,22 +430,29 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     for (const wasm::ConstExpr& item : e.items)
       items.insert(items.end(), item.bytes.begin(), item.bytes.end());
     bool active = e.mode == wasm::SegmentMode::Active;
-    elems.push_back(llvm::ConstantStruct::get(
-        d.elemTy,
-        {d.u32(modeOf(e.mode)), d.u32(e.table), d.u32(e.type.abiCode()),
-         d.u32(e.items.size()), d.u32(active ? e.offset.bytes.size() : 0), d.u32(items.size()),
-         active ? d.expr(e.offset) : d.null(),
-         items.empty() ? d.null() : d.bytes(items.data(), items.size(), "kiln.elem")}));
+    using E = kiln_elem_desc;
+    elems.push_back(d.make<E>(
+        {{KILN_FIELD(E, mode), d.u32(modeOf(e.mode))},
+         {KILN_FIELD(E, table), d.u32(e.table)},
+         {KILN_FIELD(E, elem_type), d.u32(e.type.abiCode())},
+         {KILN_FIELD(E, count), d.u32(e.items.size())},
+         {KILN_FIELD(E, offset_len), d.u32(active ? e.offset.bytes.size() : 0)},
+         {KILN_FIELD(E, items_len), d.u32(items.size())},
+         {KILN_FIELD(E, offset), active ? d.expr(e.offset) : d.null()},
+         {KILN_FIELD(E, items),
+          items.empty() ? d.null() : d.bytes(items.data(), items.size(), "kiln.elem")}}));
   }
   std::vector<llvm::Constant*> datas;
   for (const wasm::DataSegment& s : w.datas) {
     bool active = s.mode == wasm::SegmentMode::Active;
-    datas.push_back(llvm::ConstantStruct::get(
-        d.dataTy, {d.u32(modeOf(s.mode)), d.u32(s.memory),
-                   d.u32(active ? s.offset.bytes.size() : 0), d.u32(0),
-                   active ? d.expr(s.offset) : d.null(),
-                   d.bytes(w.bytes.data() + s.dataStart, s.dataSize, "kiln.data"),
-                   d.u64(s.dataSize)}));
+    using D = kiln_data_desc;
+    datas.push_back(d.make<D>(
+        {{KILN_FIELD(D, mode), d.u32(modeOf(s.mode))},
+         {KILN_FIELD(D, memory), d.u32(s.memory)},
+         {KILN_FIELD(D, offset_len), d.u32(active ? s.offset.bytes.size() : 0)},
+         {KILN_FIELD(D, offset), active ? d.expr(s.offset) : d.null()},
+         {KILN_FIELD(D, bytes), d.bytes(w.bytes.data() + s.dataStart, s.dataSize, "kiln.data")},
+         {KILN_FIELD(D, size), d.u64(s.dataSize)}}));
   }
 
   llvm::Constant* tagTypes = d.null();
@@ -442,33 +472,53 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
 
   char magic[8] = {};
   std::memcpy(magic, KILN_DESCRIPTOR_MAGIC, sizeof(KILN_DESCRIPTOR_MAGIC));
-  std::vector<llvm::Constant*> fields{
-      llvm::ConstantDataArray::get(c.ctx, llvm::ArrayRef<uint8_t>(
-                                              reinterpret_cast<uint8_t*>(magic), 8)),
-      d.u32(KILN_ABI_MAJOR), d.u32(KILN_ABI_MINOR), d.u32(sizeof(kiln_module_desc)),
-      d.u32(target.optLevel), d.str(KILN_VERSION), d.str(target.cpu), d.str(target.features),
-      d.u64(target.cpuFeatureMask),
-      llvm::ConstantDataArray::get(c.ctx, llvm::ArrayRef<uint8_t>(digest.data(), 32)),
-      d.u32(w.types.size()), d.u32(w.imports.size()), d.u32(w.funcTypes.size()),
-      d.u32(w.numImportedFuncs), d.u32(w.tables.size()), d.u32(w.numImportedTables),
-      d.u32(w.memories.size()), d.u32(w.numImportedMemories), d.u32(w.globals.size()),
-      d.u32(w.numImportedGlobals), d.u32(w.exports.size()), d.u32(w.elems.size()),
-      d.u32(w.datas.size()),
-      llvm::ConstantInt::getSigned(c.i32, w.start ? static_cast<int64_t>(*w.start) : -1),
-      d.u32(c.layout.size), d.u32(w.tags.size()),
-      d.array(d.typeTy, typeDescs, "kiln.types"), d.array(d.importTy, imports, "kiln.imports"),
-      d.array(d.funcTy, funcs, "kiln.funcs"), d.array(d.tableTy, tables, "kiln.tables"),
-      d.array(d.memoryTy, memories, "kiln.memories"),
-      d.array(d.globalTy, globals, "kiln.globals"),
-      d.array(d.exportTy, exports, "kiln.exports"), d.array(d.elemTy, elems, "kiln.elems"),
-      d.array(d.dataTy, datas, "kiln.datas"),
-      w.names.module ? d.str(*w.names.module) : d.null(),
-      tagTypes, d.u32(w.numImportedTags),
-      d.u32((target.epochChecks ? KILN_MODULE_EPOCH_CHECKS : 0) |
-            (target.fuel ? KILN_MODULE_FUEL : 0)),
-      llvm::ConstantAggregateZero::get(llvm::ArrayType::get(c.ptr, 6))};
-  auto* desc = new llvm::GlobalVariable(mod, d.moduleTy, true, llvm::GlobalValue::ExternalLinkage,
-                                        llvm::ConstantStruct::get(d.moduleTy, fields),
+  using M = kiln_module_desc;
+  llvm::Constant* descriptor = d.make<M>({
+      {KILN_FIELD(M, magic), d.byteArray(reinterpret_cast<uint8_t*>(magic), 8)},
+      {KILN_FIELD(M, abi_major), d.u32(KILN_ABI_MAJOR)},
+      {KILN_FIELD(M, abi_minor), d.u32(KILN_ABI_MINOR)},
+      {KILN_FIELD(M, desc_size), d.u32(sizeof(kiln_module_desc))},
+      {KILN_FIELD(M, opt_level), d.u32(target.optLevel)},
+      {KILN_FIELD(M, compiler_version), d.str(KILN_VERSION)},
+      {KILN_FIELD(M, target_cpu), d.str(target.cpu)},
+      {KILN_FIELD(M, target_features), d.str(target.features)},
+      {KILN_FIELD(M, cpu_features), d.u64(target.cpuFeatureMask)},
+      {KILN_FIELD(M, module_sha256), d.byteArray(digest.data(), 32)},
+      {KILN_FIELD(M, num_types), d.u32(w.types.size())},
+      {KILN_FIELD(M, num_imports), d.u32(w.imports.size())},
+      {KILN_FIELD(M, num_funcs), d.u32(w.funcTypes.size())},
+      {KILN_FIELD(M, num_imported_funcs), d.u32(w.numImportedFuncs)},
+      {KILN_FIELD(M, num_tables), d.u32(w.tables.size())},
+      {KILN_FIELD(M, num_imported_tables), d.u32(w.numImportedTables)},
+      {KILN_FIELD(M, num_memories), d.u32(w.memories.size())},
+      {KILN_FIELD(M, num_imported_memories), d.u32(w.numImportedMemories)},
+      {KILN_FIELD(M, num_globals), d.u32(w.globals.size())},
+      {KILN_FIELD(M, num_imported_globals), d.u32(w.numImportedGlobals)},
+      {KILN_FIELD(M, num_exports), d.u32(w.exports.size())},
+      {KILN_FIELD(M, num_elems), d.u32(w.elems.size())},
+      {KILN_FIELD(M, num_datas), d.u32(w.datas.size())},
+      {KILN_FIELD(M, start_func),
+       llvm::ConstantInt::getSigned(c.i32, w.start ? static_cast<int64_t>(*w.start) : -1)},
+      {KILN_FIELD(M, vmctx_size), d.u32(c.layout.size)},
+      {KILN_FIELD(M, num_tags), d.u32(w.tags.size())},
+      {KILN_FIELD(M, types), d.array(typeDescs, "kiln.types")},
+      {KILN_FIELD(M, imports), d.array(imports, "kiln.imports")},
+      {KILN_FIELD(M, funcs), d.array(funcs, "kiln.funcs")},
+      {KILN_FIELD(M, tables), d.array(tables, "kiln.tables")},
+      {KILN_FIELD(M, memories), d.array(memories, "kiln.memories")},
+      {KILN_FIELD(M, globals), d.array(globals, "kiln.globals")},
+      {KILN_FIELD(M, exports), d.array(exports, "kiln.exports")},
+      {KILN_FIELD(M, elems), d.array(elems, "kiln.elems")},
+      {KILN_FIELD(M, datas), d.array(datas, "kiln.datas")},
+      {KILN_FIELD(M, module_name), w.names.module ? d.str(*w.names.module) : d.null()},
+      {KILN_FIELD(M, tag_types), tagTypes},
+      {KILN_FIELD(M, num_imported_tags), d.u32(w.numImportedTags)},
+      {KILN_FIELD(M, flags), d.u32((target.epochChecks ? KILN_MODULE_EPOCH_CHECKS : 0) |
+                                   (target.fuel ? KILN_MODULE_FUEL : 0))},
+  });
+  if (!d.status().ok()) return d.status();
+  auto* desc = new llvm::GlobalVariable(mod, descriptor->getType(), true,
+                                        llvm::GlobalValue::ExternalLinkage, descriptor,
                                         KILN_DESCRIPTOR_SYMBOL);
   desc->setVisibility(llvm::GlobalValue::DefaultVisibility);
   desc->setAlignment(llvm::Align(16));

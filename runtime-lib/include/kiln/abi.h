@@ -465,4 +465,6 @@ typedef struct kiln_module_desc {
 } /* extern "C" */
 #endif
 
+#include "kiln/abi_layout.h" /* the layout above, pinned by static assertions */
+
 #endif /* KILN_ABI_H */

@@ -26,4 +26,5 @@
 )
 ;; The descriptor's memory entries: limits {min, max, has_max, is64, ...}, then the bounds
 ;; strategy (1 = explicit, 0 = guard pages).
-;; DESC: @kiln.memories = {{.*}} { i64 1, i64 0, i8 0, i8 1, {{.*}} }, i32 1, i32 16 }, {{.*}} { i64 1, i64 0, i8 0, i8 0, {{.*}} }, i32 0, i32 16 }]
+;; (Packed structs: the descriptor is laid out field by field from abi.h's offsets.)
+;; DESC: @kiln.memories = {{.*}} <{ i64 1, i64 0, i8 0, i8 1, {{.*}} }>, i32 1, i32 16 }>, {{.*}} <{ i64 1, i64 0, i8 0, i8 0, {{.*}} }>, i32 0, i32 16 }>]
