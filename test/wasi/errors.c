@@ -102,10 +102,8 @@ int main(void) {
   TRY("rename file dir", rename("file", "dir"));
   int dfd = open("dir", O_RDONLY | O_DIRECTORY);
   char buf[16];
-  // WASI hosts answer reads from a directory descriptor with EBADF (it is not a readable
-  // file descriptor) where Linux says EISDIR: both count as EISDIR here.
-  TRY("read (dir fd)", same_as(read(dfd, buf, sizeof buf), EBADF, EISDIR));
-  TRY("pread (dir fd)", same_as(pread(dfd, buf, sizeof buf, 0), EBADF, EISDIR));
+  TRY("read (dir fd)", read(dfd, buf, sizeof buf));
+  TRY("pread (dir fd)", pread(dfd, buf, sizeof buf, 0));
   close(dfd);
 
   printf("-- ENOTEMPTY\n");

@@ -104,7 +104,8 @@ int PathResolver::Walk(int dirfd, std::string_view path, int flags, mode_t mode,
 
   std::deque<std::string> todo;
   Split(path, &todo, false);
-  if (!path.empty() && path.back() == '/') {
+  const bool trailing_slash = !path.empty() && path.back() == '/';
+  if (trailing_slash) {
     follow_final = true;  // "name/" names what a symlink "name" points to, as for the kernel
     flags |= (flags & O_CREAT) != 0 ? 0 : O_DIRECTORY;
   }
@@ -120,6 +121,9 @@ int PathResolver::Walk(int dirfd, std::string_view path, int flags, mode_t mode,
       stack.pop_back();
       continue;
     }
+    // O_CREAT creates only regular files, which "name/" cannot name: EISDIR once the
+    // directory holding it is reached, whatever is there (as the kernel answers).
+    if (last && trailing_slash && (flags & O_CREAT) != 0) return fail(kIsdir);
     if (!last || follow_final) {
       const int fd = openat(current(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {

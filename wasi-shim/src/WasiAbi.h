@@ -53,7 +53,9 @@ enum : uint64_t {
   kRightsAll = (1ull << 30) - 1,
 };
 
-// What each kind of descriptor can do at most.
+// What each kind of descriptor can do at most. Seek and tell are added for a file that has
+// a position; a directory never gets them (nor read, write or resize rights), as in
+// wasmtime: its listing goes by fd_readdir cookies.
 inline constexpr uint64_t kRightsRegularFile =
     kRightFdDatasync | kRightFdRead | kRightFdSeek | kRightFdFdstatSetFlags | kRightFdSync |
     kRightFdTell | kRightFdWrite | kRightFdAdvise | kRightFdAllocate | kRightFdFilestatGet |

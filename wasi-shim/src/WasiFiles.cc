@@ -101,10 +101,17 @@ uint32_t Fail() { return FromHostErrno(errno); }
 // `fd_arg` (which must hold `right`), the path in arguments `path_arg` (pointer) and
 // `path_arg` + 1 (length). With `follow`, a symlink as the last component is followed
 // (inside the pre-open).
+//
+// A path ending in "/" asks for a directory. The name never carries the slash; each
+// operation then does what Linux does with one (trailing_slash, see FollowToDirectory and
+// CreateThroughSlash), rather than quietly acting on whatever the bare name is.
 struct Target {
   FdRef parent;
   std::string name;
   bool trailing_slash = false;
+  // Where the path was resolved, and the path: to resolve it again.
+  int host_fd = -1;
+  std::string path;
 };
 
 uint32_t ResolveTarget(const WasiCall& c, int fd_arg, uint64_t right, int path_arg, Target* t,
@@ -114,11 +121,54 @@ uint32_t ResolveTarget(const WasiCall& c, int fd_arg, uint64_t right, int path_a
                                  right, &dp)) {
     return e;
   }
+  t->host_fd = dp.host_fd;
+  t->path = dp.path;
   const PathResolver r = Resolver(c);
-  return follow ? r.ParentFollowing(dp.host_fd, dp.path, &t->parent, &t->name)
-                : r.Parent(dp.host_fd, dp.path, &t->parent, &t->name, &t->trailing_slash);
+  if (follow) {
+    t->trailing_slash = dp.path.size() > 1 && dp.path.back() == '/';
+    return r.ParentFollowing(dp.host_fd, dp.path, &t->parent, &t->name);
+  }
+  return r.Parent(dp.host_fd, dp.path, &t->parent, &t->name, &t->trailing_slash);
 }
 
+// For a path ending in "/": the kernel resolves "name/" as a directory, following a symlink
+// "name" to it even where the call itself does not follow (lstat, utimensat without
+// following, readlink, linkat's source). Re-resolves `t` that way, inside the pre-open.
+// kSuccess: t names a directory; else ENOTDIR (a file, or a symlink to one), ENOENT
+// (nothing there, or a dangling symlink), ELOOP or ENOTCAPABLE.
+uint32_t FollowToDirectory(const WasiCall& c, Target* t) {
+  FdRef parent;
+  std::string name;
+  if (uint32_t e = Resolver(c).ParentFollowing(t->host_fd, t->path, &parent, &name)) return e;
+  if (name != ".") {
+    struct stat st;
+    if (fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Fail();
+    if (!S_ISDIR(st.st_mode)) return kNotdir;
+  }
+  t->parent = std::move(parent);
+  t->name = std::move(name);
+  return kSuccess;
+}
+
+// Creating a symlink or hard link at "name/": Linux creates only directories through a
+// trailing slash, so this always fails: EEXIST when something (anything, a dangling
+// symlink too) is already there, ENOENT when nothing is.
+uint32_t CreateThroughSlash(const Target& t) {
+  if (t.name == ".") return kExist;
+  struct stat st;
+  if (fstatat(t.parent.get(), t.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return kExist;
+  return Fail();
+}
+
+// A directory descriptor never has the rights to read, write or resize (nor any of the
+// ones a file has): where the rights check says ENOTCAPABLE for one, this gives what the
+// same call on a directory says natively instead (read EISDIR, write EBADF, ftruncate
+// EINVAL, fallocate EBADF), which is what programs test for.
+uint32_t OnDirectory(const WasiCall& c, uint32_t fd, uint32_t err, uint32_t native) {
+  const Descriptor* d = c.ctx.Get(fd);
+  return err == kNotcapable && d != nullptr && d->filetype == abi::kFiletypeDirectory ? native
+                                                                                       : err;
+}
 
 // Pipes, terminals and sockets have no position: seeking them is ESPIPE, as natively (their
 // descriptors never carry the seek and tell rights, so the rights check would say
@@ -153,7 +203,7 @@ uint32_t FdAdvise(WasiCall& c) {
 uint32_t FdAllocate(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdAllocate, &err);
-  if (d == nullptr) return err;
+  if (d == nullptr) return OnDirectory(c, Arg32(c, 0), err, kBadf);
   const uint64_t offset = Arg64(c, 1), len = Arg64(c, 2);
   if (offset > INT64_MAX || len > INT64_MAX || len == 0) return kInval;
   int r;
@@ -216,7 +266,8 @@ uint32_t FdFdstatSetFlags(WasiCall& c) {
   const bool want_sync = flags & (abi::kFdflagDsync | abi::kFdflagRsync | abi::kFdflagSync);
   const bool has_sync = (fl & (O_DSYNC | O_SYNC)) != 0;
   if (want_sync != has_sync) return kNotsup;
-  if ((flags & abi::kFdflagAppend) && !(d->rights_base & abi::kRightFdWrite)) return kNotcapable;
+  // APPEND needs no fd_write right: on a descriptor that cannot write it changes nothing
+  // (fcntl(F_SETFL, O_APPEND) on an O_RDONLY descriptor succeeds too).
   int nfl = fl & ~(O_APPEND | O_NONBLOCK);
   if (flags & abi::kFdflagAppend) nfl |= O_APPEND;
   if (flags & abi::kFdflagNonblock) nfl |= O_NONBLOCK;
@@ -256,7 +307,7 @@ uint32_t FdFilestatGet(WasiCall& c) {
 uint32_t FdFilestatSetSize(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdFilestatSetSize, &err);
-  if (d == nullptr) return err;
+  if (d == nullptr) return OnDirectory(c, Arg32(c, 0), err, kInval);
   const uint64_t size = Arg64(c, 1);
   if (size > INT64_MAX) return kInval;
   int r;
@@ -279,7 +330,7 @@ uint32_t FdPread(WasiCall& c) {
   if (Unseekable(c, Arg32(c, 0))) return kSpipe;
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead | abi::kRightFdSeek, &err);
-  if (d == nullptr) return err;
+  if (d == nullptr) return OnDirectory(c, Arg32(c, 0), err, kIsdir);
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   const uint64_t offset = Arg64(c, 3);
@@ -298,7 +349,7 @@ uint32_t FdPwrite(WasiCall& c) {
   if (Unseekable(c, Arg32(c, 0))) return kSpipe;
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdWrite | abi::kRightFdSeek, &err);
-  if (d == nullptr) return err;
+  if (d == nullptr) return OnDirectory(c, Arg32(c, 0), err, kBadf);
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   const uint64_t offset = Arg64(c, 3);
@@ -380,7 +431,7 @@ inline ssize_t Transfer(bool write, int fd, const IovecList& iovs, uint32_t* err
 [[gnu::always_inline]] inline uint32_t FdReadBody(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead, &err);
-  if (d == nullptr) return err;
+  if (d == nullptr) return OnDirectory(c, Arg32(c, 0), err, kIsdir);
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
@@ -393,7 +444,7 @@ inline ssize_t Transfer(bool write, int fd, const IovecList& iovs, uint32_t* err
 [[gnu::always_inline]] inline uint32_t FdWriteBody(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdWrite, &err);
-  if (d == nullptr) return err;
+  if (d == nullptr) return OnDirectory(c, Arg32(c, 0), err, kBadf);
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
@@ -418,10 +469,13 @@ void FdWriteDirect(const void* bound, HostCall& host) {
 }
 
 uint32_t FdReaddir(WasiCall& c) {
+  // Listing a file is ENOTDIR (as getdents), not ENOTCAPABLE for lack of a right only
+  // directories have.
+  const Descriptor* any = c.ctx.Get(Arg32(c, 0));
+  if (any != nullptr && any->filetype != abi::kFiletypeDirectory) return kNotdir;
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdReaddir, &err);
   if (d == nullptr) return err;
-  if (d->filetype != abi::kFiletypeDirectory) return kNotdir;
   const uint32_t buf = Arg32(c, 1), buf_len = Arg32(c, 2), used_ptr = Arg32(c, 4);
   const uint64_t cookie = Arg64(c, 3);
   if (c.memory.At(buf, buf_len) == nullptr || c.memory.At(used_ptr, 4) == nullptr) return kFault;
@@ -566,6 +620,10 @@ uint32_t PathFilestatSetTimes(WasiCall& c) {
   const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
   Target t;
   if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathFilestatSetTimes, 2, &t, follow)) return e;
+  // "dir/" (or "link-to-dir/") sets the directory's times; "file/" is ENOTDIR.
+  if (t.trailing_slash) {
+    if (uint32_t e = FollowToDirectory(c, &t)) return e;
+  }
   return utimensat(t.parent.get(), t.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? kSuccess
                                                                                  : Fail();
 }
@@ -574,7 +632,12 @@ uint32_t PathLink(WasiCall& c) {
   const bool follow = Arg32(c, 1) & abi::kLookupSymlinkFollow;
   Target from, to;
   if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathLinkSource, 2, &from, follow)) return e;
+  // A source "file/" is ENOTDIR; "dir/" resolves, and linkat refuses the directory (EPERM).
+  if (from.trailing_slash) {
+    if (uint32_t e = FollowToDirectory(c, &from)) return e;
+  }
   if (uint32_t e = ResolveTarget(c, 4, abi::kRightPathLinkTarget, 5, &to)) return e;
+  if (to.trailing_slash) return CreateThroughSlash(to);
   return linkat(from.parent.get(), from.name.c_str(), to.parent.get(), to.name.c_str(), 0) == 0
              ? kSuccess
              : Fail();
@@ -592,15 +655,23 @@ uint32_t PathOpen(WasiCall& c) {
   if (uint32_t e = LookupDirPath(c, Arg32(c, 0), Arg32(c, 2), Arg32(c, 3), needed, &dp)) return e;
   const Descriptor* dir = dp.dir;
   if ((oflags & ~0xFu) != 0 || (fdflags & ~0x1Fu) != 0) return kInval;
+  const bool want_dir = oflags & abi::kOflagDirectory;
+  // Creating a directory is path_create_directory's job: O_CREAT | O_DIRECTORY is EINVAL,
+  // as on Linux 6.4+ and in wasmtime (older kernels would create a regular file).
+  if (want_dir && (oflags & abi::kOflagCreat)) return kInval;
   const uint64_t write_rights =
       abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize;
   const bool want_read = base & (abi::kRightFdRead | abi::kRightFdReaddir);
-  const bool asks_write = (base & write_rights) || (fdflags & abi::kFdflagAppend);
+  // Asking to write is asking for a right to write. The fdflags only say how: APPEND, like
+  // O_RDONLY | O_APPEND, is allowed on a descriptor that only reads, and the sync flags
+  // need no fd_sync / fd_datasync right (open(2) with O_SYNC needs none either).
+  const bool asks_write = (base & write_rights) != 0;
   // What the open is for, whatever rights the guest's libc thought it could ask for (it
   // masks them with what the directory hands down): reading unless it asks to write,
-  // creating with O_CREAT, writing with O_TRUNC. Each needs its file-system capability.
-  uint32_t intent = (want_read || !asks_write) ? uint32_t{kCapFsRead} : 0u;
-  if (asks_write || (oflags & abi::kOflagTrunc)) intent |= kCapFsWrite;
+  // creating with O_CREAT, writing with O_TRUNC. Each needs its file-system capability. A
+  // directory is never opened for writing (asking to is EISDIR below).
+  uint32_t intent = (want_read || !asks_write || want_dir) ? uint32_t{kCapFsRead} : 0u;
+  if ((asks_write && !want_dir) || (oflags & abi::kOflagTrunc)) intent |= kCapFsWrite;
   if (oflags & abi::kOflagCreat) intent |= kCapFsCreate;
   if ((intent & c.ctx.capabilities() & dp.perms) != intent) return kNotcapable;
   // A new descriptor gets at most what its directory hands down. Asking for a right to
@@ -610,19 +681,17 @@ uint32_t PathOpen(WasiCall& c) {
   // its views allow, so the view's own limit is applied here quietly).
   const uint64_t handed_down = c.ctx.ReportedRights(*dir, dir->rights_inheriting);
   if ((base & abi::kRightsMutating & ~handed_down) != 0) return kNotcapable;
-  if ((fdflags & (abi::kFdflagDsync | abi::kFdflagRsync | abi::kFdflagSync)) &&
-      !(base & (abi::kRightFdDatasync | abi::kRightFdSync))) {
-    return kNotcapable;
-  }
   if (c.memory.At(out_ptr, 4) == nullptr) return kFault;
 
   // The host descriptor is writable only when the guest may write through it: never under
   // a read-only pre-open, whatever flags it passes.
-  if (dir->read_only && asks_write && !(oflags & abi::kOflagDirectory)) return kRofs;
+  if (dir->read_only && asks_write && !want_dir) return kRofs;
   const bool may_write = !dir->read_only && (dp.inheriting & abi::kRightFdWrite) != 0;
   const bool want_write = may_write && asks_write;
   int flags = O_NOCTTY;
-  if (oflags & abi::kOflagDirectory) {
+  if (want_dir) {
+    // Read-only whatever was asked: a directory asked for with write rights is EISDIR
+    // once it is known to be one (a missing path stays ENOENT, a file ENOTDIR).
     flags |= O_RDONLY | O_DIRECTORY;
   } else if (want_write) {
     flags |= want_read ? O_RDWR : O_WRONLY;
@@ -642,6 +711,7 @@ uint32_t PathOpen(WasiCall& c) {
   const int fd = Resolver(c).Open(dp.host_fd, dp.path, flags, 0666, follow, &err);
   if (fd < 0) return err;
   FdRef owned(fd, true);
+  if (want_dir && asks_write) return kIsdir;  // as open(2) with O_DIRECTORY | O_RDWR
   struct stat st;
   if (fstat(fd, &st) != 0) return Fail();
 
@@ -658,14 +728,22 @@ uint32_t PathOpen(WasiCall& c) {
     default: possible = abi::kRightsStream; break;
   }
   nd.seekable = WasiContext::Seekable(fd, nd.filetype);
-  if (nd.seekable) possible |= abi::kRightFdSeek | abi::kRightFdTell;
+  // A directory has a position for the kernel (fd_readdir uses it), but not one the guest
+  // moves: its listing goes by cookies. Like a pre-open it gets no seek or tell right, as
+  // in wasmtime (fd_seek on it is ENOTCAPABLE, which wasi-libc's lseek makes ESPIPE).
+  if (nd.seekable && nd.filetype != abi::kFiletypeDirectory) {
+    possible |= abi::kRightFdSeek | abi::kRightFdTell;
+  }
   const int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
   if (acc == O_RDONLY) {
     possible &= ~(abi::kRightFdWrite | abi::kRightFdAllocate | abi::kRightFdFilestatSetSize);
   }
   if (acc == O_WRONLY) possible &= ~(abi::kRightFdRead | abi::kRightFdReaddir);
   nd.rights_base = base & possible & dp.inheriting;
+  // Only a directory hands rights down; for anything else they would be unusable rights
+  // that fd_fdstat_get reports (path_* rights on a file), so it keeps none beyond its own.
   nd.rights_inheriting = inheriting & dp.inheriting;
+  if (nd.filetype != abi::kFiletypeDirectory) nd.rights_inheriting &= possible;
   nd.read_only = dir->read_only;
   nd.terminal = c.ctx.FilterFor(fd);
   std::optional<uint32_t> guest_fd = c.ctx.Insert(std::move(nd));
@@ -680,6 +758,12 @@ uint32_t PathReadlink(WasiCall& c) {
   Target t;
   if (uint32_t e = ResolveTarget(c, 0, abi::kRightPathReadlink, 1, &t)) return e;
   if (c.memory.At(buf, buf_len) == nullptr || c.memory.At(used_ptr, 4) == nullptr) return kFault;
+  // "link/" names what the link points to: a directory is not a symlink (EINVAL), anything
+  // else fails to resolve as one (ENOTDIR, ENOENT).
+  if (t.trailing_slash) {
+    const uint32_t e = FollowToDirectory(c, &t);
+    return e != kSuccess ? e : kInval;
+  }
   char target[4096];
   const ssize_t n = readlinkat(t.parent.get(), t.name.c_str(), target, sizeof target);
   if (n < 0) return Fail();
@@ -725,6 +809,7 @@ uint32_t PathSymlink(WasiCall& c) {
   // follows it later; kiln never follows one itself.
   if (target.front() == '/') return kNotcapable;
   if (t.name == ".") return kExist;
+  if (t.trailing_slash) return CreateThroughSlash(t);
   return symlinkat(target.c_str(), t.parent.get(), t.name.c_str()) == 0 ? kSuccess : Fail();
 }
 
