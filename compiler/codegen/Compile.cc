@@ -1,4 +1,5 @@
 // The compile pipeline: decode, validate, lower, optimise, emit, link.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "kiln/abi.h"
 #include "codegen/Codegen.h"
 #include "kiln/compiler/Compiler.h"
 #include "kiln/wasm/Decoder.h"
@@ -43,6 +46,36 @@ absl::Status writeFile(const std::string& path, const std::string& data) {
   return absl::OkStatus();
 }
 
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// A module the loader could never take is refused before any work: an artifact carries
+// every data segment's bytes, so data larger than the largest artifact cannot fit (and
+// compiling it would take several times its size in memory, only to be refused at load).
+absl::Status checkFitsInArtifact(const wasm::Module& m) {
+  uint64_t data = 0;
+  for (const wasm::DataSegment& s : m.datas) data += s.dataSize;
+  if (data > KILN_MAX_ARTIFACT_SIZE) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "the module's data segments total %.1f MiB; a kiln artifact holds at most %.0f MiB "
+        "(KILN_MAX_ARTIFACT_SIZE, the largest file and image the loader maps), so it cannot "
+        "be compiled",
+        data / kMiB, KILN_MAX_ARTIFACT_SIZE / kMiB));
+  }
+  return absl::OkStatus();
+}
+
+// The linked artifact must be one the loader accepts.
+absl::Status checkArtifactSize(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return absl::InternalError("cannot stat " + path);
+  if (static_cast<uint64_t>(st.st_size) <= KILN_MAX_ARTIFACT_SIZE) return absl::OkStatus();
+  std::remove(path.c_str());
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "the artifact would be %.1f MiB; the loader maps at most %.0f MiB "
+      "(KILN_MAX_ARTIFACT_SIZE); nothing was written",
+      st.st_size / kMiB, KILN_MAX_ARTIFACT_SIZE / kMiB));
+}
+
 absl::StatusOr<wasm::Module> decodeAndValidate(const std::vector<uint8_t>& bytes,
                                                const wasm::Features& features) {
   absl::StatusOr<wasm::Module> m = wasm::decodeModule(bytes, features);
@@ -65,6 +98,7 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
   stage("validating");
   absl::StatusOr<wasm::Module> m = decodeAndValidate(bytes, options.features);
   if (!m.ok()) return m.status();
+  if (absl::Status s = checkFitsInArtifact(*m); !s.ok()) return s;
 
   absl::StatusOr<codegen::Target> target =
       codegen::createTarget(options.targetCpu, options.optLevel);
@@ -133,6 +167,7 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
     s = writeFile(paths.back(), objects[i]);
   }
   if (s.ok()) s = codegen::linkSharedObject(paths, outputPath);
+  if (s.ok()) s = checkArtifactSize(outputPath);
   for (const std::string& p : paths) std::remove(p.c_str());
   rmdir(dir.c_str());
   return s;

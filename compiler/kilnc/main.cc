@@ -21,14 +21,24 @@
 
 namespace {
 
+// Reads a whole file in one go (its size first: a module can be a gigabyte).
 bool readFile(const std::string& path, std::vector<uint8_t>* out, std::string* err) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     *err = "cannot open '" + path + "'";
     return false;
   }
-  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  if (f.bad()) {
+  f.seekg(0, std::ios::end);
+  const std::streamoff size = f ? static_cast<std::streamoff>(f.tellg()) : -1;
+  if (size < 0) {  // not seekable (a pipe): read it as a stream
+    f.clear();
+    out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  } else {
+    out->resize(static_cast<size_t>(size));
+    f.seekg(0);
+    f.read(reinterpret_cast<char*>(out->data()), size);
+  }
+  if (f.bad() || (size >= 0 && f.gcount() != size)) {
     *err = "cannot read '" + path + "'";
     return false;
   }
@@ -168,9 +178,9 @@ class Progress {
 
 // Appends a signature block to the artifact at `path` (written anew, then renamed over it).
 absl::Status signFile(const std::string& path, const kiln::SecretKey& key) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> artifact((std::istreambuf_iterator<char>(in)), {});
-  if (!in.good() && !in.eof()) return absl::DataLossError("cannot read the artifact to sign it");
+  std::vector<uint8_t> artifact;
+  std::string err;
+  if (!readFile(path, &artifact, &err)) return absl::DataLossError(err + " to sign it");
   const std::vector<uint8_t> signed_bytes = kiln::SignArtifact(artifact, key);
   const std::string tmp = path + ".signing";
   {

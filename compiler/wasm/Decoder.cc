@@ -135,7 +135,20 @@ absl::StatusOr<Module> ModuleDecoder::run() {
   if (bytes.size() < 8) return malformed(bytes.size(), "unexpected end");
   uint32_t version;
   std::memcpy(&version, bytes.data() + 4, 4);
-  if (version != 1) return malformed(4, "unknown binary version");
+  if (version != 1) {
+    // The component model shares the magic and puts a layer number in the version's high
+    // half (layer 1, version 0x0d for the current draft): name it, rather than only saying
+    // the version is unknown.
+    const uint16_t layer = static_cast<uint16_t>(bytes[6] | (bytes[7] << 8));
+    if (layer == 1) {
+      return malformed(4, absl::StrFormat(
+                              "unknown binary version: this is a WebAssembly component "
+                              "(component model, version 0x%x), not a core module; kiln "
+                              "compiles core WebAssembly modules",
+                              bytes[4] | (bytes[5] << 8)));
+    }
+    return malformed(4, "unknown binary version");
+  }
 
   BodyReader top(data(), 8, bytes.size());
   int lastRank = 0;

@@ -8,8 +8,8 @@
 // fails also counts as failed. A script that cannot be read is a failure. Exit status: 0 if
 // nothing failed, 1 otherwise (2 for usage errors).
 //
-// --wasm=2 (default) reads and compiles with the WebAssembly 2.0 rules and feature set,
-// --wasm=3 with those of 3.0 (without GC and threads).
+// --wasm=3 (default, the current spec) reads and compiles with the WebAssembly 3.0 rules
+// and feature set (without GC and threads), --wasm=2 with those of the frozen 2.0.
 #include <unistd.h>
 
 #include <cinttypes>
@@ -55,7 +55,7 @@ namespace {
 struct Options {
   std::string file;
   int optLevel = 2;
-  int wasm = 2;
+  int wasm = 3;
   bool keep = false;
   unsigned codegenParts = 0;
   bool verbose = false;
@@ -625,8 +625,8 @@ int main(int argc, char** argv) {
   app.add_option("-O", opts.optLevel, "Optimisation level for the modules (default 2)")
       ->check(CLI::Range(0, 3));
   app.add_option("--wasm", opts.wasm,
-                 "Spec version of the script: 2 (default, WebAssembly 2.0 rules and features) "
-                 "or 3 (3.0 without GC and threads)")
+                 "Spec version of the script: 3 (default: the current spec, WebAssembly 3.0 "
+                 "without GC and threads) or 2 (the frozen 2.0 rules and features)")
       ->check(CLI::IsMember({2, 3}));
   app.add_option("--codegen-parts", opts.codegenParts,
                  "Split every module's code generation into this many parts (at most one per "

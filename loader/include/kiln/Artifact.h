@@ -26,7 +26,7 @@ struct LoadOptions {
   // for deciding about an artifact meant for another host).
   std::optional<uint64_t> host_cpu_features;
   // Files larger than this are refused before being read.
-  uint64_t max_file_size = 1ull << 30;
+  uint64_t max_file_size = KILN_MAX_ARTIFACT_SIZE;
   // When set, the artifact must carry a valid signature by this key (see Signature.h),
   // checked on the file's bytes before anything is mapped.
   std::optional<PublicKey> required_signer;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "kiln/abi.h"
 
 namespace kiln {
 
@@ -53,7 +54,7 @@ struct VerifiedElf {
 };
 
 // Upper bound on the span of an artifact's image; far above anything kilnc emits.
-inline constexpr uint64_t kMaxImageSize = 1ull << 30;
+inline constexpr uint64_t kMaxImageSize = KILN_MAX_ARTIFACT_SIZE;
 
 absl::StatusOr<VerifiedElf> VerifyElf(std::span<const uint8_t> file);
 

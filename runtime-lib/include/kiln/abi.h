@@ -46,6 +46,11 @@ extern "C" {
 #define KILN_GUARDED_RESERVATION (8ull << 30)
 #define KILN_WASM_PAGE_SIZE 65536u
 
+/* The largest artifact the loader accepts, as a file and as a mapped image. kilnc refuses
+ * up front a module that cannot fit (its data segments alone are larger) and checks the
+ * size of what it links, so nothing it writes is refused later for its size. */
+#define KILN_MAX_ARTIFACT_SIZE (1ull << 30)
+
 /* ---- Values ---------------------------------------------------------------------- */
 
 /* One Wasm value as the host sees it. 16 bytes so that v128 fits. */
