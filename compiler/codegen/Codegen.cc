@@ -130,7 +130,7 @@ absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLeve
     llvm::ModulePassManager mpm;
     mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
     mpm.run(module, mam);
-    return lower::resolveTrapWitnesses(module, /*optimized=*/false);
+    return lower::resolveTrapWitnesses(module);
   }
   llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
@@ -139,7 +139,7 @@ absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLeve
   mpm.run(module, mam);
   // Last, after every pass that could delete a load: the loads kept only by their trap
   // witness become volatile, and the witnesses go (lower/TrapWitness.h).
-  return lower::resolveTrapWitnesses(module, /*optimized=*/true);
+  return lower::resolveTrapWitnesses(module);
 }
 
 absl::StatusOr<std::string> emitMachineCode(llvm::Module& module, llvm::TargetMachine& tm,

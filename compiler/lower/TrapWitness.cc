@@ -1,16 +1,12 @@
 // Trap witnesses: see TrapWitness.h for the design.
 #include "lower/TrapWitness.h"
 
-#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/Analysis/AssumptionCache.h"
-#include "llvm/Analysis/DemandedBits.h"
 #include "llvm/Analysis/ValueTracking.h"
-#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/InstIterator.h"
@@ -47,18 +43,7 @@ bool computesOnly(const llvm::Instruction& i) {
          !i.mayHaveSideEffects() && !i.mayReadFromMemory();
 }
 
-// Does a use of this vector load (through bitcasts) take only some of its lanes?
-bool partlyUsedLanes(llvm::Value* v) {
-  if (!v->getType()->isVectorTy()) return false;
-  for (llvm::User* u : v->users()) {
-    if (llvm::isa<llvm::ExtractElementInst>(u) || llvm::isa<llvm::ShuffleVectorInst>(u))
-      return true;
-    if (llvm::isa<llvm::BitCastInst>(u) && partlyUsedLanes(u)) return true;
-  }
-  return false;
-}
-
-void resolveFunction(llvm::Function& f, bool optimized) {
+void resolveFunction(llvm::Function& f) {
   // witnessOnly: instructions whose value, as far as it goes anywhere, goes only into
   // witness stores. The greatest such set, found by removing from all candidates those
   // with another use (a reduction phi and its add use each other; both stay in).
@@ -93,19 +78,17 @@ void resolveFunction(llvm::Function& f, bool optimized) {
 
   // The program loads that feed a witness: the Wasm loads that are left, and the loads
   // the optimiser made of them (vectorised, merged).
-  llvm::SmallVector<std::pair<llvm::LoadInst*, bool>, 32> witnessed;  // (load, real use)
+  llvm::SmallVector<llvm::LoadInst*, 32> witnessed;
   for (llvm::Instruction& i : llvm::instructions(f)) {
     auto* l = llvm::dyn_cast<llvm::LoadInst>(&i);
     if (!l || l->isVolatile() || witnessOnly.contains(l)) continue;
-    bool feedsWitness = false, realUse = false;
     for (llvm::User* u : l->users()) {
       auto* ui = llvm::cast<llvm::Instruction>(u);
-      if (witnessOnly.contains(ui) || isWitnessStoreOf(ui, l))
-        feedsWitness = true;
-      else if (!ui->isDroppable())  // an assumption, which code generation drops
-        realUse = true;
+      if (witnessOnly.contains(ui) || isWitnessStoreOf(ui, l)) {
+        witnessed.push_back(l);
+        break;
+      }
     }
-    if (feedsWitness) witnessed.push_back({l, realUse});
   }
 
   for (llvm::StoreInst* s : witnessStores) s->eraseFromParent();
@@ -116,26 +99,14 @@ void resolveFunction(llvm::Function& f, bool optimized) {
     i->eraseFromParent();
   }
 
-  // Code generation deletes a load whose value it finds unused, and narrows one whose bits
-  // or lanes are only partly used (`trunc (load i64)` becomes a 4-byte load, an extracted
-  // lane a scalar load): either loses the trap of an access that is partly or wholly out
-  // of bounds. Volatile forbids both. A load with a real use of all its bits stays
-  // non-volatile (volatile would cost folds into compares and scheduling freedom).
-  std::optional<llvm::AssumptionCache> ac;
-  std::optional<llvm::DominatorTree> dt;
-  std::optional<llvm::DemandedBits> demanded;
-  for (auto [l, realUse] : witnessed) {
-    bool keep = !realUse || !optimized || partlyUsedLanes(l);
-    if (!keep && l->getType()->isIntOrIntVectorTy()) {
-      if (!demanded) {
-        ac.emplace(f);
-        dt.emplace(f);
-        demanded.emplace(f, *ac, *dt);
-      }
-      keep = !demanded->getDemandedBits(l).isAllOnes();
-    }
-    if (keep) l->setVolatile(true);
-  }
+  // From here on only code generation runs, and it treats loads as free of effects too: it
+  // deletes one whose value it finds unused (x * 0 at -O0), narrows one whose bits or lanes
+  // are only partly used (a 4-byte load for `trunc (load i64)`, a scalar load for an
+  // extracted lane), sinks one into the successor that uses it (past the branch to a trap
+  // that must come after it) and reorders it with stores (changing what memory holds when
+  // it traps). Each loses or moves a trap. Volatile forbids all four, and nothing else is
+  // left to optimise: the loads stay where the IR has them, whole.
+  for (llvm::LoadInst* l : witnessed) l->setVolatile(true);
 }
 
 }  // namespace
@@ -169,13 +140,13 @@ void witnessLoad(llvm::IRBuilder<>& b, llvm::LoadInst* load, llvm::MDNode* tbaa)
   s->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
 }
 
-absl::Status resolveTrapWitnesses(llvm::Module& module, bool optimized) {
+absl::Status resolveTrapWitnesses(llvm::Module& module) {
   llvm::SmallVector<llvm::GlobalVariable*, 4> witnesses;
   for (llvm::GlobalVariable& g : module.globals())
     if (g.getName().starts_with(kWitnessPrefix)) witnesses.push_back(&g);
   if (witnesses.empty()) return absl::OkStatus();
   for (llvm::Function& f : module)
-    if (!f.isDeclaration()) resolveFunction(f, optimized);
+    if (!f.isDeclaration()) resolveFunction(f);
   for (llvm::GlobalVariable* g : witnesses) {
     g->removeDeadConstantUsers();
     if (!g->use_empty())

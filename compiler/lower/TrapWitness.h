@@ -15,13 +15,13 @@
 //    load freely: forward it, hoist it, vectorise it (the witness becomes one more add
 //    reduction, which LICM keeps in a register), merge it with an equal load.
 // 2. After optimisation (`resolveTrapWitnesses`, at every -O level), the witness
-//    computations are deleted. A load whose value reaches nothing but the witness is
-//    dead in the program and is made volatile, so that code generation keeps it (and
-//    with it the trap). So is a load of which only some bits or lanes are used: code
-//    generation would narrow it to those, and lose the trap of an access that is only
-//    partly out of bounds. At -O0, where nothing has simplified the IR that code
-//    generation folds, every load is. The rest have real uses of all their bits and stay
-//    as they are.
+//    computations are deleted and every load that fed one becomes volatile. Code
+//    generation, too, takes loads for free of effects: it would delete one whose value it
+//    finds unused, narrow one whose bits or lanes are partly used (missing the bytes past
+//    the end), sink one past the branch to an explicit trap that must come after it, and
+//    reorder it with stores (changing what memory holds when it traps). Volatile forbids
+//    all four. By then the IR optimiser has done its work, so this costs little: x86 still
+//    folds a volatile load into most instructions that use it.
 //
 // Explicitly checked accesses (memory64) need no witness: their check is a branch to a
 // call, which LLVM never deletes.
@@ -38,9 +38,8 @@ namespace kiln::lower {
 // `tbaa` is the access tag of the witness (it aliases nothing else).
 void witnessLoad(llvm::IRBuilder<>& b, llvm::LoadInst* load, llvm::MDNode* tbaa);
 
-// Deletes every witness computation in `module`, making volatile the loads that code
-// generation could otherwise delete or narrow (`optimized`: the module went through the
-// -O1..-O3 pipeline). Fails (an internal error) if a witness use is left over.
-absl::Status resolveTrapWitnesses(llvm::Module& module, bool optimized);
+// Deletes every witness computation in `module` and makes the loads that fed one volatile.
+// Fails (an internal error) if a witness use is left over.
+absl::Status resolveTrapWitnesses(llvm::Module& module);
 
 }  // namespace kiln::lower

@@ -10,6 +10,7 @@
   (table $x 2 externref)
   (elem (table $t) (i32.const 0) func $nop)
   (data $d "abcd")
+  (data (i32.const 0) "\01\02\03\04")
   (func $nop)
 
   ;; EXPECT: div_dropped 0 -> trap "integer divide by zero"
@@ -85,6 +86,22 @@
     (if (local.get 0) (then (data.drop $d)))
     (memory.init $d (i32.const 0) (i32.const 0) (i32.const 4))
     (i32.const 0))
+  ;; Order: a load whose value only the non-trapping path uses still traps first (code
+  ;; generation would like to sink it past the explicit check).
+  (type $takes_i32 (func (param i32) (result i32)))
+  ;; EXPECT: load_then_call_indirect 65536 -> trap "out of bounds memory access"
+  ;; EXPECT: load_then_call_indirect 0 -> trap "undefined element"
+  (func (export "load_then_call_indirect") (param i32) (result i32)
+    (call_indirect $t (type $takes_i32) (i32.load16_s offset=2 (local.get 0)) (i32.const 15)))
+  ;; EXPECT: load_then_div0 65536 0 -> trap "out of bounds memory access"
+  ;; EXPECT: load_then_div0 0 0 -> trap "integer divide by zero"
+  ;; EXPECT: load_then_div0 0 1 -> 67305985
+  (func (export "load_then_div0") (param i32 i32) (result i32)
+    (i32.div_u (i32.load (local.get 0)) (local.get 1)))
+  ;; EXPECT: load_then_trunc 65536 -> trap "out of bounds memory access"
+  ;; EXPECT: load_then_trunc 0 -> trap "invalid conversion to integer"
+  (func (export "load_then_trunc") (param i32) (result i32)
+    (i32.add (i32.load (local.get 0)) (i32.trunc_f32_s (f32.const nan))))
   ;; Dead code after the trap does not move it.
   ;; EXPECT: unreachable_first 0 -> trap "unreachable"
   (func (export "unreachable_first") (param i32) (result i32)

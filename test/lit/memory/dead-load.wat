@@ -1,7 +1,7 @@
-;; Every trap kept (compiler/lower/TrapWitness.h): after optimisation, a load whose value
-;; is unused, or only partly used, is volatile, so that code generation can neither delete
-;; nor narrow it; a load whose every bit is used stays an ordinary, optimisable load. No
-;; witness is left in the module. test/security/dead-loads*.wat runs these at -O0..-O3;
+;; Every trap kept (compiler/lower/TrapWitness.h): the optimiser keeps every load (a trap
+;; witness uses its value) while it folds what the value feeds, and after optimisation each
+;; load left is volatile, so that code generation can neither delete, narrow nor move it.
+;; No witness is left in the module. test/security/dead-loads*.wat runs these at -O0..-O3;
 ;; perf/vectorize.wat shows that loops over memory still vectorise.
 ;; (Interruption checks are left out: test/lit/limits covers them.)
 ;; RUN: %wat2wasm --debug-names %s -o %t.wasm
@@ -21,18 +21,17 @@
   ;; CHECK-LABEL: define {{.*}}@"wasm[2]:before_branch"
   ;; CHECK: load volatile {{float|i32}}
   (func (export "before_branch") (param i32) (block (f32.load (local.get 0)) (br 1)))
-  ;; Only the low half used: volatile, or code generation would load 4 bytes.
+  ;; Only the low half used: the load stays 8 bytes wide (code generation would load 4).
   ;; CHECK-LABEL: define {{.*}}@"wasm[3]:low_half"
   ;; CHECK: [[V:%.*]] = load volatile i64
   ;; CHECK-NEXT: trunc i64 [[V]] to i32
   (func (export "low_half") (param i32) (result i32) (i32.wrap_i64 (i64.load (local.get 0))))
-  ;; Every bit used: an ordinary load.
   ;; CHECK-LABEL: define {{.*}}@"wasm[4]:used"
-  ;; CHECK: = load i32
-  ;; CHECK-NEXT: ret i32
+  ;; CHECK: [[U:%.*]] = load volatile i32
+  ;; CHECK-NEXT: ret i32 [[U]]
   (func (export "used") (param i32) (result i32) (i32.load (local.get 0)))
 )
-;; At -O0 code generation still folds (x * 0 is 0), so every load is volatile.
+;; The same at -O0, where only mem2reg runs.
 ;; O0-LABEL: define {{.*}}@"wasm[1]:times_zero"
 ;; O0: load volatile i32
 ;; O0-LABEL: define {{.*}}@"wasm[4]:used"

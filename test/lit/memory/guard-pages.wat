@@ -14,7 +14,7 @@
   ;; CHECK-NEXT: [[A:%.*]] = zext i32 %{{.*}} to i64
   ;; CHECK-NEXT: [[P:%.*]] = getelementptr inbounds i8, ptr [[BASE]], i64 [[A]]
   ;; CHECK-NEXT: [[EA:%.*]] = getelementptr inbounds i8, ptr [[P]], i64 4294967295
-  ;; CHECK-NEXT: load i32, ptr [[EA]], align 1, !tbaa
+  ;; CHECK-NEXT: load volatile i32, ptr [[EA]], align 1, !tbaa
   ;; CHECK-NEXT: ret i32
   (func (export "load") (param i32) (result i32) (i32.load offset=0xFFFFFFFF (local.get 0)))
   ;; No compare at all: the access is one instruction after the base load, and a function

@@ -11,7 +11,7 @@
   (memory 64)
   ;; for (i = 0; i < n; ++i) dst[i] += src[i];
   ;; CHECK-LABEL: define {{.*}}@"wasm[0]:add_arrays"
-  ;; CHECK: load <8 x i32>
+  ;; CHECK: load volatile <8 x i32>
   ;; CHECK: add <8 x i32>
   ;; CHECK: store <8 x i32>
   ;; EPOCH-LABEL: define {{.*}}@"wasm[0]:add_arrays"
@@ -31,7 +31,7 @@
   ;; The shape clang gives a loop over a static array: a counter from -N up to 0, with the
   ;; array's address folded into each access. The sum is a reduction.
   ;; CHECK-LABEL: define {{.*}}@"wasm[1]:sum_static"
-  ;; CHECK: load <8 x i32>
+  ;; CHECK: load volatile <8 x i32>
   ;; CHECK: add <8 x i32>
   (func $sum_static (export "sum_static") (result i32)
     (local $i i32) (local $s i32)

@@ -47,7 +47,7 @@
   ;; IR: [[A:%.*]] = zext i32 %{{.*}} to i64
   ;; IR-NEXT: [[P:%.*]] = getelementptr inbounds i8, ptr %{{.*}}, i64 [[A]]
   ;; IR-NEXT: [[EA:%.*]] = getelementptr inbounds i8, ptr [[P]], i64 16
-  ;; IR-NEXT: load <2 x i64>, ptr [[EA]], align 1
+  ;; IR-NEXT: load volatile <2 x i64>, ptr [[EA]], align 1
   ;; IR-NEXT: ret <2 x i64>
   (memory 1)
   (func (export "load") (param i32) (result v128) (v128.load offset=16 (local.get 0)))
