@@ -10,19 +10,27 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/InstIterator.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace kiln::lower {
 namespace {
 
 constexpr llvm::StringLiteral kWitnessPrefix = "kiln.trap_witness.";
+// The alignment of every witness access, which no other access in kiln's IR has. LLVM
+// merges only instructions of the same operation, alignment included: without it
+// SimplifyCFG sank a witness store and a store to linear memory in the two arms of a
+// branch into one store through a phi of the two pointers (found by fuzz/run).
+const llvm::Align kWitnessAlign(32);
 
 llvm::GlobalVariable* witnessGlobal(llvm::Module& m, llvm::Type* t, llvm::StringRef width) {
   std::string name = absl::StrCat(kWitnessPrefix.str(), width.str());
   if (llvm::GlobalVariable* g = m.getNamedGlobal(name)) return g;
   // A declaration: should one ever survive to code generation, the artifact gets an
   // undefined symbol, which the link and the loader both refuse.
-  return new llvm::GlobalVariable(m, t, /*isConstant=*/false, llvm::GlobalValue::ExternalLinkage,
-                                  nullptr, name);
+  auto* g = new llvm::GlobalVariable(m, t, /*isConstant=*/false,
+                                     llvm::GlobalValue::ExternalLinkage, nullptr, name);
+  g->setAlignment(kWitnessAlign);
+  return g;
 }
 
 bool isWitness(const llvm::Value* pointer) {
@@ -134,9 +142,9 @@ void witnessLoad(llvm::IRBuilder<>& b, llvm::LoadInst* load, llvm::MDNode* tbaa)
     width = bits == 128 ? "v128" : "wide";
   }
   llvm::GlobalVariable* g = witnessGlobal(m, t, width);
-  llvm::LoadInst* old = b.CreateAlignedLoad(t, g, llvm::Align(8));
+  llvm::LoadInst* old = b.CreateAlignedLoad(t, g, kWitnessAlign);
   old->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
-  llvm::StoreInst* s = b.CreateAlignedStore(b.CreateAdd(old, v), g, llvm::Align(8));
+  llvm::StoreInst* s = b.CreateAlignedStore(b.CreateAdd(old, v), g, kWitnessAlign);
   s->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
 }
 
@@ -149,9 +157,15 @@ absl::Status resolveTrapWitnesses(llvm::Module& module) {
     if (!f.isDeclaration()) resolveFunction(f);
   for (llvm::GlobalVariable* g : witnesses) {
     g->removeDeadConstantUsers();
-    if (!g->use_empty())
-      return absl::InternalError(absl::StrCat("a trap witness is still in use after optimisation: ",
-                                              g->getName().str()));
+    if (!g->use_empty()) {
+      std::string user;
+      llvm::raw_string_ostream os(user);
+      g->user_back()->print(os);
+      if (auto* i = llvm::dyn_cast<llvm::Instruction>(g->user_back()))
+        os << " (in " << i->getFunction()->getName() << ")";
+      return absl::InternalError(absl::StrCat(
+          "a trap witness is still in use after optimisation: ", g->getName().str(), ": ", user));
+    }
     g->eraseFromParent();
   }
   return absl::OkStatus();
