@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(
   cmake ninja-build g++ git python3 curl ca-certificates xz-utils bsdutils
   llvm-19-dev llvm-19-tools liblld-19-dev lld-19
-  clang-19 libclang-rt-19-dev-wasm32 wasi-libc
+  clang-19 libclang-rt-19-dev-wasm32 libclang-rt-19-dev wasi-libc
   libabsl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   wabt binaryen libsodium-dev libseccomp-dev linux-perf gdb nodejs
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libffi-dev libncurses-dev

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kiln (installing what it needs) and runs every test: lit, unit tests, spec suite,
-# WASI programs, hostile modules.
+# WASI programs, hostile modules, a fixed-seed slice of the differential fuzzer, then the
+# unit and security tests again under ASan + UBSan (utils/sanitize.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash utils/build.sh
@@ -13,6 +14,11 @@ wip=$(ctest --test-dir build -N -L wip | sed -n 's/^Total Tests: //p')
 echo "test.sh: leaving out ${wip:-0} tests labelled wip (ctest -L wip runs them)"
 status=0
 ctest --test-dir build --output-on-failure -j"${KILN_JOBS:-2}" -LE wip "$@" || status=$?
+# The unit and security tests (and the fuzz regression inputs) again under ASan + UBSan,
+# in build-asan/ (KILN_SANITIZE=0 leaves them out).
+if [ "${KILN_SANITIZE:-1}" != 0 ]; then
+  bash utils/sanitize.sh || status=$?
+fi
 # The 3.0 spec files that are not run, with the reason for each (GC or threads only).
 skipped=build/test/spec/spec3-skipped.txt
 if [ -f "$skipped" ]; then cat "$skipped"; fi

@@ -93,7 +93,10 @@ absl::StatusOr<std::unique_ptr<MappedImage>> MapArtifact(const VerifiedElf& elf,
 
   // 2. Relative relocations (targets were checked to lie in writable segments).
   for (const RelativeRelocation& r : elf.relocations) {
-    auto* where = reinterpret_cast<uint64_t*>(image->Address(r.offset));
+    // A byte pointer: a relocation's offset need not be 8-aligned, and a misaligned
+    // uint64_t* is undefined behaviour even when only memcpy'd through (found by the
+    // libFuzzer artifact target).
+    auto* where = reinterpret_cast<uint8_t*>(image->Address(r.offset));
     uint64_t value;
     std::memcpy(&value, where, sizeof value);
     value = r.implicit_addend ? image->bias_ + value

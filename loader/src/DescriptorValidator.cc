@@ -73,11 +73,18 @@ class Validator {
   }
 
  private:
-  bool Array(const void* p, uint64_t count, uint64_t elem_size) const {
+  // An array the loader will read as `count` elements of type T: inside the image and
+  // aligned for T (reading a misaligned one is undefined behaviour; a hostile descriptor
+  // can point anywhere, as the libFuzzer artifact target found).
+  template <typename T>
+  bool Array(const T* p, uint64_t count) const {
     if (count == 0) return true;
-    return image_.IsReadable(reinterpret_cast<uintptr_t>(p), count * elem_size);
+    const auto addr = reinterpret_cast<uintptr_t>(p);
+    return addr % alignof(T) == 0 && image_.IsReadable(addr, count * sizeof(T));
   }
-  bool Bytes(const void* p, uint64_t len) const { return Array(p, len, 1); }
+  bool Bytes(const void* p, uint64_t len) const {
+    return Array(static_cast<const uint8_t*>(p), len);
+  }
   bool Code(const void* p) const { return image_.IsCode(reinterpret_cast<uintptr_t>(p)); }
 
   absl::Status CheckLimits(const kiln_limits_desc& l, uint64_t max_allowed, const char* what,
@@ -105,7 +112,7 @@ class Validator {
   }
 
   absl::Status CheckTypes() {
-    if (!Array(d_.types, d_.num_types, sizeof(kiln_type_desc))) return Bad("types outside image");
+    if (!Array(d_.types, d_.num_types)) return Bad("types outside image");
     for (uint32_t i = 0; i < d_.num_types; ++i) {
       const kiln_type_desc& t = d_.types[i];
       if (t.num_params > kMaxParams || t.num_results > kMaxParams) {
@@ -128,7 +135,7 @@ class Validator {
         return Bad(absl::StrFormat("type %u: bad recursion group", i));
       }
       if (t.refs != nullptr) {
-        if (!Array(t.refs, n, sizeof(uint32_t))) {
+        if (!Array(t.refs, n)) {
           return Bad(absl::StrFormat("type %u: reference details outside image", i));
         }
         for (uint64_t k = 0; k < n; ++k) {
@@ -149,7 +156,7 @@ class Validator {
   }
 
   absl::Status CheckImports() {
-    if (!Array(d_.imports, d_.num_imports, sizeof(kiln_import_desc))) {
+    if (!Array(d_.imports, d_.num_imports)) {
       return Bad("imports outside image");
     }
     const uint32_t imported[5] = {d_.num_imported_funcs, d_.num_imported_tables,
@@ -175,7 +182,7 @@ class Validator {
   }
 
   absl::Status CheckFuncs() {
-    if (!Array(d_.funcs, d_.num_funcs, sizeof(kiln_func_desc))) return Bad("funcs outside image");
+    if (!Array(d_.funcs, d_.num_funcs)) return Bad("funcs outside image");
     for (uint32_t i = 0; i < d_.num_funcs; ++i) {
       const kiln_func_desc& f = d_.funcs[i];
       if (f.type_index >= d_.num_types) {
@@ -192,7 +199,7 @@ class Validator {
   }
 
   absl::Status CheckTables() {
-    if (!Array(d_.tables, d_.num_tables, sizeof(kiln_table_desc))) return Bad("tables outside image");
+    if (!Array(d_.tables, d_.num_tables)) return Bad("tables outside image");
     for (uint32_t i = 0; i < d_.num_tables; ++i) {
       const kiln_table_desc& t = d_.tables[i];
       if (auto s = CheckLimits(t.limits, t.limits.is64 ? UINT64_MAX : UINT32_MAX, "table", i);
@@ -211,7 +218,7 @@ class Validator {
   }
 
   absl::Status CheckMemories() {
-    if (!Array(d_.memories, d_.num_memories, sizeof(kiln_memory_desc))) {
+    if (!Array(d_.memories, d_.num_memories)) {
       return Bad("memories outside image");
     }
     for (uint32_t i = 0; i < d_.num_memories; ++i) {
@@ -237,7 +244,7 @@ class Validator {
   }
 
   absl::Status CheckGlobals() {
-    if (!Array(d_.globals, d_.num_globals, sizeof(kiln_global_desc))) {
+    if (!Array(d_.globals, d_.num_globals)) {
       return Bad("globals outside image");
     }
     for (uint32_t i = 0; i < d_.num_globals; ++i) {
@@ -254,7 +261,7 @@ class Validator {
   }
 
   absl::Status CheckExports() {
-    if (!Array(d_.exports, d_.num_exports, sizeof(kiln_export_desc))) {
+    if (!Array(d_.exports, d_.num_exports)) {
       return Bad("exports outside image");
     }
     const uint32_t totals[5] = {d_.num_funcs, d_.num_tables, d_.num_memories, d_.num_globals,
@@ -272,7 +279,7 @@ class Validator {
 
   // Tags: each names a type without results.
   absl::Status CheckTags() {
-    if (!Array(d_.tag_types, d_.num_tags, sizeof(uint32_t))) return Bad("tags outside image");
+    if (!Array(d_.tag_types, d_.num_tags)) return Bad("tags outside image");
     for (uint32_t i = 0; i < d_.num_tags; ++i) {
       const uint32_t t = d_.tag_types[i];
       if (t >= d_.num_types) return Bad(absl::StrFormat("tag %u: type index out of range", i));
@@ -282,7 +289,7 @@ class Validator {
   }
 
   absl::Status CheckSegments() {
-    if (!Array(d_.elems, d_.num_elems, sizeof(kiln_elem_desc))) return Bad("elems outside image");
+    if (!Array(d_.elems, d_.num_elems)) return Bad("elems outside image");
     for (uint32_t i = 0; i < d_.num_elems; ++i) {
       const kiln_elem_desc& e = d_.elems[i];
       if (e.mode > KILN_SEG_DECLARATIVE) return Bad(absl::StrFormat("elem %u: bad mode", i));
@@ -299,7 +306,7 @@ class Validator {
         return Bad(absl::StrFormat("elem %u: items outside image", i));
       }
     }
-    if (!Array(d_.datas, d_.num_datas, sizeof(kiln_data_desc))) return Bad("datas outside image");
+    if (!Array(d_.datas, d_.num_datas)) return Bad("datas outside image");
     for (uint32_t i = 0; i < d_.num_datas; ++i) {
       const kiln_data_desc& s = d_.datas[i];
       if (s.mode > KILN_SEG_PASSIVE) return Bad(absl::StrFormat("data %u: bad mode", i));
@@ -329,6 +336,10 @@ absl::Status ValidateDescriptor(uintptr_t desc_addr, uint64_t symbol_size,
   constexpr uint64_t kHead = offsetof(kiln_module_desc, desc_size) + sizeof(uint32_t);
   if (symbol_size < kHead || !image.IsReadable(desc_addr, kHead)) {
     return Bad(KILN_DESCRIPTOR_SYMBOL " is too small");
+  }
+  // Aligned, like every array it points to (see Validator::Array).
+  if (desc_addr % alignof(kiln_module_desc) != 0) {
+    return Bad(KILN_DESCRIPTOR_SYMBOL " is misaligned");
   }
   const auto* d = reinterpret_cast<const kiln_module_desc*>(desc_addr);
   if (std::memcmp(d->magic, KILN_DESCRIPTOR_MAGIC, sizeof(d->magic)) != 0) {
