@@ -7,6 +7,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "lower/TrapWitness.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
@@ -117,7 +118,12 @@ absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLeve
   // As clang and opt do at -O2 and above: loop and SLP vectorisation.
   pto.LoopVectorization = optLevel >= 2;
   pto.SLPVectorization = optLevel >= 2;
-  llvm::PassBuilder pb(&tm, pto);
+  // Pass instrumentation, so that --llvm-arg=-print-after-all, -print-changed,
+  // -opt-bisect-limit and the like work for compiler developers.
+  llvm::PassInstrumentationCallbacks pic;
+  llvm::StandardInstrumentations si(module.getContext(), /*DebugLogging=*/false);
+  si.registerCallbacks(pic, &mam);
+  llvm::PassBuilder pb(&tm, pto, std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

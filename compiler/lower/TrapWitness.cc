@@ -85,17 +85,26 @@ void resolveFunction(llvm::Function& f) {
   }
 
   // The program loads that feed a witness: the Wasm loads that are left, and the loads
-  // the optimiser made of them (vectorised, merged).
+  // the optimiser made of them (vectorised, merged). Found backwards from the witness
+  // stores through every computation, shared or not: a load whose extended value is both
+  // added to the witness and used as the next address feeds the witness through an
+  // instruction that is not witness-only (found by fuzz/run).
   llvm::SmallVector<llvm::LoadInst*, 32> witnessed;
-  for (llvm::Instruction& i : llvm::instructions(f)) {
-    auto* l = llvm::dyn_cast<llvm::LoadInst>(&i);
-    if (!l || l->isVolatile() || witnessOnly.contains(l)) continue;
-    for (llvm::User* u : l->users()) {
-      auto* ui = llvm::cast<llvm::Instruction>(u);
-      if (witnessOnly.contains(ui) || isWitnessStoreOf(ui, l)) {
-        witnessed.push_back(l);
-        break;
+  {
+    llvm::SmallPtrSet<llvm::Instruction*, 32> seen;
+    llvm::SmallVector<llvm::Instruction*, 32> todo;
+    for (llvm::StoreInst* s : witnessStores)
+      if (auto* v = llvm::dyn_cast<llvm::Instruction>(s->getValueOperand())) todo.push_back(v);
+    while (!todo.empty()) {
+      llvm::Instruction* i = todo.pop_back_val();
+      if (!seen.insert(i).second) continue;
+      if (auto* l = llvm::dyn_cast<llvm::LoadInst>(i)) {
+        if (!isWitness(l->getPointerOperand()) && !l->isVolatile()) witnessed.push_back(l);
+        continue;
       }
+      if (!computesOnly(*i)) continue;
+      for (llvm::Value* op : i->operands())
+        if (auto* oi = llvm::dyn_cast<llvm::Instruction>(op)) todo.push_back(oi);
     }
   }
 

@@ -20,4 +20,26 @@
         (br_if $inner (i32.trunc_f32_u (f32.const -0x1.332c8p+18))))
       (br $outer))
     (unreachable))
+;; A loop chasing loaded values: the load's extended value fed both the witness and the
+  ;; next address, so it fed the witness through a shared instruction; it was not made
+  ;; volatile and the first, out-of-bounds iteration did not trap at -O1..-O3 (tail-call
+  ;; campaign, seed 20261202, module 5715).
+  (global $hang (mut i32) (i32.const 10))
+  ;; EXPECT: chased_load -> trap "out of bounds memory access"
+  (func (export "chased_load") (local i32)
+    (if (i32.eqz (global.get $hang)) (then (return)))
+    (global.set $hang (i32.sub (global.get $hang) (i32.const 1)))
+    (block $done
+      (br_if $done (i32.eqz (global.get $hang)))
+      (global.set $hang (i32.sub (global.get $hang) (i32.const 1)))
+      (local.set 0 (i32.const -983036377))
+      (loop $chase
+        (br_if $done (i32.eqz (global.get $hang)))
+        (global.set $hang (i32.sub (global.get $hang) (i32.const 1)))
+        (br_if $done (i32.eqz (global.get $hang)))
+        (global.set $hang (i32.sub (global.get $hang) (i32.const 1)))
+        (br_if $chase
+          (select (i32.const 65535) (i32.const -8388608)
+                  (local.tee 0 (i32.load16_u offset=22 (local.get 0))))))
+      (drop (i32.load16_u offset=22 (local.get 0)))))
 )
