@@ -180,7 +180,7 @@ def main():
             elif ok:
                 failed.append(name)
                 print("FAIL  %s: passes, but kiln was documented to diverge here; update the "
-                      "runner and the README" % name)
+                      "runner and docs/testing.md" % name)
             else:
                 failed.append(name)
                 print("FAIL  %s: %s (documented divergence was %r)" % (name, why, DIVERGENT[name]))
