@@ -47,6 +47,7 @@ struct ModuleContext {
   llvm::MDNode* tbaaWitness;  // trap witnesses (lower/TrapWitness.h)
   bool fuel = false;          // instrument for fuel metering
   bool epochChecks = true;    // emit interruption checks
+  bool avx = false;           // the target has AVX: inline SSE uses the VEX encoding
 
   ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::Module& m);
 

@@ -274,6 +274,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
   ModuleContext c(w, mod.getContext(), mod);
   c.fuel = target.fuel;
   c.epochChecks = target.epochChecks;
+  c.avx = (target.cpuFeatureMask & KILN_CPU_AVX) != 0;
   DescriptorBuilder d(c);
 
   for (const FuncType& ft : w.types) c.wasmFnTypes.push_back(c.wasmFunctionType(ft));

@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_format.h"
 #include "kiln/wasm/SimdOps.h"
+#include "llvm/Analysis/ConstantFolding.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicsX86.h"
 
@@ -28,9 +29,13 @@ namespace simd = wasm::simd;
 namespace {
 
 // True for a constant vector whose lanes are all 0, 1 or -1 (see isIdentityConstant).
-bool isIdentityVector(llvm::Value* v) {
+bool isIdentityVector(llvm::Value* v, const llvm::DataLayout& dl) {
   auto* c = llvm::dyn_cast<llvm::Constant>(v);
   if (!c || !c->getType()->isVectorTy()) return false;
+  // A v128.const reaches a float op as a bitcast of its <2 x i64>: a constant expression
+  // with no lanes to look at until it is folded (f32x4.div x, (1 1 1 1) was missed so,
+  // and LLVM folded it to x, letting a signalling NaN through).
+  c = llvm::ConstantFoldConstant(c, dl);
   auto* vt = llvm::cast<llvm::FixedVectorType>(c->getType());
   if (!vt->getElementType()->isFloatingPointTy()) return false;
   for (unsigned i = 0; i < vt->getNumElements(); ++i) {
@@ -141,7 +146,9 @@ absl::Status FunctionLowering::lowerSimd(const wasm::Instruction& ins) {
   auto hardwareOp = [&](const char* mnemonic, llvm::Value* lhs, llvm::Value* rhs) {
     llvm::Type* t = lhs->getType();
     auto* ft = llvm::FunctionType::get(t, {t, t}, false);
-    auto* ia = llvm::InlineAsm::get(ft, std::string(mnemonic) + " $2, $0", "=x,0,x", false);
+    auto* ia = c_.avx ? llvm::InlineAsm::get(ft, "v" + std::string(mnemonic) + " $2, $1, $0",
+                                               "=x,x,x", false)
+                        : llvm::InlineAsm::get(ft, std::string(mnemonic) + " $2, $0", "=x,0,x", false);
     return static_cast<llvm::Value*>(b_.CreateCall(ft, ia, {lhs, rhs}));
   };
   // Wasm min/max: NaN if either operand is NaN (quieted), -0 < +0.
@@ -525,7 +532,8 @@ absl::Status FunctionLowering::lowerSimd(const wasm::Instruction& ins) {
       bool is32 = sub <= simd::F32x4Div;
       unsigned k = sub - (is32 ? simd::F32x4Add : simd::F64x2Add);
       binary(is32 ? v4f32 : v2f64, [&](llvm::Value* a, llvm::Value* b) -> llvm::Value* {
-        if (isIdentityVector(a) || isIdentityVector(b)) {
+        const llvm::DataLayout& dl = c_.mod.getDataLayout();
+        if ((k != 3 && isIdentityVector(a, dl)) || isIdentityVector(b, dl)) {  // the divisor only
           // x+0, x*1, ...: LLVM would fold these and let a signalling NaN through.
           static const char* ops[] = {"add", "sub", "mul", "div"};
           return hardwareOp((std::string(ops[k]) + (is32 ? "ps" : "pd")).c_str(), a, b);
