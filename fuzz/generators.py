@@ -105,3 +105,91 @@ class SpecCorpus:
 
     def suite_entries(self, suite):
         return [e for e in self.entries if e["suite"] == suite]
+
+
+# ---- trap-state: what memory and globals hold when a call traps ----
+# -ttf modules rarely store to a location, trap, and store there again, or count in a
+# global through a loop that traps; 7,942 of them never showed that an optimiser may
+# delete or delay such stores. These small modules are made of exactly that: stores to
+# the exported memory and globals mixed with loads whose addresses (from the arguments)
+# may be out of bounds, straight-line, in branches and in loops. The plan calls every
+# export with addresses near the end of memory; the state after each call, trap or not,
+# is compared.
+
+TRAP_STATE_POOL = [f"i32:{v & 0xFFFFFFFF:08x}" for v in (
+    0, 1, 4, 7, 8, 33, 63, 64, 8191, 8192, 60000, 65520, 65528, 65532, 65533, 65536, 65540,
+    70000, 0x7FFFFFF0, -4, -8)]
+
+
+class _TrapStateWriter:
+    def __init__(self, rng):
+        self.rng = rng
+
+    def addr(self, loop):
+        r = self.rng
+        choices = ["(i32.const {})".format(r.choice([0, 8, 16, 24, 64, 128, 65528, 65536, 70000])),
+                   "(local.get $a)", "(local.get $b)",
+                   "(i32.and (local.get $a) (i32.const 0xfff8))"]
+        if loop:
+            stride = r.choice([4, 8, 1024, 8192])
+            choices += [f"(i32.add (local.get $a) (i32.mul (local.get $i) (i32.const {stride})))",
+                        f"(i32.mul (local.get $i) (i32.const {stride}))"] * 2
+        return r.choice(choices)
+
+    def value(self):
+        r = self.rng
+        return r.choice([f"(i32.const {r.randrange(1, 1000)})", "(local.get $s)",
+                         "(global.get $g0)", "(i32.add (local.get $s) (i32.const 1))"])
+
+    def stmt(self, depth, loop):
+        r = self.rng
+        kinds = ["store", "store", "load", "load", "global", "global64", "store8"]
+        if depth < 2:
+            kinds += ["if", "loop"] if not loop else ["if"]
+        k = r.choice(kinds)
+        off = r.choice([0, 0, 4, 8])
+        if k == "store":
+            return f"(i32.store offset={off} {self.addr(loop)} {self.value()})"
+        if k == "store8":
+            return f"(i32.store8 {self.addr(loop)} {self.value()})"
+        if k == "load":
+            load = r.choice(["i32.load", "i32.load8_u", "i32.load16_s"])
+            if r.random() < 0.5:
+                return f"(local.set $s (i32.add (local.get $s) ({load} offset={off} {self.addr(loop)})))"
+            return f"(drop ({load} offset={off} {self.addr(loop)}))"
+        if k == "global":
+            return f"(global.set $g0 (i32.add (global.get $g0) (i32.const {r.randrange(1, 9)})))"
+        if k == "global64":
+            return "(global.set $g1 (i64.add (global.get $g1) (i64.extend_i32_u (local.get $s))))"
+        if k == "if":
+            return (f"(if (i32.and (local.get $a) (i32.const {r.choice([1, 2, 4])})) "
+                    f"(then {self.block(depth + 1, loop)}) (else {self.block(depth + 1, loop)}))")
+        # A loop of at most 63 iterations ($b & 63), counting in $i.
+        return ("(local.set $i (i32.const 0)) (block $done (loop $next "
+                "(br_if $done (i32.ge_u (local.get $i) (i32.and (local.get $b) (i32.const 63)))) "
+                f"{self.block(depth + 1, True)} "
+                "(local.set $i (i32.add (local.get $i) (i32.const 1))) (br $next)))")
+
+    def block(self, depth, loop):
+        return " ".join(self.stmt(depth, loop) for _ in range(self.rng.randint(1, 4)))
+
+    def module(self):
+        funcs = []
+        for k in range(self.rng.randint(2, 5)):
+            funcs.append(f'(func (export "f{k}") (param $a i32) (param $b i32) (result i32) '
+                         f"(local $s i32) (local $i i32) {self.block(0, False)} (local.get $s))")
+        return ("(module (memory (export \"memory\") 1) "
+                "(global $g0 (export \"g0\") (mut i32) (i32.const 0)) "
+                "(global $g1 (export \"g1\") (mut i64) (i64.const 0))\n  "
+                + "\n  ".join(funcs) + ")\n")
+
+
+def generate_trap_state(rng, workdir):
+    """Writes a trap-state module to workdir/m.wasm; returns (path, argument pool) or (None, [])."""
+    os.makedirs(workdir, exist_ok=True)
+    wat = os.path.join(workdir, "m.wat")
+    wasm = os.path.join(workdir, "m.wasm")
+    with open(wat, "w") as f:
+        f.write(_TrapStateWriter(rng).module())
+    r = subprocess.run(["wat2wasm", wat, "-o", wasm], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return (wasm, TRAP_STATE_POOL) if r.returncode == 0 else (None, [])
