@@ -285,12 +285,17 @@ class ModuleParser {
         f.kind = FieldKind::Import;
         noteImport(kw);
         size_t d = q + 2;  // the descriptor, after the two names
+        // A field cut short (`(import)`) ends at the end-of-input token, the last one.
+        auto at = [&](size_t i) -> const Token& { return i < toks_.size() ? toks_[i] : toks_.back(); };
+        if (at(q).kind != TokenKind::String) unexpected(at(q), "the import's module name");
+        if (at(q + 1).kind != TokenKind::String) unexpected(at(q + 1), "the import's name");
         Space s = kSpaceCount;
         if (d + 1 < toks_.size() && toks_[d].kind == TokenKind::LParen) {
           for (int i = 0; i <= kTags; ++i)
             if (kwAt(d + 1, kSpaceKeyword[i])) s = static_cast<Space>(i);
         }
-        if (s == kSpaceCount) unexpected(toks_[d + 1 < toks_.size() ? d + 1 : d], "an import descriptor");
+        if (s == kSpaceCount)
+          unexpected(at(d).kind == TokenKind::LParen ? at(d + 1) : at(d), "an import descriptor");
         f.index = spaces_[s].count;
         size_t a = d + 2 + (idAt(d + 2) ? 1 : 0);
         if (s == kMemories) memory64_.push_back(kwAt(a, "i64"));

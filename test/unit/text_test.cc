@@ -421,6 +421,15 @@ TEST(TextErrors, PositionsAndMessages) {
   EXPECT_EQ(error("(func (drop (i32.const +0x8000_0000)))"), "t.wat:1:24: i32 constant out of range");
 }
 
+TEST(TextErrors, FieldsCutShortAreErrorsNotCrashes) {
+  // `(import)` once read past the end of the tokens (found by kiln-fuzz-text).
+  EXPECT_EQ(error("(import)"), "t.wat:1:8: unexpected token \")\", expected the import's module name");
+  EXPECT_EQ(error("(import \"m\")"), "t.wat:1:12: unexpected token \")\", expected the import's name");
+  EXPECT_EQ(error("(import \"m\" \"n\")"), "t.wat:1:16: unexpected token \")\", expected an import descriptor");
+  EXPECT_EQ(error("(module (import \"m\" \"n\" (func)) (import))"),
+            "t.wat:1:40: unexpected token \")\", expected the import's module name");
+}
+
 TEST(TextErrors, DeepNestingIsAnErrorNotACrash) {
   std::string ok = "(func";
   for (int i = 0; i < 9000; ++i) ok += " (block";
