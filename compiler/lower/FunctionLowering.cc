@@ -937,7 +937,9 @@ void FunctionLowering::convert(uint8_t opcode) {
       if (llvm::isa<llvm::FPExtInst>(x)) {
         // demote(promote(x)) must quiet a signalling NaN; LLVM would fold it to x.
         auto* ft = llvm::FunctionType::get(c_.f32, {c_.f64}, false);
-        r = b_.CreateCall(ft, llvm::InlineAsm::get(ft, "cvtsd2ss $1, $0", "=x,x", false), {x});
+        r = b_.CreateCall(ft, c_.avx ? llvm::InlineAsm::get(ft, "vcvtsd2ss $1, $1, $0", "=x,x", false)
+                                     : llvm::InlineAsm::get(ft, "cvtsd2ss $1, $0", "=x,x", false),
+                          {x});
       } else {
         r = b_.CreateFPTrunc(x, c_.f32);
       }

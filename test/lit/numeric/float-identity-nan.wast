@@ -4,7 +4,7 @@
 ;; RUN: %kiln-wast -O 0 %s | FileCheck %s
 ;; RUN: %kiln-wast -O 2 %s | FileCheck %s
 ;; RUN: %kiln-wast -O 3 %s | FileCheck %s
-;; CHECK: 14 passed, 0 failed, 0 skipped
+;; CHECK: 15 passed, 0 failed, 0 skipped
 (module
   (func (export "mul1") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 1)))
   (func (export "div1") (param f64) (result f64) (f64.div (local.get 0) (f64.const 1)))
@@ -20,7 +20,9 @@
   (func (export "v_addm0") (param v128) (result v128)
     (f32x4.add (local.get 0) (v128.const f32x4 -0 -0 -0 -0)))
   (func (export "v_recip") (param v128) (result v128)
-    (f32x4.div (v128.const f32x4 1 1 1 1) (local.get 0))))
+    (f32x4.div (v128.const f32x4 1 1 1 1) (local.get 0)))
+  (func (export "demote_promote") (param f32) (result f32)
+    (f32.demote_f64 (f64.promote_f32 (local.get 0)))))
 (assert_return (invoke "mul1" (f32.const nan:0x200000)) (f32.const nan:arithmetic))
 (assert_return (invoke "div1" (f64.const nan:0x4000000000000)) (f64.const nan:arithmetic))
 (assert_return (invoke "divm1" (f64.const nan:0x4000000000000)) (f64.const nan:arithmetic))
@@ -39,3 +41,4 @@
 (assert_return (invoke "v_recip" (v128.const i32x4 0x7fa00000 0x7fa00000 0x7fa00000 0x7fa00000))
   (v128.const f32x4 nan:arithmetic nan:arithmetic nan:arithmetic nan:arithmetic))
 (assert_return (invoke "v_div1" (v128.const f32x4 1.5 -2 0 3)) (v128.const f32x4 1.5 -2 0 3))
+(assert_return (invoke "demote_promote" (f32.const nan:0x200000)) (f32.const nan:arithmetic))

@@ -39,7 +39,17 @@
   ;; AVX-LABEL: wasm[4]:div4_one
   ;; AVX: #APP
   ;; AVX-NEXT: vdivps %xmm{{[0-9]+}}, %xmm{{[0-9]+}}, %xmm{{[0-9]+}}
+  ;; IR-LABEL: define {{.*}}@"wasm[5]:demote_promote"
+  ;; IR: call float asm "{{v?}}cvtsd2ss
+  ;; SSE-LABEL: wasm[5]:demote_promote
+  ;; SSE: #APP
+  ;; SSE-NEXT: cvtsd2ss %xmm{{[0-9]+}}, %xmm{{[0-9]+}}
+  ;; AVX-LABEL: wasm[5]:demote_promote
+  ;; AVX: #APP
+  ;; AVX-NEXT: vcvtsd2ss %xmm{{[0-9]+}}, %xmm{{[0-9]+}}, %xmm{{[0-9]+}}
   (func (export "recip4") (param v128) (result v128)
     (f32x4.div (v128.const f32x4 1 1 1 1) (local.get 0)))
   (func (export "div4_one") (param v128) (result v128)
-    (f32x4.div (local.get 0) (v128.const f32x4 1 1 1 1))))
+    (f32x4.div (local.get 0) (v128.const f32x4 1 1 1 1)))
+  (func (export "demote_promote") (param f32) (result f32)
+    (f32.demote_f64 (f64.promote_f32 (local.get 0)))))
