@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -23,6 +24,12 @@ namespace {
 
 // Reads a whole file in one go (its size first: a module can be a gigabyte).
 bool readFile(const std::string& path, std::vector<uint8_t>* out, std::string* err) {
+  // A directory opens as a stream on Linux and reports a huge size.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *err = "'" + path + "' is a directory";
+    return false;
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     *err = "cannot open '" + path + "'";

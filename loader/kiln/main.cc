@@ -783,6 +783,14 @@ int main(int raw_argc, char** raw_argv) {
       ->required()
       ->type_name("PUB");
 
+  // CLI11 reports a misspelt command as "A subcommand is required"; name it instead.
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' && first != "run" && first != "inspect" &&
+      first != "verify" && first != "keygen") {
+    std::fprintf(stderr, "kiln: unknown command '%s' (commands: run, inspect, verify, keygen; "
+                 "see kiln --help)\n", argv[1]);
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

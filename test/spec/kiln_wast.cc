@@ -640,13 +640,19 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  std::error_code ec;
   std::ifstream in(opts.file, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "kiln-wast: cannot read %s\n", opts.file.c_str());
+  if (fs::is_directory(opts.file, ec) || !in) {
+    std::fprintf(stderr, "kiln-wast: cannot read %s%s\n", opts.file.c_str(),
+                 fs::is_directory(opts.file, ec) ? ": it is a directory" : "");
     return 2;
   }
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    std::fprintf(stderr, "kiln-wast: cannot read %s\n", opts.file.c_str());
+    return 2;
+  }
 
   char tmpl[] = "/tmp/kiln-wast-XXXXXX";
   if (!mkdtemp(tmpl)) {
