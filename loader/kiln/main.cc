@@ -176,6 +176,11 @@ absl::StatusOr<int> Listen(const std::string& spec) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  // getaddrinfo takes any number as a port and keeps its low 16 bits (99999 -> 34463).
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    return absl::InvalidArgumentError("--tcplisten " + spec + ": the port must be a number from 0 to 65535");
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -278,7 +283,8 @@ int Run(const RunOptions& opts) {
     for (const std::string& spec : *list) {
       auto [host, guest] = SplitDir(spec);
       if (host.empty() || guest.empty()) {
-        return Error("--dir expects HOST[::GUEST], got \"" + spec + "\"", kExitUsage);
+        return Error(std::string(read_only ? "--ro-dir" : "--dir") + " expects HOST[::GUEST], got \"" +
+                         spec + "\"", kExitUsage);
       }
       if (absl::Status s = context->PreopenDirectory(host, guest, read_only); !s.ok()) {
         return Error(std::string(s.message()));
