@@ -300,6 +300,11 @@ int main(int argc, char** argv) {
                  : emit == "llvm" ? kiln::EmitKind::LLVMIR
                                   : kiln::EmitKind::SharedObject;
   if (output.empty()) output = defaultOutput(input, options.emit);
+  if (std::error_code ec; output != "-" && std::filesystem::equivalent(input, output, ec)) {
+    std::fprintf(stderr, "kilnc: error: the output %s is the input: it would be overwritten\n",
+                 output.c_str());
+    return 2;
+  }
   std::optional<kiln::SecretKey> key;
   if (!sign_key.empty()) {
     if (options.emit != kiln::EmitKind::SharedObject) {
