@@ -142,14 +142,9 @@ absl::Status FunctionLowering::lowerSimd(const wasm::Instruction& ins) {
     }
     return b_.CreateAdd(b_.CreateShuffleVector(x, even), b_.CreateShuffleVector(x, odd));
   };
-  // One packed SSE instruction the optimiser cannot fold (`op rhs, lhs` in AT&T order).
+  // One packed SSE instruction the optimiser cannot fold (see hardwareFloatOp).
   auto hardwareOp = [&](const char* mnemonic, llvm::Value* lhs, llvm::Value* rhs) {
-    llvm::Type* t = lhs->getType();
-    auto* ft = llvm::FunctionType::get(t, {t, t}, false);
-    auto* ia = c_.avx ? llvm::InlineAsm::get(ft, "v" + std::string(mnemonic) + " $2, $1, $0",
-                                               "=x,x,x", false)
-                        : llvm::InlineAsm::get(ft, std::string(mnemonic) + " $2, $0", "=x,0,x", false);
-    return static_cast<llvm::Value*>(b_.CreateCall(ft, ia, {lhs, rhs}));
+    return hardwareFloatOp(mnemonic, lhs, rhs);
   };
   // Wasm min/max: NaN if either operand is NaN (quieted), -0 < +0.
   auto floatMinMax = [&](llvm::Value* a, llvm::Value* b, bool isMin) {
