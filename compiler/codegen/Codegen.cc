@@ -8,6 +8,8 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/StandardInstrumentations.h"
+#include "lower/BoundsVersioning.h"
+#include "lower/CheckFolding.h"
 #include "lower/TrapWitness.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
@@ -141,8 +143,18 @@ absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLeve
   llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;
+  // Where LLVM starts vectorising (after inlining and scalar optimisation): loops whose
+  // memory accesses one test before the loop covers lose their bounds checks
+  // (lower/BoundsVersioning.h).
+  pb.registerVectorizerStartEPCallback(
+      [](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
+        fpm.addPass(lower::BoundsVersioningPass());
+      });
   llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
   mpm.run(module, mam);
+  // The IR optimiser is done: a check with its access right behind it becomes the access
+  // alone, faulting in the guard pages (lower/CheckFolding.h).
+  lower::foldBoundsChecks(module);
   // Last, after every pass that could delete a load: the loads kept only by their trap
   // witness become volatile, and the witnesses go (lower/TrapWitness.h).
   return lower::resolveTrapWitnesses(module);

@@ -542,6 +542,16 @@ llvm::Value* FunctionLowering::effectiveAddress(uint32_t mem, llvm::Value* addr,
   }
   // Guard-page strategy: zext(i32) + u32 offset < 2^33 stays inside the reservation.
   llvm::Value* a = b_.CreateZExt(addr, c_.i64);
+  if (!guardPagesOnly(mem)) {
+    // When the optimiser runs, the trap is also an explicit check (a branch LLVM sees), so
+    // no store moves across it and what memory holds at the trap is exact; loops whose
+    // accesses one check before the loop covers lose their checks again
+    // (compiler/lower/BoundsVersioning.h). The guard pages stay behind it.
+    llvm::Value* len =
+        loadRuntime(c_.i64, fieldOf(memoryObject(mem), offsetof(kiln_memory, length)), false);
+    llvm::Value* end = b_.CreateAdd(a, i64c(offset + size), "end", /*NUW=*/true, /*NSW=*/true);
+    trapIf(b_.CreateICmpUGT(end, len), KILN_TRAP_MEMORY_OOB);
+  }
   if (offset) a = b_.CreateAdd(a, i64c(offset), "", /*NUW=*/true, /*NSW=*/true);
   return b_.CreateInBoundsGEP(c_.i8, memoryBase(mem), a, "ea");
 }
@@ -573,7 +583,7 @@ void FunctionLowering::lowerLoad(uint8_t opcode) {
   llvm::Value* p = effectiveAddress(mem, address, offset, storeSize(loadTy));
   llvm::LoadInst* l = b_.CreateAlignedLoad(loadTy, p, llvm::Align(1));
   l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
-  if (!m_.memories[mem].limits.is64) witnessLoad(b_, l, c_.tbaaWitness);
+  if (guardPagesOnly(mem)) witnessLoad(b_, l, c_.tbaaWitness);
   llvm::Value* v = l;
   if (resultTy) v = sext ? b_.CreateSExt(l, resultTy) : b_.CreateZExt(l, resultTy);
   push(v);

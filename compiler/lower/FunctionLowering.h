@@ -98,6 +98,12 @@ class FunctionLowering {
     return loadRuntime(c_.ptr, vmctxField(c_.layout.memories + 8 * mem), true);
   }
   llvm::Value* memoryBase(uint32_t mem);
+  // Whether an access to `mem` relies on the guard pages alone, with no explicit check:
+  // a 32-bit memory at -O0, where nothing reorders memory accesses. Its loads feed a trap
+  // witness (TrapWitness.h) so that code generation keeps them.
+  bool guardPagesOnly(uint32_t mem) const {
+    return !m_.memories[mem].limits.is64 && c_.optLevel == 0;
+  }
   llvm::Value* tableObject(uint32_t t) {
     return loadRuntime(c_.ptr, vmctxField(c_.layout.tables + 8 * t), true);
   }

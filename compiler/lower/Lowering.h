@@ -48,6 +48,7 @@ struct ModuleContext {
   bool fuel = false;          // instrument for fuel metering
   bool epochChecks = true;    // emit interruption checks
   bool avx = false;           // the target has AVX: inline SSE uses the VEX encoding
+  int optLevel = 2;           // -O level: at 0, 32-bit memories rely on guard pages alone
 
   ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::Module& m);
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "Lowering.h"
+#include "lower/CheckFolding.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/SHA256.h"
@@ -275,6 +276,12 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
   c.fuel = target.fuel;
   c.epochChecks = target.epochChecks;
   c.avx = (target.cpuFeatureMask & KILN_CPU_AVX) != 0;
+  c.optLevel = target.optLevel;
+  // 32-bit memories have explicit bounds checks when the optimiser runs; once it is done,
+  // the checks that an access right behind them covers fold back into the guard pages.
+  if (c.optLevel > 0)
+    for (uint32_t i = 0; i < w.memories.size(); ++i)
+      if (!w.memories[i].limits.is64) recordGuardMemory(mod, i, c.layout.memories + 8 * i);
   DescriptorBuilder d(c);
 
   for (const FuncType& ft : w.types) c.wasmFnTypes.push_back(c.wasmFunctionType(ft));

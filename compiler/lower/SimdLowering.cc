@@ -88,7 +88,7 @@ absl::Status FunctionLowering::lowerSimd(const wasm::Instruction& ins) {
     llvm::Value* p = effectiveAddress(ins.mem.memory, pop(), ins.mem.offset, storeSize(t));
     llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(1));
     l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaMemory);
-    if (!m_.memories[ins.mem.memory].limits.is64) witnessLoad(b_, l, c_.tbaaWitness);
+    if (guardPagesOnly(ins.mem.memory)) witnessLoad(b_, l, c_.tbaaWitness);
     return l;
   };
   auto memStore = [&](llvm::Value* v, llvm::Value* addr) {

@@ -41,6 +41,8 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "kiln/Artifact.h"
 #include "kiln/Call.h"
 #include "kiln/Extern.h"
@@ -303,6 +305,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: kiln-fuzz-exec ARTIFACT.so PLAN\n");
     return 2;
   }
+  // A backstop against a module that never ends: fuzz/run kills a run on its timeout, but
+  // a run started by wasm-reduce's test script outlives a killed parent (it has its own
+  // process group). The CPU limit ends it anyway.
+  const rlimit cpu{120, 121};
+  setrlimit(RLIMIT_CPU, &cpu);
   std::ifstream planFile(argv[2]);
   if (!planFile) {
     std::fprintf(stderr, "kiln-fuzz-exec: cannot read %s\n", argv[2]);

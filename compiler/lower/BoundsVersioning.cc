@@ -1,0 +1,393 @@
+// Loops without bounds checks: see BoundsVersioning.h for the design.
+#include "lower/BoundsVersioning.h"
+
+#include <cstdint>
+
+#include "kiln/abi.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/ScalarEvolutionExpressions.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/PatternMatch.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
+#include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
+
+namespace kiln::lower {
+namespace {
+
+using llvm::ICmpInst;
+using llvm::SCEV;
+
+// Limits that keep compile time and code size bounded on huge functions.
+constexpr unsigned kMaxLoopInstructions = 2000;  // a larger loop body is not duplicated
+constexpr unsigned kMaxVersionedLoops = 64;      // per function
+constexpr unsigned kMaxConditionDepth = 8;       // and/or trees of trap conditions
+constexpr unsigned kMaxExpressionDepth = 6;      // nested zext/add/addrec of an operand
+constexpr int64_t kMaxStep = int64_t{1} << 16;   // bytes an operand moves per iteration
+constexpr uint64_t kMaxFactor = uint64_t{1} << 12;  // a constant an operand is scaled by
+// The loop copy that keeps its checks: it runs only when some access may trap, at most
+// up to the trap, so it is neither versioned again nor vectorised nor unrolled.
+constexpr char kSlowCopy[] = "kiln.bounds.checked";
+
+// `lhs pred rhs` (unsigned, on i64) must hold in the preheader for the fast copy to run.
+struct Requirement {
+  const SCEV* lhs;
+  ICmpInst::Predicate pred;
+  const SCEV* rhs;
+};
+
+// A bounds check inside the loop: the branch and which of its edges is the trap.
+struct Check {
+  llvm::BranchInst* branch;
+  unsigned trapSuccessor;
+};
+
+// Whether and how one loop can be versioned.
+class LoopPlan {
+ public:
+  LoopPlan(llvm::ScalarEvolution& se, llvm::Loop& loop)
+      : se_(se), loop_(loop), i64_(llvm::Type::getInt64Ty(loop.getHeader()->getContext())) {}
+
+  // Finds the loop's bounds checks and the preheader test under which none of them can
+  // fire. False if the loop has none, or one that cannot be reasoned about.
+  bool analyze() {
+    for (llvm::BasicBlock* bb : loop_.blocks()) {
+      llvm::Instruction* term = bb->getTerminator();
+      for (unsigned s = 0; s < term->getNumSuccessors(); ++s) {
+        llvm::BasicBlock* to = term->getSuccessor(s);
+        if (loop_.contains(to) || !isMemoryTrapEdge(bb, to)) continue;
+        auto* br = llvm::dyn_cast<llvm::BranchInst>(term);
+        // An unconditional branch to the trap is a trap that happens, not a check: it
+        // stays in both copies. Anything else (a switch to it) is not understood.
+        if (br && br->isUnconditional()) continue;
+        if (!br || br->getSuccessor(0) == br->getSuccessor(1)) return false;
+        checks_.push_back({br, s});
+      }
+    }
+    if (checks_.empty()) return false;
+    const SCEV* btc = se_.getSymbolicMaxBackedgeTakenCount(&loop_);
+    if (llvm::isa<llvm::SCEVCouldNotCompute>(btc) || !btc->getType()->isIntegerTy() ||
+        btc->getType()->getIntegerBitWidth() > 64)
+      return false;
+    iterations_ = se_.getNoopOrZeroExtend(btc, i64_);
+    // A trip count below 2^32 keeps every product below with no i64 overflow.
+    if (btc->getType()->getIntegerBitWidth() > 32)
+      require(iterations_, ICmpInst::ICMP_ULE, constant(UINT32_MAX));
+    for (const Check& c : checks_)
+      if (!mustBe(c.branch->getCondition(), /*value=*/c.trapSuccessor == 1, 0)) return false;
+    return true;
+  }
+
+  const llvm::SmallVector<Check, 8>& checks() const { return checks_; }
+  const llvm::SmallVector<Requirement, 16>& requirements() const { return requirements_; }
+
+ private:
+  const SCEV* constant(uint64_t v) { return se_.getConstant(i64_, v); }
+  void require(const SCEV* lhs, ICmpInst::Predicate pred, const SCEV* rhs) {
+    requirements_.push_back({lhs, pred, rhs});
+  }
+
+  // `cond` must evaluate to `value` in every iteration in which it is evaluated.
+  bool mustBe(llvm::Value* cond, bool value, unsigned depth) {
+    using namespace llvm::PatternMatch;
+    if (depth > kMaxConditionDepth) return false;
+    if (auto* k = llvm::dyn_cast<llvm::ConstantInt>(cond)) return k->isOne() == value;
+    llvm::Value *a, *b;
+    if (match(cond, m_Not(m_Value(a)))) return mustBe(a, !value, depth + 1);
+    // Both sides of an `or` false; both sides of an `and` true.
+    if (!value && match(cond, m_LogicalOr(m_Value(a), m_Value(b))))
+      return mustBe(a, false, depth + 1) && mustBe(b, false, depth + 1);
+    if (value && match(cond, m_LogicalAnd(m_Value(a), m_Value(b))))
+      return mustBe(a, true, depth + 1) && mustBe(b, true, depth + 1);
+    auto* cmp = llvm::dyn_cast<ICmpInst>(cond);
+    if (!cmp) return false;
+    ICmpInst::Predicate pred = value ? cmp->getPredicate() : cmp->getInversePredicate();
+    return relation(pred, cmp->getOperand(0), cmp->getOperand(1));
+  }
+
+  // `x pred y` (an unsigned order) must hold in every iteration.
+  bool relation(ICmpInst::Predicate pred, llvm::Value* x, llvm::Value* y) {
+    if (!x->getType()->isIntegerTy() || x->getType()->getIntegerBitWidth() > 64) return false;
+    switch (pred) {
+      case ICmpInst::ICMP_UGT: pred = ICmpInst::ICMP_ULT; std::swap(x, y); break;
+      case ICmpInst::ICMP_UGE: pred = ICmpInst::ICMP_ULE; std::swap(x, y); break;
+      case ICmpInst::ICMP_ULT: case ICmpInst::ICMP_ULE: break;
+      default: return false;
+    }
+    // Unsigned orders are the same on the zero-extended values.
+    const SCEV* sx = se_.getNoopOrZeroExtend(se_.getSCEV(x), i64_);
+    const SCEV* sy = se_.getNoopOrZeroExtend(se_.getSCEV(y), i64_);
+    // x <= y with y the same in every iteration: the largest x must be below it.
+    if (!se_.isLoopInvariant(sy, &loop_)) return false;
+    const SCEV* mx = maxOf(sx, 64, 0);
+    if (!mx) return false;
+    require(mx, pred, sy);
+    return true;
+  }
+
+  // An i64 value, at least as large as the unsigned value of `s` (an expression `width`
+  // bits wide, zero-extended) in every iteration, given the requirements it adds: they
+  // make the expression's arithmetic exact, with no wrap in `width` bits or in i64. Null
+  // if `s` is not an affine function of the iteration.
+  const SCEV* maxOf(const SCEV* s, unsigned width, unsigned depth) {
+    if (depth > kMaxExpressionDepth) return nullptr;
+    const SCEV* bound = nullptr;
+    if (se_.isLoopInvariant(s, &loop_)) {
+      // Its own value; an i64 one is at most 2^40 (below, sums of these cannot wrap).
+      bound = se_.getNoopOrZeroExtend(s, i64_);
+      if (width == 64) require(bound, ICmpInst::ICMP_ULE, constant(uint64_t{1} << 40));
+    } else if (auto* zext = llvm::dyn_cast<llvm::SCEVZeroExtendExpr>(s)) {
+      const SCEV* inner = zext->getOperand();
+      return maxOf(inner, inner->getType()->getIntegerBitWidth(), depth + 1);
+    } else if (auto* add = llvm::dyn_cast<llvm::SCEVAddExpr>(s)) {
+      // invariant + one varying term.
+      const SCEV* invariant = nullptr;
+      const SCEV* varying = nullptr;
+      for (const SCEV* op : add->operands()) {
+        if (se_.isLoopInvariant(op, &loop_)) {
+          invariant = invariant ? se_.getAddExpr(invariant, op) : op;
+        } else if (varying) {
+          return nullptr;
+        } else {
+          varying = op;
+        }
+      }
+      if (!invariant || !varying) return nullptr;
+      const SCEV* inv = maxOf(invariant, width, depth + 1);
+      const SCEV* var = inv ? maxOf(varying, width, depth + 1) : nullptr;
+      if (!var) return nullptr;
+      bound = se_.getAddExpr(inv, var);
+    } else if (auto* mul = llvm::dyn_cast<llvm::SCEVMulExpr>(s)) {
+      // c * x, with a small positive constant c: increasing in x.
+      auto* c = llvm::dyn_cast<llvm::SCEVConstant>(mul->getOperand(0));
+      if (mul->getNumOperands() != 2 || !c || c->getAPInt().ugt(kMaxFactor) || c->isZero())
+        return nullptr;
+      const SCEV* x = maxOf(mul->getOperand(1), width, depth + 1);
+      if (!x) return nullptr;
+      bound = se_.getMulExpr(constant(c->getAPInt().getZExtValue()), x);
+    } else if (auto* div = llvm::dyn_cast<llvm::SCEVUDivExpr>(s)) {
+      // x /u d, with a constant d: increasing in x.
+      auto* d = llvm::dyn_cast<llvm::SCEVConstant>(div->getRHS());
+      if (!d || d->isZero()) return nullptr;
+      const SCEV* x = maxOf(div->getLHS(), width, depth + 1);
+      if (!x) return nullptr;
+      bound = se_.getUDivExpr(x, constant(d->getAPInt().getZExtValue()));
+    } else if (auto* rec = llvm::dyn_cast<llvm::SCEVAddRecExpr>(s)) {
+      if (rec->getLoop() != &loop_ || !rec->isAffine()) return nullptr;
+      const SCEV* step = rec->getStepRecurrence(se_);
+      const SCEV* start = maxOf(rec->getStart(), width, depth + 1);
+      if (!start) return nullptr;
+      // start + i*t for i in [0, iterations]: increasing, the last value is the largest;
+      // decreasing, the first, and the last must not go below zero.
+      if (auto* k = llvm::dyn_cast<llvm::SCEVConstant>(step)) {
+        int64_t t = k->getAPInt().getSExtValue();
+        if (t == 0 || t > kMaxStep || t < -kMaxStep) return nullptr;
+        if (t > 0) {
+          bound = se_.getAddExpr(start, se_.getMulExpr(iterations_, constant(t)));
+        } else {
+          require(se_.getMulExpr(iterations_, constant(static_cast<uint64_t>(-t))),
+                  ICmpInst::ICMP_ULE, start);
+          bound = start;
+        }
+      } else if (se_.isLoopInvariant(step, &loop_)) {
+        // A step that only the run time knows (an outer loop's variable): taken as
+        // increasing, and checked to be a small unsigned number.
+        const SCEV* t = se_.getNoopOrZeroExtend(step, i64_);
+        require(t, ICmpInst::ICMP_ULE, constant(kMaxStep));
+        bound = se_.getAddExpr(start, se_.getMulExpr(iterations_, t));
+      } else {
+        return nullptr;
+      }
+    } else {
+      return nullptr;
+    }
+    // Exact in `width` bits: no value of the expression wraps.
+    if (width < 64) require(bound, ICmpInst::ICMP_ULE, constant((uint64_t{1} << width) - 1));
+    return bound;
+  }
+
+  llvm::ScalarEvolution& se_;
+  llvm::Loop& loop_;
+  llvm::Type* i64_;
+  const SCEV* iterations_ = nullptr;  // an upper bound on the backedges taken, as i64
+  llvm::SmallVector<Check, 8> checks_;
+  llvm::SmallVector<Requirement, 16> requirements_;
+};
+
+// Whether the loop's body may be duplicated at all, and is small enough to be.
+bool mayDuplicate(const llvm::Loop& loop) {
+  unsigned n = 0;
+  for (const llvm::BasicBlock* bb : loop.blocks()) {
+    if (!llvm::isa<llvm::BranchInst>(bb->getTerminator()) &&
+        !llvm::isa<llvm::SwitchInst>(bb->getTerminator()))
+      return false;
+    for (const llvm::Instruction& i : *bb) {
+      if (++n > kMaxLoopInstructions) return false;
+      if (auto* call = llvm::dyn_cast<llvm::CallBase>(&i)) {
+        // setjmp for exceptions (returns_twice), and what LLVM itself will not copy.
+        if (call->cannotDuplicate() || call->isConvergent() ||
+            call->hasFnAttr(llvm::Attribute::ReturnsTwice))
+          return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Versions `loop`: the preheader tests the plan's requirements and runs either the loop
+// without its checks or a copy that keeps them.
+void version(llvm::Function& f, llvm::Loop& loop, const LoopPlan& plan, llvm::DominatorTree& dt,
+             llvm::LoopInfo& li, llvm::ScalarEvolution& se) {
+  llvm::formLCSSA(loop, dt, &li, &se);
+  llvm::SmallVector<llvm::BasicBlock*, 8> exits;
+  loop.getUniqueExitBlocks(exits);
+
+  // The test, in the old preheader.
+  llvm::BasicBlock* test = loop.getLoopPreheader();
+  llvm::Type* i64 = llvm::Type::getInt64Ty(f.getContext());
+  llvm::SCEVExpander expander(se, f.getDataLayout(), "kiln.bounds");
+  llvm::IRBuilder<> b(test->getTerminator());
+  llvm::Value* inBounds = b.getTrue();
+  for (const Requirement& r : plan.requirements()) {
+    llvm::Value* lhs = expander.expandCodeFor(r.lhs, i64, test->getTerminator());
+    llvm::Value* rhs = expander.expandCodeFor(r.rhs, i64, test->getTerminator());
+    b.SetInsertPoint(test->getTerminator());
+    inBounds = b.CreateAnd(inBounds, b.CreateICmp(r.pred, lhs, rhs));
+  }
+  llvm::BasicBlock* preheader = llvm::SplitBlock(test, test->getTerminator(), &dt, &li, nullptr,
+                                                 loop.getHeader()->getName() + ".inbounds");
+
+  // The copy that keeps its checks.
+  llvm::ValueToValueMapTy vmap;
+  llvm::SmallVector<llvm::BasicBlock*, 16> copyBlocks;
+  llvm::Loop* checked = llvm::cloneLoopWithPreheader(preheader, test, &loop, vmap, ".checked",
+                                                     &li, &dt, copyBlocks);
+  llvm::remapInstructionsInBlocks(copyBlocks, vmap);
+  for (llvm::BasicBlock* exit : exits) {
+    for (llvm::PHINode& phi : exit->phis()) {
+      for (unsigned i = 0, n = phi.getNumIncomingValues(); i < n; ++i) {
+        llvm::BasicBlock* from = phi.getIncomingBlock(i);
+        if (!loop.contains(from)) continue;
+        llvm::Value* v = phi.getIncomingValue(i);
+        if (llvm::Value* mapped = vmap.lookup(v)) v = mapped;
+        phi.addIncoming(v, llvm::cast<llvm::BasicBlock>(vmap[from]));
+      }
+    }
+  }
+  llvm::Instruction* old = test->getTerminator();
+  llvm::MDBuilder md(f.getContext());
+  llvm::BranchInst::Create(preheader, llvm::cast<llvm::BasicBlock>(vmap[preheader]), inBounds,
+                           old)
+      ->setMetadata(llvm::LLVMContext::MD_prof, md.createBranchWeights(1u << 20, 1));
+  old->eraseFromParent();
+  llvm::addStringMetadataToLoop(checked, kSlowCopy, 1);
+  llvm::addStringMetadataToLoop(checked, "llvm.loop.isvectorized", 1);
+  llvm::addStringMetadataToLoop(checked, "llvm.loop.unroll.disable");
+
+  // The fast loop loses its checks.
+  for (const Check& c : plan.checks()) removeCheck(c.branch, c.trapSuccessor);
+  // The chain of blocks the checks split the body into becomes one again.
+  llvm::SmallVector<llvm::BasicBlock*, 16> blocks(loop.blocks());
+  for (llvm::BasicBlock* bb : blocks)
+    if (bb != loop.getHeader()) llvm::MergeBlockIntoPredecessor(bb, nullptr, &li);
+}
+
+}  // namespace
+
+// See BoundsVersioning.h. Whether the edge from `from` to `to` raises the trap "out of bounds memory access": it
+// leads, through at most a few blocks that only branch on (the dedicated exits that loop
+// simplification adds), to a block that calls the noreturn `trap` builtin with that code
+// and is then `unreachable` (FunctionLowering::trapBlock). SimplifyCFG merges the trap
+// blocks of a function into one whose code is a phi of the callers' codes.
+bool isMemoryTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to,
+                      bool* onlyTraps) {
+  llvm::SmallVector<const llvm::BasicBlock*, 4> path{from};
+  while (path.size() < 4) {
+    auto* br = llvm::dyn_cast<llvm::BranchInst>(to->getTerminator());
+    if (!br || br->isConditional() || to->getFirstNonPHIOrDbg() != br) break;
+    path.push_back(to);
+    to = br->getSuccessor(0);
+  }
+  if (!llvm::isa<llvm::UnreachableInst>(to->getTerminator())) return false;
+  auto* call = llvm::dyn_cast_or_null<llvm::CallInst>(
+      to->getTerminator()->getPrevNonDebugInstruction());
+  if (!call || !call->doesNotReturn() || call->arg_size() != 2) return false;
+  const llvm::Value* code = call->getArgOperand(1);
+  const llvm::BasicBlock* at = to;
+  while (auto* phi = llvm::dyn_cast<llvm::PHINode>(code)) {
+    if (phi->getParent() != at || path.empty()) return false;
+    code = phi->getIncomingValueForBlock(path.back());
+    at = path.pop_back_val();
+  }
+  auto* k = llvm::dyn_cast<llvm::ConstantInt>(code);
+  if (!k || k->getZExtValue() != KILN_TRAP_MEMORY_OOB) return false;
+  if (onlyTraps) {
+    // Nothing but the call: the optimiser may have moved work to the trap's path (LICM
+    // stores a global it kept in a register there).
+    *onlyTraps = true;
+    for (const llvm::Instruction& i : *to)
+      if (&i != call && (i.mayWriteToMemory() || i.mayHaveSideEffects()) && !i.isTerminator())
+        *onlyTraps = false;
+  }
+  return true;
+}
+
+void removeCheck(llvm::BranchInst* check, unsigned trapSuccessor) {
+  llvm::BasicBlock* next = check->getSuccessor(1 - trapSuccessor);
+  check->getSuccessor(trapSuccessor)->removePredecessor(check->getParent());
+  llvm::Value* cond = check->getCondition();
+  llvm::BranchInst::Create(next, check);
+  check->eraseFromParent();
+  llvm::RecursivelyDeleteTriviallyDeadInstructions(cond);
+}
+
+llvm::PreservedAnalyses BoundsVersioningPass::run(llvm::Function& f,
+                                                  llvm::FunctionAnalysisManager& fam) {
+  auto& tli = fam.getResult<llvm::TargetLibraryAnalysis>(f);
+  bool changed = false;
+  // One loop at a time, with fresh analyses: versioning changes the CFG around it.
+  for (unsigned n = 0; n < kMaxVersionedLoops; ++n) {
+    llvm::DominatorTree dt(f);
+    llvm::LoopInfo li(dt);
+    llvm::AssumptionCache ac(f);
+    llvm::ScalarEvolution se(f, tli, ac, dt, li);
+    bool versioned = false;
+    for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+      if (!loop->isInnermost() || llvm::getBooleanLoopAttribute(loop, kSlowCopy) ||
+          !mayDuplicate(*loop))
+        continue;
+      // A preheader, one latch, exits reached only from the loop.
+      if (!loop->isLoopSimplifyForm()) {
+        changed |= llvm::simplifyLoop(loop, &dt, &li, &se, &ac, nullptr, /*PreserveLCSSA=*/false);
+        if (!loop->isLoopSimplifyForm()) continue;
+      }
+      LoopPlan plan(se, *loop);
+      if (!plan.analyze()) continue;
+      bool expandable = true;
+      llvm::Instruction* at = loop->getLoopPreheader()->getTerminator();
+      llvm::SCEVExpander expander(se, f.getDataLayout(), "kiln.bounds");
+      for (const Requirement& r : plan.requirements())
+        expandable = expandable && expander.isSafeToExpandAt(r.lhs, at) &&
+                     expander.isSafeToExpandAt(r.rhs, at);
+      if (!expandable) continue;
+      version(f, *loop, plan, dt, li, se);
+      versioned = changed = true;
+      break;
+    }
+    if (!versioned) break;
+  }
+  return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+}
+
+}  // namespace kiln::lower

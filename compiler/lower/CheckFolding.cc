@@ -1,0 +1,219 @@
+// Bounds checks folded back into the guard pages: see CheckFolding.h for the design.
+#include "lower/CheckFolding.h"
+
+#include <cstddef>
+#include <optional>
+
+#include "kiln/abi.h"
+#include "lower/BoundsVersioning.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Local.h"
+
+namespace kiln::lower {
+namespace {
+
+constexpr char kGuardMemories[] = "kiln.guard_memories";
+
+struct GuardMemory {
+  uint32_t index;
+  int64_t objectSlot;
+};
+
+// `p` as a root value plus a constant byte offset.
+std::pair<const llvm::Value*, int64_t> split(const llvm::Value* p, const llvm::DataLayout& dl) {
+  llvm::APInt offset(64, 0);
+  const llvm::Value* root = p->stripAndAccumulateConstantOffsets(dl, offset, true);
+  return {root, offset.getSExtValue()};
+}
+
+class Folder {
+ public:
+  Folder(llvm::Function& f, const llvm::SmallVector<GuardMemory, 4>& memories)
+      : f_(f), dl_(f.getDataLayout()), memories_(memories),
+        tlii_(llvm::Triple(f.getParent()->getTargetTriple())), tli_(tlii_), ac_(f), dt_(f),
+        li_(dt_), se_(f, tli_, ac_, dt_, li_) {}
+
+  unsigned run() {
+    struct Fold {
+      llvm::BranchInst* branch;
+      unsigned trapSuccessor;
+      llvm::Instruction* access;
+    };
+    llvm::SmallVector<Fold, 32> folds;
+    for (llvm::BasicBlock& bb : f_) {
+      auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
+      if (!br || br->isUnconditional()) continue;
+      for (unsigned s = 0; s < 2; ++s) {
+        bool onlyTraps = false;
+        if (!isMemoryTrapEdge(&bb, br->getSuccessor(s), &onlyTraps)) continue;
+        // A store that the optimiser moved onto the trap's path must happen before the
+        // trap: that check stays.
+        if (!onlyTraps) break;
+        if (llvm::Instruction* access = coveringAccess(br, s)) folds.push_back({br, s, access});
+        break;
+      }
+    }
+    for (const Fold& fold : folds) {
+      removeCheck(fold.branch, fold.trapSuccessor);
+      if (auto* l = llvm::dyn_cast<llvm::LoadInst>(fold.access)) l->setVolatile(true);
+      if (auto* st = llvm::dyn_cast<llvm::StoreInst>(fold.access)) st->setVolatile(true);
+    }
+    // Code generation works a block at a time: give it the blocks the checks split.
+    for (const Fold& fold : folds) llvm::MergeBlockIntoPredecessor(fold.access->getParent());
+    // Code generation reorders a plain store with a volatile access it can tell apart
+    // (DAGCombiner's chains), and deletes a store that a later one overwrites across it:
+    // then a store happens after the fault, or not before it. Volatile accesses keep their
+    // order, so every store in a block with a folded access is volatile too.
+    llvm::SmallPtrSet<llvm::BasicBlock*, 16> blocks;
+    for (const Fold& fold : folds) blocks.insert(fold.access->getParent());
+    for (llvm::BasicBlock* bb : blocks) {
+      for (llvm::Instruction& i : *bb) {
+        if (auto* st = llvm::dyn_cast<llvm::StoreInst>(&i); st && !st->isAtomic())
+          st->setVolatile(true);
+        else if (auto* mem = llvm::dyn_cast<llvm::MemIntrinsic>(&i))
+          mem->setVolatile(llvm::ConstantInt::getTrue(f_.getContext()));
+      }
+    }
+    if (!folds.empty()) llvm::removeUnreachableBlocks(f_);  // traps no check reaches any more
+    return folds.size();
+  }
+
+ private:
+  // The memory (by index) whose current length `len` is: a load of kiln_memory::length
+  // from the memory object that the vmctx points to.
+  std::optional<uint32_t> memoryOfLength(const llvm::Value* len, const llvm::Value** vmctx) {
+    auto* l = llvm::dyn_cast<llvm::LoadInst>(len);
+    if (!l || !l->getType()->isIntegerTy(64)) return std::nullopt;
+    auto [object, at] = split(l->getPointerOperand(), dl_);
+    if (at != offsetof(kiln_memory, length)) return std::nullopt;
+    return memoryOfObject(object, vmctx);
+  }
+  std::optional<uint32_t> memoryOfObject(const llvm::Value* object, const llvm::Value** vmctx) {
+    auto* l = llvm::dyn_cast<llvm::LoadInst>(object);
+    if (!l) return std::nullopt;
+    auto [root, slot] = split(l->getPointerOperand(), dl_);
+    if (!llvm::isa<llvm::Argument>(root)) return std::nullopt;
+    *vmctx = root;
+    for (const GuardMemory& m : memories_)
+      if (m.objectSlot == slot) return m.index;
+    return std::nullopt;
+  }
+  // The memory whose base `base` is: memory 0's base in the vmctx header, or the base
+  // field of a memory object.
+  std::optional<uint32_t> memoryOfBase(const llvm::Value* base, const llvm::Value* vmctx) {
+    auto* l = llvm::dyn_cast<llvm::LoadInst>(base);
+    if (!l || !l->getType()->isPointerTy()) return std::nullopt;
+    auto [root, at] = split(l->getPointerOperand(), dl_);
+    if (root == vmctx && at == KILN_VMCTX_OFFSET_MEMORY0_BASE) return 0u;
+    if (at != offsetof(kiln_memory, base)) return std::nullopt;
+    const llvm::Value* v = nullptr;
+    std::optional<uint32_t> m = memoryOfObject(root, &v);
+    if (v != vmctx) return std::nullopt;
+    return m;
+  }
+
+  // The access right behind the check `br` (which traps on successor `trap`) that faults
+  // in the guard pages exactly when the check traps, or null.
+  llvm::Instruction* coveringAccess(llvm::BranchInst* br, unsigned trap) {
+    llvm::BasicBlock* next = br->getSuccessor(1 - trap);
+    if (next->getSinglePredecessor() != br->getParent()) return nullptr;
+    // The check as "trap if end > len".
+    auto* cmp = llvm::dyn_cast<llvm::ICmpInst>(br->getCondition());
+    if (!cmp) return nullptr;
+    llvm::ICmpInst::Predicate pred = trap == 0 ? cmp->getPredicate() : cmp->getInversePredicate();
+    llvm::Value *end, *len;
+    if (pred == llvm::ICmpInst::ICMP_UGT) {
+      end = cmp->getOperand(0);
+      len = cmp->getOperand(1);
+    } else if (pred == llvm::ICmpInst::ICMP_ULT) {
+      end = cmp->getOperand(1);
+      len = cmp->getOperand(0);
+    } else {
+      return nullptr;
+    }
+    const llvm::Value* vmctx = nullptr;
+    std::optional<uint32_t> memory = memoryOfLength(len, &vmctx);
+    if (!memory || !end->getType()->isIntegerTy(64)) return nullptr;
+    const llvm::SCEV* endScev = se_.getSCEV(end);
+    for (llvm::Instruction& i : *next) {
+      llvm::Value* pointer = nullptr;
+      llvm::Type* type = nullptr;
+      if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && !l->isAtomic()) {
+        pointer = l->getPointerOperand();
+        type = l->getType();
+      } else if (auto* s = llvm::dyn_cast<llvm::StoreInst>(&i); s && !s->isAtomic()) {
+        pointer = s->getPointerOperand();
+        type = s->getValueOperand()->getType();
+      }
+      if (pointer) {
+        const llvm::Value* base = llvm::getUnderlyingObject(pointer);
+        if (memoryOfBase(base, vmctx) == memory) {
+          const llvm::SCEV* offset =
+              se_.getMinusSCEV(se_.getSCEV(pointer), se_.getSCEV(const_cast<llvm::Value*>(base)));
+          if (!llvm::isa<llvm::SCEVCouldNotCompute>(offset) && offset->getType()->isIntegerTy(64)) {
+            const llvm::SCEV* accessEnd = se_.getAddExpr(
+                offset, se_.getConstant(offset->getType(), dl_.getTypeStoreSize(type)));
+            if (accessEnd == endScev) return &i;
+          }
+        }
+      }
+      // Up to the access, nothing may change state: no store, no call. (A load may come
+      // first: it changes nothing, and one that faults raises the same trap.)
+      if (i.mayWriteToMemory() || llvm::isa<llvm::CallBase>(i) || i.isTerminator())
+        return nullptr;
+    }
+    return nullptr;
+  }
+
+  llvm::Function& f_;
+  const llvm::DataLayout& dl_;
+  const llvm::SmallVector<GuardMemory, 4>& memories_;
+  llvm::TargetLibraryInfoImpl tlii_;
+  llvm::TargetLibraryInfo tli_;
+  llvm::AssumptionCache ac_;
+  llvm::DominatorTree dt_;
+  llvm::LoopInfo li_;
+  llvm::ScalarEvolution se_;
+};
+
+}  // namespace
+
+void recordGuardMemory(llvm::Module& module, uint32_t index, uint64_t objectSlot) {
+  llvm::LLVMContext& ctx = module.getContext();
+  auto* i64 = llvm::Type::getInt64Ty(ctx);
+  module.getOrInsertNamedMetadata(kGuardMemories)
+      ->addOperand(llvm::MDNode::get(
+          ctx, {llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(i64, index)),
+                llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(i64, objectSlot))}));
+}
+
+unsigned foldBoundsChecks(llvm::Module& module) {
+  llvm::NamedMDNode* md = module.getNamedMetadata(kGuardMemories);
+  if (!md) return 0;
+  llvm::SmallVector<GuardMemory, 4> memories;
+  for (const llvm::MDNode* n : md->operands()) {
+    auto field = [&](unsigned i) {
+      return llvm::mdconst::extract<llvm::ConstantInt>(n->getOperand(i))->getZExtValue();
+    };
+    memories.push_back({static_cast<uint32_t>(field(0)), static_cast<int64_t>(field(1))});
+  }
+  md->eraseFromParent();
+  unsigned folded = 0;
+  for (llvm::Function& f : module)
+    if (!f.isDeclaration()) folded += Folder(f, memories).run();
+  return folded;
+}
+
+}  // namespace kiln::lower
