@@ -72,16 +72,21 @@ class Folder {
     }
     // Code generation works a block at a time: give it the blocks the checks split.
     for (const Fold& fold : folds) llvm::MergeBlockIntoPredecessor(fold.access->getParent());
-    // Code generation reorders a plain store with a volatile access it can tell apart
+    // Code generation reorders a plain access with a volatile one it can tell apart
     // (DAGCombiner's chains), and deletes a store that a later one overwrites across it:
-    // then a store happens after the fault, or not before it. Volatile accesses keep their
-    // order, so every store in a block with a folded access is volatile too.
+    // then a store happens after the fault, or not before it, or a load that the folded
+    // check also covered (and that faults when it would have trapped) moves above a store.
+    // Volatile accesses keep their order, so in a block with a folded access every store,
+    // and every load of linear memory, is volatile too.
     llvm::SmallPtrSet<llvm::BasicBlock*, 16> blocks;
     for (const Fold& fold : folds) blocks.insert(fold.access->getParent());
     for (llvm::BasicBlock* bb : blocks) {
       for (llvm::Instruction& i : *bb) {
         if (auto* st = llvm::dyn_cast<llvm::StoreInst>(&i); st && !st->isAtomic())
           st->setVolatile(true);
+        else if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && !l->isAtomic() &&
+                 isLinearMemory(l->getPointerOperand()))
+          l->setVolatile(true);
         else if (auto* mem = llvm::dyn_cast<llvm::MemIntrinsic>(&i))
           mem->setVolatile(llvm::ConstantInt::getTrue(f_.getContext()));
       }
@@ -122,6 +127,16 @@ class Folder {
     std::optional<uint32_t> m = memoryOfObject(root, &v);
     if (v != vmctx) return std::nullopt;
     return m;
+  }
+
+  // Whether `pointer` points into a guard-page memory (its base is one's base).
+  bool isLinearMemory(const llvm::Value* pointer) {
+    auto* base = llvm::dyn_cast<llvm::LoadInst>(llvm::getUnderlyingObject(pointer));
+    if (!base) return false;
+    auto [root, at] = split(base->getPointerOperand(), dl_);
+    if (llvm::isa<llvm::Argument>(root)) return at == KILN_VMCTX_OFFSET_MEMORY0_BASE;
+    const llvm::Value* vmctx = nullptr;
+    return at == offsetof(kiln_memory, base) && memoryOfObject(root, &vmctx).has_value();
   }
 
   // The access right behind the check `br` (which traps on successor `trap`) that faults

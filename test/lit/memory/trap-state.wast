@@ -10,7 +10,7 @@
 ;; RUN: %kiln-wast -O 1 %s | FileCheck %s
 ;; RUN: %kiln-wast -O 2 %s | FileCheck %s
 ;; RUN: %kiln-wast -O 3 %s | FileCheck %s
-;; CHECK: 20 passed, 0 failed, 0 skipped
+;; CHECK: 22 passed, 0 failed, 0 skipped
 (module
   (memory (export "memory") 1)
   (global $g (export "g") (mut i32) (i32.const 0))
@@ -66,6 +66,10 @@
     (i32.store8 (local.get $a) (i32.const 250))
     (i32.store offset=8 (local.get $a) (i32.const 1))
     (i32.store8 (local.get $a) (i32.const 1)))
+  ;; Two loads under one check, after a store: whichever faults, the store has happened.
+  (func (export "cover") (param $a i32) (result i32)
+    (i32.store (i32.const 32) (i32.const 9))
+    (i32.add (i32.load (local.get $a)) (i32.load offset=4 (local.get $a))))
   (func (export "peek") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "peek8") (param i32) (result i32) (i32.load8_u (local.get 0)))
   (func (export "getg") (result i32) (global.get $g)))
@@ -90,3 +94,5 @@
 (assert_return (invoke "getg") (i32.const 2))
 (assert_trap (invoke "overwrite" (i32.const 65528)) "out of bounds memory access")
 (assert_return (invoke "peek8" (i32.const 65528)) (i32.const 250))
+(assert_trap (invoke "cover" (i32.const 65533)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 32)) (i32.const 9))
