@@ -265,6 +265,29 @@ void version(llvm::Function& f, llvm::Loop& loop, const LoopPlan& plan, llvm::Do
     b.SetInsertPoint(test->getTerminator());
     inBounds = b.CreateAnd(inBounds, b.CreateICmp(r.pred, lhs, rhs));
   }
+  // The expander puts what it can as high as it can: in an outer loop's header, computed
+  // on every outer iteration although only this test uses it. Back down it goes.
+  llvm::SmallVector<llvm::Instruction*, 32> inserted = expander.getAllInsertedInstructions();
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (llvm::Instruction* i : llvm::reverse(inserted)) {
+      if (i->getParent() == test || llvm::isa<llvm::PHINode>(i) || i->use_empty() ||
+          i->mayHaveSideEffects() || i->mayReadFromMemory())
+        continue;
+      llvm::Instruction* first = nullptr;
+      for (llvm::User* u : i->users()) {
+        auto* ui = llvm::cast<llvm::Instruction>(u);
+        if (ui->getParent() != test || llvm::isa<llvm::PHINode>(ui)) {
+          first = nullptr;
+          break;
+        }
+        if (!first || ui->comesBefore(first)) first = ui;
+      }
+      if (!first) continue;
+      i->moveBefore(first);
+      moved = true;
+    }
+  }
   llvm::BasicBlock* preheader = llvm::SplitBlock(test, test->getTerminator(), &dt, &li, nullptr,
                                                  loop.getHeader()->getName() + ".inbounds");
 

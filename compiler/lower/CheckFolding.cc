@@ -148,20 +148,23 @@ class Folder {
     auto* cmp = llvm::dyn_cast<llvm::ICmpInst>(br->getCondition());
     if (!cmp) return nullptr;
     llvm::ICmpInst::Predicate pred = trap == 0 ? cmp->getPredicate() : cmp->getInversePredicate();
+    // InstCombine turns `x + 1 > len` into `x >= len`: then the end is x + 1.
     llvm::Value *end, *len;
-    if (pred == llvm::ICmpInst::ICMP_UGT) {
-      end = cmp->getOperand(0);
-      len = cmp->getOperand(1);
-    } else if (pred == llvm::ICmpInst::ICMP_ULT) {
-      end = cmp->getOperand(1);
-      len = cmp->getOperand(0);
-    } else {
-      return nullptr;
+    uint64_t plus = 0;
+    switch (pred) {
+      case llvm::ICmpInst::ICMP_UGT: end = cmp->getOperand(0); len = cmp->getOperand(1); break;
+      case llvm::ICmpInst::ICMP_ULT: end = cmp->getOperand(1); len = cmp->getOperand(0); break;
+      case llvm::ICmpInst::ICMP_UGE:
+        end = cmp->getOperand(0); len = cmp->getOperand(1); plus = 1; break;
+      case llvm::ICmpInst::ICMP_ULE:
+        end = cmp->getOperand(1); len = cmp->getOperand(0); plus = 1; break;
+      default: return nullptr;
     }
     const llvm::Value* vmctx = nullptr;
     std::optional<uint32_t> memory = memoryOfLength(len, &vmctx);
     if (!memory || !end->getType()->isIntegerTy(64)) return nullptr;
-    const llvm::SCEV* endScev = se_.getSCEV(end);
+    const llvm::SCEV* endScev =
+        se_.getAddExpr(se_.getSCEV(end), se_.getConstant(end->getType(), plus));
     for (llvm::Instruction& i : *next) {
       llvm::Value* pointer = nullptr;
       llvm::Type* type = nullptr;
