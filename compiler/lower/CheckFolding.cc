@@ -26,6 +26,9 @@ namespace {
 
 constexpr char kGuardMemories[] = "kiln.guard_memories";
 
+constexpr unsigned kMaxMergedValues = 64;  // phis and selects of lengths looked through
+constexpr unsigned kMaxBlocksAhead = 4;  // blocks of other checks between a check and its access
+
 struct GuardMemory {
   uint32_t index;
   int64_t objectSlot;
@@ -71,7 +74,9 @@ class Folder {
       if (auto* st = llvm::dyn_cast<llvm::StoreInst>(fold.access)) st->setVolatile(true);
     }
     // Code generation works a block at a time: give it the blocks the checks split.
-    for (const Fold& fold : folds) llvm::MergeBlockIntoPredecessor(fold.access->getParent());
+    llvm::SmallVector<llvm::BasicBlock*, 64> all;
+    for (llvm::BasicBlock& bb : f_) all.push_back(&bb);
+    for (llvm::BasicBlock* bb : all) llvm::MergeBlockIntoPredecessor(bb);  // erases only bb
     // Code generation reorders a plain access with a volatile one it can tell apart
     // (DAGCombiner's chains), and deletes a store that a later one overwrites across it:
     // then a store happens after the fault, or not before it, or a load that the folded
@@ -97,8 +102,36 @@ class Folder {
 
  private:
   // The memory (by index) whose current length `len` is: a load of kiln_memory::length
-  // from the memory object that the vmctx points to.
+  // from the memory object that the vmctx points to. GVN merges the loads of the length on paths that meet into phis (and selects), of
+  // loads that all read the same memory's length; in loops the phis form cycles.
   std::optional<uint32_t> memoryOfLength(const llvm::Value* len, const llvm::Value** vmctx) {
+    llvm::SmallVector<const llvm::Value*, 8> work{len};
+    llvm::SmallPtrSet<const llvm::Value*, 16> seen{len};
+    std::optional<uint32_t> memory;
+    const llvm::Value* root = nullptr;
+    while (!work.empty()) {
+      const llvm::Value* v = work.pop_back_val();
+      auto add = [&](const llvm::Value* in) {
+        if (seen.insert(in).second) work.push_back(in);
+      };
+      if (auto* phi = llvm::dyn_cast<llvm::PHINode>(v)) {
+        for (const llvm::Value* in : phi->incoming_values()) add(in);
+      } else if (auto* sel = llvm::dyn_cast<llvm::SelectInst>(v)) {
+        add(sel->getTrueValue());
+        add(sel->getFalseValue());
+      } else {
+        const llvm::Value* r = nullptr;
+        std::optional<uint32_t> m = lengthLoad(v, &r);
+        if (!m || (memory && (*m != *memory || r != root))) return std::nullopt;
+        memory = m;
+        root = r;
+      }
+      if (seen.size() > kMaxMergedValues) return std::nullopt;
+    }
+    *vmctx = root;
+    return memory;
+  }
+  std::optional<uint32_t> lengthLoad(const llvm::Value* len, const llvm::Value** vmctx) {
     auto* l = llvm::dyn_cast<llvm::LoadInst>(len);
     if (!l || !l->getType()->isIntegerTy(64)) return std::nullopt;
     auto [object, at] = split(l->getPointerOperand(), dl_);
@@ -142,8 +175,8 @@ class Folder {
   // The access right behind the check `br` (which traps on successor `trap`) that faults
   // in the guard pages exactly when the check traps, or null.
   llvm::Instruction* coveringAccess(llvm::BranchInst* br, unsigned trap) {
+    llvm::BasicBlock* check = br->getParent();
     llvm::BasicBlock* next = br->getSuccessor(1 - trap);
-    if (next->getSinglePredecessor() != br->getParent()) return nullptr;
     // The check as "trap if end > len".
     auto* cmp = llvm::dyn_cast<llvm::ICmpInst>(br->getCondition());
     if (!cmp) return nullptr;
@@ -165,7 +198,43 @@ class Folder {
     if (!memory || !end->getType()->isIntegerTy(64)) return nullptr;
     const llvm::SCEV* endScev =
         se_.getAddExpr(se_.getSCEV(end), se_.getConstant(end->getType(), plus));
-    for (llvm::Instruction& i : *next) {
+    for (unsigned blocks = 0; blocks < kMaxBlocksAhead; ++blocks) {
+      // Other paths may join on the way (they reach the access as before), but the way
+      // must not go round a loop: a value that one iteration checks and the next
+      // accesses is the same SCEV, not the same number. Only values that no iteration
+      // of the loop changes may be carried across its header.
+      if (next == check || dt_.dominates(next, check)) {
+        llvm::Loop* loop = li_.getLoopFor(next);
+        if (!loop || loop->getHeader() != next || !se_.isLoopInvariant(endScev, loop))
+          return nullptr;
+      }
+      for (llvm::Instruction& i : *next) {
+        if (i.isTerminator()) break;
+        if (llvm::Instruction* access = covers(i, *memory, vmctx, endScev)) return access;
+        // Up to the access, nothing may change state: no store, no call. (A load may come
+        // first: it changes nothing, and one that faults raises the same trap.)
+        if (i.mayWriteToMemory() || llvm::isa<llvm::CallBase>(i)) return nullptr;
+      }
+      // Another check may come between: the first of them to fail raised the same trap,
+      // with the same state, as the fault will.
+      auto* check = llvm::dyn_cast<llvm::BranchInst>(next->getTerminator());
+      if (!check || check->isUnconditional()) return nullptr;
+      llvm::BasicBlock* after = nullptr;
+      for (unsigned s = 0; s < 2; ++s) {
+        bool onlyTraps = false;
+        if (isMemoryTrapEdge(next, check->getSuccessor(s), &onlyTraps) && onlyTraps)
+          after = check->getSuccessor(1 - s);
+      }
+      if (!after) return nullptr;
+      next = after;
+    }
+    return nullptr;
+  }
+
+  // `i` if it is an access of `memory` that ends at `end` (a byte offset).
+  llvm::Instruction* covers(llvm::Instruction& i, uint32_t memory, const llvm::Value* vmctx,
+                            const llvm::SCEV* endScev) {
+    {
       llvm::Value* pointer = nullptr;
       llvm::Type* type = nullptr;
       if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && !l->isAtomic()) {
@@ -187,10 +256,6 @@ class Folder {
           }
         }
       }
-      // Up to the access, nothing may change state: no store, no call. (A load may come
-      // first: it changes nothing, and one that faults raises the same trap.)
-      if (i.mayWriteToMemory() || llvm::isa<llvm::CallBase>(i) || i.isTerminator())
-        return nullptr;
     }
     return nullptr;
   }

@@ -11,6 +11,12 @@
 // it, or moving it across another memory access, which keeps the fault where the check
 // was. The fault then raises the same trap with the same state as the branch would have.
 //
+// "Right behind" may span blocks: the access may sit after other bounds checks (the first
+// of them to fail raises the same trap, with the same state, as the fault will), and in a
+// block that other paths reach too (they reach the access as before). It may not be
+// round a loop, unless the checked value is the same in every iteration. The length the
+// check compares with may be a phi of length loads: GVN merges them where paths join.
+//
 // Which memories this applies to, and where their length and base live, comes from the
 // module's `kiln.guard_memories` named metadata (written by lowering, deleted here).
 #pragma once
