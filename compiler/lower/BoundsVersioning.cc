@@ -36,6 +36,7 @@ constexpr unsigned kMaxConditionDepth = 8;       // and/or trees of trap conditi
 constexpr unsigned kMaxExpressionDepth = 6;      // nested zext/add/addrec of an operand
 constexpr int64_t kMaxStep = int64_t{1} << 16;   // bytes an operand moves per iteration
 constexpr uint64_t kMaxFactor = uint64_t{1} << 12;  // a constant an operand is scaled by
+constexpr uint64_t kMaxSplitConstant = uint64_t{1} << 16;  // a constant offset taken apart
 // The loop copy that keeps its checks: it runs only when some access may trap, at most
 // up to the trap, so it is neither versioned again nor vectorised nor unrolled.
 constexpr char kSlowCopy[] = "kiln.bounds.checked";
@@ -86,16 +87,60 @@ class LoopPlan {
       require(iterations_, ICmpInst::ICMP_ULE, constant(UINT32_MAX));
     for (const Check& c : checks_)
       if (!mustBe(c.branch->getCondition(), /*value=*/c.trapSuccessor == 1, 0)) return false;
+    dedupe();
     return true;
   }
 
   const llvm::SmallVector<Check, 8>& checks() const { return checks_; }
   const llvm::SmallVector<Requirement, 16>& requirements() const { return requirements_; }
+  llvm::SmallVector<Requirement, 16>& requirements() { return requirements_; }
 
  private:
   const SCEV* constant(uint64_t v) { return se_.getConstant(i64_, v); }
   void require(const SCEV* lhs, ICmpInst::Predicate pred, const SCEV* rhs) {
     requirements_.push_back({lhs, pred, rhs});
+  }
+
+  // Of the requirements `x + c <= y` (`x + c - 1 < y`) that differ only in c, the one
+  // with the largest c implies the others: the bounds here are sums of zero-extended
+  // narrow values and products of small ones, far from wrapping in i64.
+  void dedupe() {
+    struct Best {
+      const SCEV* rest;
+      ICmpInst::Predicate pred;
+      const SCEV* rhs;
+      uint64_t c;
+      size_t at;
+    };
+    llvm::SmallVector<Best, 16> best;
+    llvm::SmallVector<Requirement, 16> kept;
+    for (Requirement r : requirements_) {
+      // a < b as a + 1 <= b.
+      if (r.pred == ICmpInst::ICMP_ULT) {
+        r.lhs = se_.getAddExpr(r.lhs, constant(1));
+        r.pred = ICmpInst::ICMP_ULE;
+      }
+      const SCEV* rest = r.lhs;
+      uint64_t c = 0;
+      if (auto* add = llvm::dyn_cast<llvm::SCEVAddExpr>(r.lhs)) {
+        auto* k = llvm::dyn_cast<llvm::SCEVConstant>(add->getOperand(0));
+        if (k && k->getAPInt().ult(kMaxSplitConstant)) {
+          rest = se_.getMinusSCEV(r.lhs, k);
+          c = k->getAPInt().getZExtValue();
+        }
+      }
+      Best* same = nullptr;
+      for (Best& b : best)
+        if (b.rest == rest && b.pred == r.pred && b.rhs == r.rhs) same = &b;
+      if (!same) {
+        best.push_back({rest, r.pred, r.rhs, c, kept.size()});
+        kept.push_back(r);
+      } else if (c > same->c) {
+        same->c = c;
+        kept[same->at] = r;
+      }
+    }
+    requirements_ = std::move(kept);
   }
 
   // `cond` must evaluate to `value` in every iteration in which it is evaluated.
@@ -147,6 +192,14 @@ class LoopPlan {
       // Its own value; an i64 one is at most 2^40 (below, sums of these cannot wrap).
       bound = se_.getNoopOrZeroExtend(s, i64_);
       if (width == 64) require(bound, ICmpInst::ICMP_ULE, constant(uint64_t{1} << 40));
+      // A narrow `x + c` (a small constant c) as the i64 `zext(x) + c`, exact under the
+      // no-wrap requirement below: the accesses at x, x+1, x+2 of an unrolled loop or a
+      // stencil then differ only in c, and one test covers them all (dedupe()).
+      auto* add = llvm::dyn_cast<llvm::SCEVAddExpr>(s);
+      auto* c = add ? llvm::dyn_cast<llvm::SCEVConstant>(add->getOperand(0)) : nullptr;
+      if (width < 64 && c && c->getAPInt().ult(kMaxSplitConstant))
+        bound = se_.getAddExpr(se_.getNoopOrZeroExtend(se_.getMinusSCEV(s, c), i64_),
+                               constant(c->getAPInt().getZExtValue()));
     } else if (auto* zext = llvm::dyn_cast<llvm::SCEVZeroExtendExpr>(s)) {
       const SCEV* inner = zext->getOperand();
       return maxOf(inner, inner->getType()->getIntegerBitWidth(), depth + 1);
@@ -225,6 +278,67 @@ class LoopPlan {
   llvm::SmallVector<Requirement, 16> requirements_;
 };
 
+// The test sits in the loop's preheader, and an outer loop's recurrence in it would
+// become a new induction variable of that loop, stepped on every iteration of it whether
+// or not the inner loop runs (sieve: `for j = i*i; ...; j += i` inside `for i`, whose
+// test needs i*i). So the recurrences of loops around the versioned one are written in
+// terms of values the outer loop computes anyway, down to invariants.
+class OuterRecurrences : public llvm::SCEVRewriteVisitor<OuterRecurrences> {
+ public:
+  OuterRecurrences(llvm::ScalarEvolution& se, llvm::DominatorTree& dt, llvm::LoopInfo& li,
+                   llvm::BasicBlock* at)
+      : SCEVRewriteVisitor(se), dt_(dt), li_(li), at_(at) {}
+
+  const SCEV* visitAddRecExpr(const llvm::SCEVAddRecExpr* rec) {
+    const llvm::Loop* outer = rec->getLoop();
+    if (!outer->contains(at_)) return SCEVRewriteVisitor::visitAddRecExpr(rec);
+    // R = c*V + (R - c*V) for a value V of the same degree whose last coefficient times
+    // the constant c is R's: R - c*V has a lower degree (exact in modular arithmetic).
+    // -(i*i + i) = -1 * (the value i*i) + {-2,+,-1}, itself -1 * (the value i) + 0.
+    auto* lead = llvm::dyn_cast<llvm::SCEVConstant>(rec->getOperand(rec->getNumOperands() - 1));
+    for (const auto& [value, known] : valuesOf(outer)) {
+      auto* kl = llvm::dyn_cast<llvm::SCEVConstant>(known->getOperand(known->getNumOperands() - 1));
+      if (!lead || !kl || kl->isZero() || known->getType() != rec->getType() ||
+          known->getNumOperands() != rec->getNumOperands() ||
+          lead->getAPInt().srem(kl->getAPInt()) != 0)
+        continue;
+      const SCEV* c = SE.getConstant(lead->getAPInt().sdiv(kl->getAPInt()));
+      const SCEV* diff = SE.getMinusSCEV(rec, SE.getMulExpr(c, known));
+      auto* left = llvm::dyn_cast<llvm::SCEVAddRecExpr>(diff);
+      if (left && left->getLoop() == outer && left->getNumOperands() >= rec->getNumOperands())
+        continue;
+      return SE.getAddExpr(SE.getMulExpr(c, SE.getUnknown(value)), visit(diff));
+    }
+    return SCEVRewriteVisitor::visitAddRecExpr(rec);
+  }
+
+ private:
+  using Known = std::pair<llvm::Value*, const llvm::SCEVAddRecExpr*>;
+  // The values of `outer`'s recurrences computed before `at_` in the same iteration: in
+  // the blocks from `at_` up the dominator tree to the header. Exact matches first.
+  const llvm::SmallVector<Known, 16>& valuesOf(const llvm::Loop* outer) {
+    auto [it, fresh] = known_.try_emplace(outer);
+    if (!fresh) return it->second;
+    unsigned budget = kMaxScannedInstructions;
+    for (llvm::DomTreeNode* n = dt_.getNode(at_); n && outer->contains(n->getBlock());
+         n = n->getIDom()) {
+      for (llvm::Instruction& i : *n->getBlock()) {
+        if (budget-- == 0) return it->second;
+        if (!SE.isSCEVable(i.getType()) || !i.getType()->isIntegerTy()) continue;
+        auto* rec = llvm::dyn_cast<llvm::SCEVAddRecExpr>(SE.getSCEV(&i));
+        if (rec && rec->getLoop() == outer) it->second.push_back({&i, rec});
+      }
+    }
+    return it->second;
+  }
+
+  static constexpr unsigned kMaxScannedInstructions = 512;
+  llvm::DominatorTree& dt_;
+  llvm::LoopInfo& li_;
+  llvm::BasicBlock* at_;
+  llvm::DenseMap<const llvm::Loop*, llvm::SmallVector<Known, 16>> known_;
+};
+
 // Whether the loop's body may be duplicated at all, and is small enough to be.
 bool mayDuplicate(const llvm::Loop& loop) {
   unsigned n = 0;
@@ -240,6 +354,23 @@ bool mayDuplicate(const llvm::Loop& loop) {
             call->hasFnAttr(llvm::Attribute::ReturnsTwice))
           return false;
       }
+    }
+  }
+  return true;
+}
+
+// Whether the loop leaves by one edge only, traps aside. A loop with another way out (a
+// search's early exit) is not vectorised even without its checks,
+// and its checks fold into its accesses after optimisation (lower/CheckFolding.h): a test
+// before it would cost more than it saves, most of all when it runs a few iterations per
+// entry, as searches do.
+bool singleExit(const llvm::Loop& loop) {
+  unsigned exits = 0;
+  for (llvm::BasicBlock* bb : loop.blocks()) {
+    const llvm::Instruction* term = bb->getTerminator();
+    for (unsigned s = 0; s < term->getNumSuccessors(); ++s) {
+      const llvm::BasicBlock* to = term->getSuccessor(s);
+      if (!loop.contains(to) && !isTrapEdge(bb, to) && ++exits > 1) return false;
     }
   }
   return true;
@@ -328,13 +459,14 @@ void version(llvm::Function& f, llvm::Loop& loop, const LoopPlan& plan, llvm::Do
 
 }  // namespace
 
-// See BoundsVersioning.h. Whether the edge from `from` to `to` raises the trap "out of bounds memory access": it
-// leads, through at most a few blocks that only branch on (the dedicated exits that loop
-// simplification adds), to a block that calls the noreturn `trap` builtin with that code
-// and is then `unreachable` (FunctionLowering::trapBlock). SimplifyCFG merges the trap
-// blocks of a function into one whose code is a phi of the callers' codes.
-bool isMemoryTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to,
-                      bool* onlyTraps) {
+namespace {
+// Whether the edge from `from` to `to` raises a trap (with `anyCode` false, the trap "out
+// of bounds memory access"): it leads, through at most a few blocks that only branch on
+// (the dedicated exits that loop simplification adds), to a block that calls the
+// noreturn `trap` builtin with that code (a constant) and is then `unreachable` (FunctionLowering::trapBlock). SimplifyCFG merges
+// the trap blocks of a function into one whose code is a phi of the callers' codes.
+bool trapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to, bool anyCode,
+              bool* onlyTraps) {
   llvm::SmallVector<const llvm::BasicBlock*, 4> path{from};
   while (path.size() < 4) {
     auto* br = llvm::dyn_cast<llvm::BranchInst>(to->getTerminator());
@@ -354,7 +486,7 @@ bool isMemoryTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to,
     at = path.pop_back_val();
   }
   auto* k = llvm::dyn_cast<llvm::ConstantInt>(code);
-  if (!k || k->getZExtValue() != KILN_TRAP_MEMORY_OOB) return false;
+  if (!k || (!anyCode && k->getZExtValue() != KILN_TRAP_MEMORY_OOB)) return false;
   if (onlyTraps) {
     // Nothing but the call: the optimiser may have moved work to the trap's path (LICM
     // stores a global it kept in a register there).
@@ -364,6 +496,18 @@ bool isMemoryTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to,
         *onlyTraps = false;
   }
   return true;
+}
+
+}  // namespace
+
+// See BoundsVersioning.h.
+bool isMemoryTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to,
+                      bool* onlyTraps) {
+  return trapEdge(from, to, /*anyCode=*/false, onlyTraps);
+}
+
+bool isTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to) {
+  return trapEdge(from, to, /*anyCode=*/true, nullptr);
 }
 
 void removeCheck(llvm::BranchInst* check, unsigned trapSuccessor) {
@@ -388,7 +532,7 @@ llvm::PreservedAnalyses BoundsVersioningPass::run(llvm::Function& f,
     bool versioned = false;
     for (llvm::Loop* loop : li.getLoopsInPreorder()) {
       if (!loop->isInnermost() || llvm::getBooleanLoopAttribute(loop, kSlowCopy) ||
-          !mayDuplicate(*loop))
+          !mayDuplicate(*loop) || !singleExit(*loop))
         continue;
       // A preheader, one latch, exits reached only from the loop.
       if (!loop->isLoopSimplifyForm()) {
@@ -397,6 +541,11 @@ llvm::PreservedAnalyses BoundsVersioningPass::run(llvm::Function& f,
       }
       LoopPlan plan(se, *loop);
       if (!plan.analyze()) continue;
+      OuterRecurrences outer(se, dt, li, loop->getLoopPreheader());
+      for (Requirement& r : plan.requirements()) {
+        r.lhs = outer.visit(r.lhs);
+        r.rhs = outer.visit(r.rhs);
+      }
       bool expandable = true;
       llvm::Instruction* at = loop->getLoopPreheader()->getTerminator();
       llvm::SCEVExpander expander(se, f.getDataLayout(), "kiln.bounds");

@@ -36,6 +36,9 @@ namespace kiln::lower {
 bool isMemoryTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to,
                       bool* onlyTraps = nullptr);
 
+// Whether the edge from `from` to `to` raises a trap, of any kind.
+bool isTrapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to);
+
 // Makes the bounds check `check` an unconditional branch to its other successor (the trap
 // loses a predecessor) and deletes its condition if nothing else uses it.
 void removeCheck(llvm::BranchInst* check, unsigned trapSuccessor);

@@ -14,8 +14,10 @@
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Dominators.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
@@ -27,7 +29,8 @@ namespace {
 constexpr char kGuardMemories[] = "kiln.guard_memories";
 
 constexpr unsigned kMaxMergedValues = 64;  // phis and selects of lengths looked through
-constexpr unsigned kMaxBlocksAhead = 4;  // blocks of other checks between a check and its access
+constexpr unsigned kMaxBlocksAhead = 4;
+constexpr unsigned kMaxMergedChecks = 8;  // checks of one branch looked at  // blocks of other checks between a check and its access
 
 struct GuardMemory {
   uint32_t index;
@@ -49,10 +52,14 @@ class Folder {
         li_(dt_), se_(f, tli_, ac_, dt_, li_) {}
 
   unsigned run() {
+    // SimplifyCFG merges checks that branch to the same trap into one branch on their
+    // `or` (or, with the trap on false, the `and` of their negations): each check of such
+    // a condition folds into its own access, and the branch keeps the others.
     struct Fold {
       llvm::BranchInst* branch;
       unsigned trapSuccessor;
-      llvm::Instruction* access;
+      llvm::SmallVector<llvm::Instruction*, 2> accesses;
+      llvm::SmallVector<llvm::Value*, 2> kept;  // the checks that stay
     };
     llvm::SmallVector<Fold, 32> folds;
     for (llvm::BasicBlock& bb : f_) {
@@ -64,14 +71,37 @@ class Folder {
         // A store that the optimiser moved onto the trap's path must happen before the
         // trap: that check stays.
         if (!onlyTraps) break;
-        if (llvm::Instruction* access = coveringAccess(br, s)) folds.push_back({br, s, access});
+        llvm::SmallVector<llvm::Value*, 4> checks;
+        if (!splitChecks(br->getCondition(), /*anyOf=*/s == 0, checks)) break;
+        Fold fold{br, s, {}, {}};
+        for (llvm::Value* check : checks) {
+          auto* cmp = llvm::dyn_cast<llvm::ICmpInst>(check);
+          llvm::Instruction* access = cmp ? coveringAccess(cmp, s, br) : nullptr;
+          if (access)
+            fold.accesses.push_back(access);
+          else
+            fold.kept.push_back(check);
+        }
+        if (!fold.accesses.empty()) folds.push_back(std::move(fold));
         break;
       }
     }
-    for (const Fold& fold : folds) {
-      removeCheck(fold.branch, fold.trapSuccessor);
-      if (auto* l = llvm::dyn_cast<llvm::LoadInst>(fold.access)) l->setVolatile(true);
-      if (auto* st = llvm::dyn_cast<llvm::StoreInst>(fold.access)) st->setVolatile(true);
+    for (Fold& fold : folds) {
+      if (fold.kept.empty()) {
+        removeCheck(fold.branch, fold.trapSuccessor);
+      } else {
+        llvm::IRBuilder<> b(fold.branch);
+        llvm::Value* cond = fold.kept.front();
+        for (llvm::Value* check : llvm::drop_begin(fold.kept))
+          cond = fold.trapSuccessor == 0 ? b.CreateOr(cond, check) : b.CreateAnd(cond, check);
+        llvm::Value* old = fold.branch->getCondition();
+        fold.branch->setCondition(cond);
+        llvm::RecursivelyDeleteTriviallyDeadInstructions(old);
+      }
+      for (llvm::Instruction* access : fold.accesses) {
+        if (auto* l = llvm::dyn_cast<llvm::LoadInst>(access)) l->setVolatile(true);
+        if (auto* st = llvm::dyn_cast<llvm::StoreInst>(access)) st->setVolatile(true);
+      }
     }
     // Code generation works a block at a time: give it the blocks the checks split.
     llvm::SmallVector<llvm::BasicBlock*, 64> all;
@@ -84,7 +114,8 @@ class Folder {
     // Volatile accesses keep their order, so in a block with a folded access every store,
     // and every load of linear memory, is volatile too.
     llvm::SmallPtrSet<llvm::BasicBlock*, 16> blocks;
-    for (const Fold& fold : folds) blocks.insert(fold.access->getParent());
+    for (const Fold& fold : folds)
+      for (llvm::Instruction* access : fold.accesses) blocks.insert(access->getParent());
     for (llvm::BasicBlock* bb : blocks) {
       for (llvm::Instruction& i : *bb) {
         if (auto* st = llvm::dyn_cast<llvm::StoreInst>(&i); st && !st->isAtomic())
@@ -172,14 +203,24 @@ class Folder {
     return at == offsetof(kiln_memory, base) && memoryOfObject(root, &vmctx).has_value();
   }
 
-  // The access right behind the check `br` (which traps on successor `trap`) that faults
-  // in the guard pages exactly when the check traps, or null.
-  llvm::Instruction* coveringAccess(llvm::BranchInst* br, unsigned trap) {
+  // The checks that `cond` is the `or` of (with `anyOf`; else the `and`), at most a few.
+  static bool splitChecks(llvm::Value* cond, bool anyOf, llvm::SmallVectorImpl<llvm::Value*>& checks) {
+    using namespace llvm::PatternMatch;
+    llvm::Value *a, *b;
+    if (anyOf ? match(cond, m_LogicalOr(m_Value(a), m_Value(b)))
+              : match(cond, m_LogicalAnd(m_Value(a), m_Value(b))))
+      return splitChecks(a, anyOf, checks) && splitChecks(b, anyOf, checks);
+    checks.push_back(cond);
+    return checks.size() <= kMaxMergedChecks;
+  }
+
+  // The access after the branch `br` (which traps on successor `trap`, among other
+  // things when `cmp` holds, or with `trap` 1 when it does not) that faults in the guard
+  // pages exactly when `cmp` says to trap, or null.
+  llvm::Instruction* coveringAccess(llvm::ICmpInst* cmp, unsigned trap, llvm::BranchInst* br) {
     llvm::BasicBlock* check = br->getParent();
     llvm::BasicBlock* next = br->getSuccessor(1 - trap);
     // The check as "trap if end > len".
-    auto* cmp = llvm::dyn_cast<llvm::ICmpInst>(br->getCondition());
-    if (!cmp) return nullptr;
     llvm::ICmpInst::Predicate pred = trap == 0 ? cmp->getPredicate() : cmp->getInversePredicate();
     // InstCombine turns `x + 1 > len` into `x >= len`: then the end is x + 1.
     llvm::Value *end, *len;
@@ -211,9 +252,12 @@ class Folder {
       for (llvm::Instruction& i : *next) {
         if (i.isTerminator()) break;
         if (llvm::Instruction* access = covers(i, *memory, vmctx, endScev)) return access;
-        // Up to the access, nothing may change state: no store, no call. (A load may come
-        // first: it changes nothing, and one that faults raises the same trap.)
-        if (i.mayWriteToMemory() || llvm::isa<llvm::CallBase>(i)) return nullptr;
+        // Up to the access, nothing may change state: no store, no call (arithmetic
+        // intrinsics aside). A load may come first: it changes nothing, and one that
+        // faults raises the same trap.
+        if (i.mayWriteToMemory() || i.mayHaveSideEffects() ||
+            (llvm::isa<llvm::CallBase>(i) && !llvm::isa<llvm::IntrinsicInst>(i)))
+          return nullptr;
       }
       // Another check may come between: the first of them to fail raised the same trap,
       // with the same state, as the fault will.

@@ -10,7 +10,7 @@
 ;; RUN: %kiln-wast -O 1 %s | FileCheck %s
 ;; RUN: %kiln-wast -O 2 %s | FileCheck %s
 ;; RUN: %kiln-wast -O 3 %s | FileCheck %s
-;; CHECK: 22 passed, 0 failed, 0 skipped
+;; CHECK: 30 passed, 0 failed, 0 skipped
 (module
   (memory (export "memory") 1)
   (global $g (export "g") (mut i32) (i32.const 0))
@@ -70,6 +70,36 @@
   (func (export "cover") (param $a i32) (result i32)
     (i32.store (i32.const 32) (i32.const 9))
     (i32.add (i32.load (local.get $a)) (i32.load offset=4 (local.get $a))))
+  ;; Rows of a triangle: row i stores j+1 at $base + 400 + 4j for j in [i*i, (i+1)^2). The inner
+  ;; loop's range test needs the outer i*i, written in terms of the outer loop's own
+  ;; values; it must fail for the row that runs off the end, mid-vector, so that every
+  ;; word before the trapping one is written.
+  (func (export "tri") (param $base i32) (param $n i32) (local $i i32) (local $j i32) (local $e i32)
+    (local.set $i (i32.const 1))
+    (block $done (loop $rows
+      (br_if $done (i32.gt_u (local.get $i) (local.get $n)))
+      (local.set $j (i32.mul (local.get $i) (local.get $i)))
+      (local.set $e (i32.add (local.get $j) (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1))))
+      (loop $cols
+        (i32.store (i32.add (i32.add (local.get $base) (i32.const 400)) (i32.shl (local.get $j) (i32.const 2)))
+          (i32.add (local.get $j) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $cols (i32.lt_u (local.get $j) (local.get $e))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+  ;; Four byte stores per iteration (as unrolled code has them): one range test covers
+  ;; the four, and it must fail for the group that crosses the end, whose first two
+  ;; bytes are written before the third traps.
+  (func (export "quads") (param $a i32) (param $n i32) (local $i i32) (local $p i32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $p (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+      (i32.store8 (local.get $p) (i32.const 1))
+      (i32.store8 offset=1 (local.get $p) (i32.const 2))
+      (i32.store8 (i32.add (local.get $p) (i32.const 2)) (i32.const 3))
+      (i32.store8 (i32.add (local.get $p) (i32.const 3)) (i32.const 4))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
   (func (export "peek") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "peek8") (param i32) (result i32) (i32.load8_u (local.get 0)))
   (func (export "getg") (result i32) (global.get $g)))
@@ -96,3 +126,13 @@
 (assert_return (invoke "peek8" (i32.const 65528)) (i32.const 250))
 (assert_trap (invoke "cover" (i32.const 65533)) "out of bounds memory access")
 (assert_return (invoke "peek" (i32.const 32)) (i32.const 9))
+;; Words j = 1..29 fit below the end (65016 + 400 + 4*30 = 65536); j = 30, mid-row 5, traps.
+(assert_trap (invoke "tri" (i32.const 65016) (i32.const 8)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 65420)) (i32.const 2))
+(assert_return (invoke "peek" (i32.const 65528)) (i32.const 29))
+(assert_return (invoke "peek" (i32.const 65532)) (i32.const 30))
+;; 20 groups from 65458: the 20th starts at 65534, its bytes 3 and 4 are past the end.
+(assert_trap (invoke "quads" (i32.const 65458) (i32.const 20)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 65530)) (i32.const 0x04030201))
+(assert_return (invoke "peek8" (i32.const 65534)) (i32.const 1))
+(assert_return (invoke "peek8" (i32.const 65535)) (i32.const 2))
