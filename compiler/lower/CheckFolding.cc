@@ -338,8 +338,16 @@ unsigned foldBoundsChecks(llvm::Module& module) {
   }
   md->eraseFromParent();
   unsigned folded = 0;
+  // The analyses cost: only for functions with a bounds check left.
+  auto hasCheck = [](llvm::Function& f) {
+    for (llvm::BasicBlock& bb : f)
+      if (auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator()); br && br->isConditional())
+        if (isMemoryTrapEdge(&bb, br->getSuccessor(0)) || isMemoryTrapEdge(&bb, br->getSuccessor(1)))
+          return true;
+    return false;
+  };
   for (llvm::Function& f : module)
-    if (!f.isDeclaration()) folded += Folder(f, memories).run();
+    if (!f.isDeclaration() && hasCheck(f)) folded += Folder(f, memories).run();
   return folded;
 }
 
