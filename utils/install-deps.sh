@@ -9,7 +9,7 @@ PKGS=(
   llvm-19-dev llvm-19-tools liblld-19-dev lld-19
   clang-19 libclang-rt-19-dev-wasm32 libclang-rt-19-dev wasi-libc
   libabsl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  wabt binaryen libsodium-dev libseccomp-dev linux-perf gdb nodejs
+  wabt binaryen libsodium-dev libseccomp-dev linux-perf gdb nodejs valgrind
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libffi-dev libncurses-dev
 )
 missing=()
