@@ -463,8 +463,9 @@ namespace {
 // Whether the edge from `from` to `to` raises a trap (with `anyCode` false, the trap "out
 // of bounds memory access"): it leads, through at most a few blocks that only branch on
 // (the dedicated exits that loop simplification adds), to a block that calls the
-// noreturn `trap` builtin with that code (a constant) and is then `unreachable` (FunctionLowering::trapBlock). SimplifyCFG merges
-// the trap blocks of a function into one whose code is a phi of the callers' codes.
+// noreturn `trap` builtin with that code (a constant) and is then `unreachable`
+// (FunctionLowering::trapBlock). SimplifyCFG merges the trap blocks of a function into
+// one whose code is a phi of the callers' codes.
 bool trapEdge(const llvm::BasicBlock* from, const llvm::BasicBlock* to, bool anyCode,
               bool* onlyTraps) {
   llvm::SmallVector<const llvm::BasicBlock*, 4> path{from};

@@ -29,8 +29,8 @@ namespace {
 constexpr char kGuardMemories[] = "kiln.guard_memories";
 
 constexpr unsigned kMaxMergedValues = 64;  // phis and selects of lengths looked through
-constexpr unsigned kMaxBlocksAhead = 4;
-constexpr unsigned kMaxMergedChecks = 8;  // checks of one branch looked at  // blocks of other checks between a check and its access
+constexpr unsigned kMaxBlocksAhead = 4;    // blocks (of other checks) up to the access
+constexpr unsigned kMaxMergedChecks = 8;   // checks of one branch looked at
 
 struct GuardMemory {
   uint32_t index;
@@ -133,8 +133,9 @@ class Folder {
 
  private:
   // The memory (by index) whose current length `len` is: a load of kiln_memory::length
-  // from the memory object that the vmctx points to. GVN merges the loads of the length on paths that meet into phis (and selects), of
-  // loads that all read the same memory's length; in loops the phis form cycles.
+  // from the memory object that the vmctx points to. GVN merges such loads where paths
+  // meet into phis (and selects) of loads of the same memory's length; in loops the phis
+  // form cycles.
   std::optional<uint32_t> memoryOfLength(const llvm::Value* len, const llvm::Value** vmctx) {
     llvm::SmallVector<const llvm::Value*, 8> work{len};
     llvm::SmallPtrSet<const llvm::Value*, 16> seen{len};
@@ -204,7 +205,8 @@ class Folder {
   }
 
   // The checks that `cond` is the `or` of (with `anyOf`; else the `and`), at most a few.
-  static bool splitChecks(llvm::Value* cond, bool anyOf, llvm::SmallVectorImpl<llvm::Value*>& checks) {
+  static bool splitChecks(llvm::Value* cond, bool anyOf,
+                          llvm::SmallVectorImpl<llvm::Value*>& checks) {
     using namespace llvm::PatternMatch;
     llvm::Value *a, *b;
     if (anyOf ? match(cond, m_LogicalOr(m_Value(a), m_Value(b)))
@@ -341,9 +343,10 @@ unsigned foldBoundsChecks(llvm::Module& module) {
   // The analyses cost: only for functions with a bounds check left.
   auto hasCheck = [](llvm::Function& f) {
     for (llvm::BasicBlock& bb : f)
-      if (auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator()); br && br->isConditional())
-        if (isMemoryTrapEdge(&bb, br->getSuccessor(0)) || isMemoryTrapEdge(&bb, br->getSuccessor(1)))
-          return true;
+      if (auto* br = llvm::dyn_cast<llvm::BranchInst>(bb.getTerminator());
+          br && br->isConditional() && (isMemoryTrapEdge(&bb, br->getSuccessor(0)) ||
+                                        isMemoryTrapEdge(&bb, br->getSuccessor(1))))
+        return true;
     return false;
   };
   for (llvm::Function& f : module)
