@@ -2,6 +2,7 @@
 #include "lower/BoundsVersioning.h"
 
 #include <cstdint>
+#include <utility>
 
 #include "kiln/abi.h"
 #include "llvm/ADT/SmallVector.h"
@@ -97,6 +98,15 @@ class LoopPlan {
 
  private:
   const SCEV* constant(uint64_t v) { return se_.getConstant(i64_, v); }
+
+  // `s` as (rest, c) with s = rest + c for a small leading constant c; (s, 0) if it has
+  // none.
+  std::pair<const SCEV*, uint64_t> splitConstant(const SCEV* s) {
+    auto* add = llvm::dyn_cast<llvm::SCEVAddExpr>(s);
+    auto* k = add ? llvm::dyn_cast<llvm::SCEVConstant>(add->getOperand(0)) : nullptr;
+    if (!k || k->isZero() || !k->getAPInt().ult(kMaxSplitConstant)) return {s, 0};
+    return {se_.getMinusSCEV(s, k), k->getAPInt().getZExtValue()};
+  }
   void require(const SCEV* lhs, ICmpInst::Predicate pred, const SCEV* rhs) {
     requirements_.push_back({lhs, pred, rhs});
   }
@@ -120,15 +130,7 @@ class LoopPlan {
         r.lhs = se_.getAddExpr(r.lhs, constant(1));
         r.pred = ICmpInst::ICMP_ULE;
       }
-      const SCEV* rest = r.lhs;
-      uint64_t c = 0;
-      if (auto* add = llvm::dyn_cast<llvm::SCEVAddExpr>(r.lhs)) {
-        auto* k = llvm::dyn_cast<llvm::SCEVConstant>(add->getOperand(0));
-        if (k && k->getAPInt().ult(kMaxSplitConstant)) {
-          rest = se_.getMinusSCEV(r.lhs, k);
-          c = k->getAPInt().getZExtValue();
-        }
-      }
+      auto [rest, c] = splitConstant(r.lhs);
       Best* same = nullptr;
       for (Best& b : best)
         if (b.rest == rest && b.pred == r.pred && b.rhs == r.rhs) same = &b;
@@ -195,11 +197,8 @@ class LoopPlan {
       // A narrow `x + c` (a small constant c) as the i64 `zext(x) + c`, exact under the
       // no-wrap requirement below: the accesses at x, x+1, x+2 of an unrolled loop or a
       // stencil then differ only in c, and one test covers them all (dedupe()).
-      auto* add = llvm::dyn_cast<llvm::SCEVAddExpr>(s);
-      auto* c = add ? llvm::dyn_cast<llvm::SCEVConstant>(add->getOperand(0)) : nullptr;
-      if (width < 64 && c && c->getAPInt().ult(kMaxSplitConstant))
-        bound = se_.getAddExpr(se_.getNoopOrZeroExtend(se_.getMinusSCEV(s, c), i64_),
-                               constant(c->getAPInt().getZExtValue()));
+      if (auto [rest, c] = splitConstant(s); width < 64 && c != 0)
+        bound = se_.getAddExpr(se_.getNoopOrZeroExtend(rest, i64_), constant(c));
     } else if (auto* zext = llvm::dyn_cast<llvm::SCEVZeroExtendExpr>(s)) {
       const SCEV* inner = zext->getOperand();
       return maxOf(inner, inner->getType()->getIntegerBitWidth(), depth + 1);
@@ -285,9 +284,8 @@ class LoopPlan {
 // terms of values the outer loop computes anyway, down to invariants.
 class OuterRecurrences : public llvm::SCEVRewriteVisitor<OuterRecurrences> {
  public:
-  OuterRecurrences(llvm::ScalarEvolution& se, llvm::DominatorTree& dt, llvm::LoopInfo& li,
-                   llvm::BasicBlock* at)
-      : SCEVRewriteVisitor(se), dt_(dt), li_(li), at_(at) {}
+  OuterRecurrences(llvm::ScalarEvolution& se, llvm::DominatorTree& dt, llvm::BasicBlock* at)
+      : SCEVRewriteVisitor(se), dt_(dt), at_(at) {}
 
   const SCEV* visitAddRecExpr(const llvm::SCEVAddRecExpr* rec) {
     const llvm::Loop* outer = rec->getLoop();
@@ -315,7 +313,7 @@ class OuterRecurrences : public llvm::SCEVRewriteVisitor<OuterRecurrences> {
  private:
   using Known = std::pair<llvm::Value*, const llvm::SCEVAddRecExpr*>;
   // The values of `outer`'s recurrences computed before `at_` in the same iteration: in
-  // the blocks from `at_` up the dominator tree to the header. Exact matches first.
+  // the blocks from `at_` up the dominator tree to the header.
   const llvm::SmallVector<Known, 16>& valuesOf(const llvm::Loop* outer) {
     auto [it, fresh] = known_.try_emplace(outer);
     if (!fresh) return it->second;
@@ -334,7 +332,6 @@ class OuterRecurrences : public llvm::SCEVRewriteVisitor<OuterRecurrences> {
 
   static constexpr unsigned kMaxScannedInstructions = 512;
   llvm::DominatorTree& dt_;
-  llvm::LoopInfo& li_;
   llvm::BasicBlock* at_;
   llvm::DenseMap<const llvm::Loop*, llvm::SmallVector<Known, 16>> known_;
 };
@@ -360,10 +357,10 @@ bool mayDuplicate(const llvm::Loop& loop) {
 }
 
 // Whether the loop leaves by one edge only, traps aside. A loop with another way out (a
-// search's early exit) is not vectorised even without its checks,
-// and its checks fold into its accesses after optimisation (lower/CheckFolding.h): a test
-// before it would cost more than it saves, most of all when it runs a few iterations per
-// entry, as searches do.
+// search's early exit) is not vectorised even without its checks, and its checks fold
+// into its accesses after optimisation (lower/CheckFolding.h): a test before it would
+// cost more than it saves, most of all when it runs a few iterations per entry, as
+// searches do.
 bool singleExit(const llvm::Loop& loop) {
   unsigned exits = 0;
   for (llvm::BasicBlock* bb : loop.blocks()) {
@@ -542,7 +539,7 @@ llvm::PreservedAnalyses BoundsVersioningPass::run(llvm::Function& f,
       }
       LoopPlan plan(se, *loop);
       if (!plan.analyze()) continue;
-      OuterRecurrences outer(se, dt, li, loop->getLoopPreheader());
+      OuterRecurrences outer(se, dt, loop->getLoopPreheader());
       for (Requirement& r : plan.requirements()) {
         r.lhs = outer.visit(r.lhs);
         r.rhs = outer.visit(r.rhs);

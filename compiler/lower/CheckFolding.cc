@@ -86,6 +86,7 @@ class Folder {
         break;
       }
     }
+    if (folds.empty()) return 0;
     for (Fold& fold : folds) {
       if (fold.kept.empty()) {
         removeCheck(fold.branch, fold.trapSuccessor);
@@ -127,7 +128,7 @@ class Folder {
           mem->setVolatile(llvm::ConstantInt::getTrue(f_.getContext()));
       }
     }
-    if (!folds.empty()) llvm::removeUnreachableBlocks(f_);  // traps no check reaches any more
+    llvm::removeUnreachableBlocks(f_);  // traps no check reaches any more
     return folds.size();
   }
 

@@ -18,6 +18,7 @@
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/IntrinsicsX86.h"
 #include "llvm/IR/InlineAsm.h"
+#include "llvm/Transforms/Utils/Local.h"
 
 namespace kiln::lower {
 
@@ -75,7 +76,7 @@ bool FunctionLowering::isControl(uint8_t opcode) {
 
 void FunctionLowering::flushFuel() {
   if (!c_.fuel || pendingFuel_ == 0) return;
-  llvm::Value* field = vmctxField(KILN_VMCTX_OFFSET_FUEL);
+  llvm::Value* field = threadField(KILN_THREAD_OFFSET_FUEL);
   llvm::Value* left = loadRuntime(c_.i64, field, false);
   llvm::StoreInst* st = b_.CreateAlignedStore(
       b_.CreateSub(left, llvm::ConstantInt::get(c_.i64, pendingFuel_)), field, llvm::Align(8));
@@ -86,17 +87,17 @@ void FunctionLowering::flushFuel() {
 void FunctionLowering::interruptCheck() {
   if (c_.epochChecks) {
     // The counter changes under the running code (another thread bumps it): a volatile
-    // load every time. Its address and the deadline do not change while Wasm runs.
-    llvm::Value* counter = loadRuntime(c_.ptr, vmctxField(KILN_VMCTX_OFFSET_EPOCH), true);
+    // load every time. Its address and the deadline do not change while a call runs.
+    llvm::Value* counter = loadRuntime(c_.ptr, threadField(KILN_THREAD_OFFSET_EPOCH), true);
     llvm::LoadInst* epoch = b_.CreateAlignedLoad(c_.i64, counter, llvm::Align(8));
     epoch->setVolatile(true);
     llvm::Value* deadline =
-        loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_EPOCH_DEADLINE), false);
+        loadRuntime(c_.i64, threadField(KILN_THREAD_OFFSET_EPOCH_DEADLINE), false);
     trapIf(b_.CreateICmpUGE(epoch, deadline), KILN_TRAP_INTERRUPTED);
   }
   if (c_.fuel) {
     flushFuel();
-    llvm::Value* left = loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_FUEL), false);
+    llvm::Value* left = loadRuntime(c_.i64, threadField(KILN_THREAD_OFFSET_FUEL), false);
     trapIf(b_.CreateICmpSLT(left, llvm::ConstantInt::get(c_.i64, 0)), KILN_TRAP_OUT_OF_FUEL);
   }
 }
@@ -357,7 +358,8 @@ absl::Status FunctionLowering::run() {
     llvm::Metadata* rsp = llvm::MDString::get(c_.ctx, "rsp");
     llvm::Value* sp = b_.CreateCall(readReg, {llvm::MetadataAsValue::get(
                                                  c_.ctx, llvm::MDNode::get(c_.ctx, {rsp}))});
-    llvm::Value* limit = loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_STACK_LIMIT), false);
+    llvm::Value* limit =
+        loadRuntime(c_.i64, threadField(KILN_THREAD_OFFSET_STACK_LIMIT), false);
     stackCheck_ = llvm::cast<llvm::Instruction>(b_.CreateICmpULT(sp, limit));
     trapIf(stackCheck_, KILN_TRAP_STACK_EXHAUSTED);
   }
@@ -407,8 +409,7 @@ absl::Status FunctionLowering::run() {
     llvm::Value* limit = stackCheck_->getOperand(1);
     stackCheck_->replaceAllUsesWith(llvm::ConstantInt::getFalse(c_.ctx));
     stackCheck_->eraseFromParent();
-    for (llvm::Value* v : {sp, limit})
-      if (auto* i = llvm::dyn_cast<llvm::Instruction>(v); i && i->use_empty()) i->eraseFromParent();
+    for (llvm::Value* v : {sp, limit}) llvm::RecursivelyDeleteTriviallyDeadInstructions(v);
   }
   return absl::OkStatus();
 }

@@ -76,6 +76,13 @@ class FunctionLowering {
   llvm::Value* vmctxField(uint32_t offset) {
     return b_.CreateConstInBoundsGEP1_64(c_.i8, vmctx_, offset);
   }
+  // The field at `offset` (KILN_THREAD_OFFSET_*) of the running thread's kiln_thread_state:
+  // %fs-relative, at the offset the loader put in the vmctx (the same on every thread).
+  llvm::Value* threadField(uint32_t offset) {
+    llvm::Value* state = b_.CreateIntToPtr(
+        loadRuntime(c_.i64, vmctxField(KILN_VMCTX_OFFSET_THREAD_STATE), true), c_.fsPtr);
+    return offset == 0 ? state : b_.CreateConstInBoundsGEP1_64(c_.i8, state, offset);
+  }
   // The field at `offset` (an offsetof of an abi.h struct) of the runtime object at `obj`.
   llvm::Value* fieldOf(llvm::Value* obj, size_t offset) {
     return b_.CreateConstInBoundsGEP1_64(c_.i8, obj, offset);
@@ -88,7 +95,8 @@ class FunctionLowering {
   uint64_t pendingFuel_ = 0;
 
   llvm::LoadInst* loadRuntime(llvm::Type* t, llvm::Value* p, bool invariant) {
-    llvm::LoadInst* l = b_.CreateAlignedLoad(t, p, llvm::Align(t->isPointerTy() ? 8 : 4));
+    llvm::LoadInst* l =
+        b_.CreateAlignedLoad(t, p, llvm::Align(t->isPointerTy() || t == c_.i64 ? 8 : 4));
     l->setMetadata(llvm::LLVMContext::MD_tbaa, c_.tbaaRuntime);
     if (invariant)
       l->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(c_.ctx, {}));

@@ -33,6 +33,7 @@ struct ModuleContext {
   llvm::Type* f32;
   llvm::Type* f64;
   llvm::PointerType* ptr;
+  llvm::PointerType* fsPtr;  // %fs-relative (X86 address space 257): the thread's state
 
   kiln_vmctx_layout layout;
   std::vector<llvm::FunctionType*> wasmFnTypes;  // per type index
@@ -69,8 +70,8 @@ struct TargetInfo {
   std::string features;
   uint64_t cpuFeatureMask = 0;
   int optLevel = 2;
-  bool fuel = false;  // charge instructions to vmctx->fuel (kilnc --fuel)
-  bool epochChecks = true;  // check vmctx->epoch at entries and loop headers
+  bool fuel = false;  // charge instructions to the thread's fuel (kilnc --fuel)
+  bool epochChecks = true;  // check the thread's epoch at entries and loop headers
 };
 
 // Builds the whole LLVM module: functions, trampolines, stubs, descriptor.

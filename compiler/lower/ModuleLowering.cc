@@ -31,6 +31,7 @@ ModuleContext::ModuleContext(const wasm::Module& w, llvm::LLVMContext& c, llvm::
   f32 = llvm::Type::getFloatTy(c);
   f64 = llvm::Type::getDoubleTy(c);
   ptr = llvm::PointerType::get(c, 0);
+  fsPtr = llvm::PointerType::get(c, 257);
   layout = kiln_compute_vmctx_layout(
       static_cast<uint32_t>(w.memories.size()), static_cast<uint32_t>(w.tables.size()),
       static_cast<uint32_t>(w.globals.size()), static_cast<uint32_t>(w.funcTypes.size()),

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "TrapHandler.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/Artifact.h"
 #include "kiln/Instance.h"
+#include "kiln/Store.h"
 
 namespace kiln {
 namespace {
@@ -44,6 +46,53 @@ Trap MakeTrap(const TrapRecord& record) {
 }
 
 }  // namespace
+
+// Puts this thread under `store`'s limits for one call from the host, and back under the
+// previous ones (an outer call's, or none) when it ends, trap or not.
+class StoreEntry {
+ public:
+  explicit StoreEntry(Store* store) : store_(store), state_(ThreadState()), saved_(state_) {
+    Store* const outer = static_cast<Store*>(saved_.store);
+    if (outer != store) {
+      // A store's fuel lives in the thread state while its code runs here.
+      if (outer != nullptr && outer->fuel_metered_)
+        outer->fuel_.store(state_.fuel, std::memory_order_relaxed);
+      state_.fuel = store->fuel_metered_ ? store->fuel_.load(std::memory_order_relaxed)
+                                         : INT64_MAX;
+      state_.store = store;
+    }
+    state_.epoch = store->interrupt_->counter();
+    state_.epoch_deadline = 1;
+    // The thread's own limit, the store's cap from here, and a nested call stays within
+    // what the call it is nested in had.
+    uintptr_t limit = ThreadStackLimit();
+    if (const uint64_t max = store->max_stack_bytes_; max != 0) {
+      const auto sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+      if (sp > max && sp - max > limit) limit = sp - max;
+    }
+    if (saved_.store != nullptr) limit = std::max(limit, saved_.stack_limit);
+    state_.stack_limit = limit;
+  }
+  ~StoreEntry() {
+    const int64_t fuel = state_.fuel;
+    Store* const outer = static_cast<Store*>(saved_.store);
+    state_ = saved_;
+    if (outer != store_) {
+      if (store_->fuel_metered_) store_->fuel_.store(fuel, std::memory_order_relaxed);
+      if (outer != nullptr && outer->fuel_metered_)
+        state_.fuel = outer->fuel_.load(std::memory_order_relaxed);
+    } else {
+      state_.fuel = fuel;
+    }
+  }
+  StoreEntry(const StoreEntry&) = delete;
+  StoreEntry& operator=(const StoreEntry&) = delete;
+
+ private:
+  Store* const store_;
+  kiln_thread_state& state_;
+  const kiln_thread_state saved_;
+};
 
 void PrepareThreadForWasm() { PrepareThread(); }
 
@@ -92,14 +141,9 @@ absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> ar
           absl::StrCat("the artifact has no entry trampoline for ", type.ToString()));
     }
     PrepareThread();
-    if (func.callee_instance != nullptr) {
-      uintptr_t limit = ThreadStackLimit();
-      if (const uint64_t max = func.callee_instance->max_stack_bytes(); max != 0) {
-        const auto sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-        if (sp > max && sp - max > limit) limit = sp - max;
-      }
-      static_cast<kiln_vmctx_header*>(func.callee_instance->vmctx())->stack_limit = limit;
-    }
+    // The entered code's store sets the limits of everything this call runs.
+    std::optional<StoreEntry> entry;
+    if (func.callee_instance != nullptr) entry.emplace(func.callee_instance->store().get());
     WasmCall call{reinterpret_cast<ArrayToNative>(func.array_to_native), func.funcref,
                   values.data()};
     TrapRecord record;

@@ -71,21 +71,20 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   std::memset(inst->vmctx_, 0, inst->layout_.size);
   auto* header = static_cast<kiln_vmctx_header*>(inst->vmctx_);
   header->builtins = GetBuiltins();
-  header->stack_limit = ThreadStackLimit();
+  header->thread_state = ThreadStateOffset();
   header->instance = inst.get();
-  inst->interrupt_ = options.interrupt ? options.interrupt : std::make_shared<InterruptHandle>();
-  header->epoch = inst->interrupt_->counter();
-  header->epoch_deadline = 1;
-  inst->max_stack_bytes_ = options.max_stack_bytes;
-  header->fuel = INT64_MAX;
-  if (options.fuel.has_value()) {
-    if (!(d.flags & KILN_MODULE_FUEL)) {
-      std::free(inst->vmctx_);
-      inst->vmctx_ = nullptr;
-      return absl::FailedPreconditionError(
-          "fuel needs an artifact compiled with `kilnc --fuel` (this one counts none)");
+  if (options.store) {
+    if (options.interrupt || options.fuel.has_value() || options.max_stack_bytes != 0) {
+      return absl::InvalidArgumentError(
+          "instance options: fuel, stack cap and interrupt handle belong to the store given");
     }
-    header->fuel = *options.fuel;
+    inst->store_ = options.store;
+  } else {
+    inst->store_ = Store::Create({options.fuel, options.max_stack_bytes, options.interrupt});
+  }
+  if (inst->store_->fuel_metered() && !(d.flags & KILN_MODULE_FUEL)) {
+    return absl::FailedPreconditionError(
+        "fuel needs an artifact compiled with `kilnc --fuel` (this one counts none)");
   }
   auto* type_ids = reinterpret_cast<uint32_t*>(static_cast<char*>(inst->vmctx_) +
                                                inst->layout_.type_ids);
@@ -129,9 +128,6 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   return inst;
 }
 
-int64_t Instance::fuel_left() const {
-  return static_cast<const kiln_vmctx_header*>(vmctx_)->fuel;
-}
 
 absl::Status Instance::ResolveImports(const ImportResolver& resolver,
                                       const ImportPolicy* policy) {

@@ -45,6 +45,20 @@ struct ThreadInfo {
 __attribute__((tls_model("initial-exec"))) thread_local EntryFrame* t_frame = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local ThreadInfo t_info = {false, 0, 0};
 __attribute__((tls_model("initial-exec"))) thread_local kiln_handler* t_exn_head = nullptr;
+// The limits of the running code (abi.h): generated code reads it %fs-relative.
+__attribute__((tls_model("initial-exec"))) thread_local kiln_thread_state t_state = {};
+
+// The thread pointer (%fs base): the TCB, whose first word points to itself (x86-64 TLS
+// ABI, glibc and musl alike).
+uintptr_t ThreadPointer() {
+  uintptr_t tp;
+  __asm__("movq %%fs:0, %0" : "=r"(tp));
+  return tp;
+}
+
+int64_t StateOffsetOfThisThread() {
+  return static_cast<int64_t>(reinterpret_cast<uintptr_t>(&t_state) - ThreadPointer());
+}
 
 // Owns the alternate signal stack this thread got from us; removes it at thread exit.
 class AltStack {
@@ -126,9 +140,12 @@ void ChainToPrevious(int sig, siginfo_t* info, void* context) {
   prev.sa_handler(sig);
 }
 
-// True if `frame`'s call has been interrupted (its InterruptHandle counter is set).
+// True if `frame`'s call, or a call it is nested in, has been interrupted (its store's
+// InterruptHandle counter is set): interrupting a store stops what its calls called too.
 bool Interrupted(const EntryFrame* frame) {
-  return frame != nullptr && frame->interrupt != nullptr && *frame->interrupt != 0;
+  for (; frame != nullptr; frame = frame->prev)
+    if (frame->interrupt != nullptr && *frame->interrupt != 0) return true;
+  return false;
 }
 
 // Leaves a signal handler for `frame` with the trap `code` at `pc`.
@@ -233,6 +250,14 @@ void PrepareThread() {
     hi = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
     lo = hi - (1u << 20);
   }
+  // Static TLS sits at the same offset from the thread pointer on every thread.
+  if (StateOffsetOfThisThread() != ThreadStateOffset()) {
+    std::fprintf(stderr, "kiln: fatal: the thread state is not in static TLS (offset %lld on "
+                 "this thread, %lld on the first)\n",
+                 static_cast<long long>(StateOffsetOfThisThread()),
+                 static_cast<long long>(ThreadStateOffset()));
+    std::abort();
+  }
   t_info.stack_lo = lo;
   t_info.stack_limit = lo + std::min<uintptr_t>(kStackMargin, (hi - lo) / 4);
   t_info.ready = true;
@@ -244,6 +269,13 @@ uintptr_t ThreadStackLimit() {
 }
 
 kiln_handler*& ExceptionHandlerHead() { return t_exn_head; }
+
+kiln_thread_state& ThreadState() { return t_state; }
+
+int64_t ThreadStateOffset() {
+  static const int64_t offset = StateOffsetOfThisThread();
+  return offset;
+}
 
 int InterruptSignal() { return SIGRTMAX - 3; }
 

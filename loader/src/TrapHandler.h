@@ -34,14 +34,21 @@ void PrepareThread();
 // The lowest stack pointer Wasm may use on this thread (stack end + safety margin).
 uintptr_t ThreadStackLimit();
 
+// This thread's kiln_thread_state (the limits generated code checks), and its offset from
+// the thread pointer: the same on every thread, written into every vmctx.
+kiln_thread_state& ThreadState();
+int64_t ThreadStateOffset();
+
 // Runs fn(arg) under a new entry frame. Returns true when fn returned, false when a trap
 // unwound to this frame (then *trap describes it). While it runs, the interrupt signal
 // unwinds it with KILN_TRAP_INTERRUPTED if it arrives when the thread is in Wasm code and
-// `*interrupt` (the instance's InterruptHandle counter; may be null) is non-zero.
+// `*interrupt` (the store's InterruptHandle counter; may be null) or the counter of a call
+// it is nested in is non-zero.
 bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap,
                 const volatile uint64_t* interrupt = nullptr);
 
-// Traps "interrupted" if the current Wasm call's interrupt counter is set: called by the
+// Traps "interrupted" if the current Wasm call (or one it is nested in) has been
+// interrupted: called by the
 // builtins and host-function bindings on their way back to Wasm code, so a guest spending
 // its time in host code stops there (the signal cannot unwind host code).
 void PollInterrupt(uintptr_t pc);

@@ -129,7 +129,7 @@ TEST(KilnCli, OnlyApprovedImportsAreBound) {
 TEST(KilnCli, InspectListsImportsAndExportsWithTypes) {
   Outcome o = RunKiln("inspect " + Fixture("fake.so"));
   EXPECT_EQ(o.exit_code, 0) << o.err;
-  EXPECT_NE(o.out.find("abi           2."), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("abi           3."), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("  env host_add: func (i32, i32) -> (i32)"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("memory 1..4 pages"), std::string::npos) << o.out;
   o = RunKiln("inspect " + Fixture("bad_needs_libc.so"));

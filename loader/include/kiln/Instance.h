@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "kiln/Artifact.h"
 #include "kiln/Extern.h"
+#include "kiln/Store.h"
 #include "kiln/Types.h"
 #include "kiln/abi.h"
 
@@ -42,42 +43,6 @@ using ImportResolver = std::function<std::optional<Extern>(const ImportRequest&)
 
 class ImportPolicy;
 
-// Stops running Wasm code from any thread: after Interrupt(), the code of every instance
-// sharing this handle traps "interrupted". Threads running Wasm code under the handle
-// (kiln::Call registers them) get the interrupt signal (kInterruptSignal), whose handler
-// unwinds them wherever they are in Wasm code, so compiled code needs no checks; a thread
-// that was in host code at that moment is signalled again every millisecond until it has
-// left Wasm. Artifacts compiled with `kilnc --epoch-checks` also poll the counter at every
-// function entry and loop header. Reset() lets the handle's instances run again.
-class InterruptHandle : public std::enable_shared_from_this<InterruptHandle> {
- public:
-  void Interrupt();
-  void Reset() { epoch_.store(0, std::memory_order_relaxed); }
-  bool interrupted() const { return epoch_.load(std::memory_order_relaxed) != 0; }
-  // What generated code reads (vmctx epoch); the deadline it compares with is 1.
-  const volatile uint64_t* counter() const {
-    return reinterpret_cast<const volatile uint64_t*>(&epoch_);
-  }
-
-  // The calling thread runs Wasm code under this handle until the matching Leave()
-  // (nested calls nest). Used by kiln::Call.
-  void Enter();
-  void Leave();
-  // Signals every registered thread once; false if none is registered (tests, resender).
-  bool SignalThreads();
-
- private:
-  std::atomic<uint64_t> epoch_{0};
-  static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
-  std::mutex mu_;
-  std::vector<unsigned long> threads_;  // pthread_t of each entered call
-};
-
-// Starts the background thread that re-signals interrupted threads (otherwise started by
-// the first Interrupt() that needs it). Call it before restricting the process (seccomp,
-// as `kiln run --isolate` does) so that no thread has to be created afterwards.
-void StartInterruptResender();
-
 struct InstanceOptions {
   // When set, every import must be approved by it (checked before the resolver is asked
   // and before any guest code runs). Not owned; must outlive the instantiation.
@@ -88,15 +53,19 @@ struct InstanceOptions {
   uint64_t max_table_elements = kDefaultMaxTableElements;
   // Run the start function (if any) as the last step of instantiation.
   bool run_start = true;
-  // Shared with whoever may interrupt this instance (a timer, another thread); when null the
-  // instance has a handle of its own (Instance::interrupt_handle()).
+  // The store the instance belongs to (its fuel, stack cap and interrupt handle: see
+  // kiln/Store.h). When null, the instance gets a store of its own made from the three
+  // fields below, which must be left unset when `store` is given.
+  std::shared_ptr<Store> store;
+  // Shared with whoever may interrupt the instance (a timer, another thread); when null the
+  // instance's store has a handle of its own (Instance::interrupt_handle()).
   std::shared_ptr<InterruptHandle> interrupt;
-  // Fuel: this many Wasm instructions may run in this instance (start function and later
-  // calls together), then it traps "all fuel consumed". The artifact must have been compiled
-  // with `kilnc --fuel`; instantiation fails otherwise.
+  // Fuel: this many Wasm instructions may run under the instance's store (start function
+  // and later calls together), then the call traps "all fuel consumed". The artifact must
+  // have been compiled with `kilnc --fuel`; instantiation fails otherwise.
   std::optional<int64_t> fuel;
-  // Native stack the instance's code may use per call from the host (0: what the thread
-  // has, less a safety margin). Deeper recursion traps "call stack exhausted".
+  // Native stack a call from the host may use (0: what the thread has, less a safety
+  // margin). Deeper recursion traps "call stack exhausted".
   uint64_t max_stack_bytes = 0;
 };
 
@@ -117,10 +86,13 @@ class Instance : public std::enable_shared_from_this<Instance> {
   Instance& operator=(const Instance&) = delete;
 
   const Artifact& artifact() const { return *artifact_; }
-  const std::shared_ptr<InterruptHandle>& interrupt_handle() const { return interrupt_; }
-  // Fuel left (meaningful with InstanceOptions::fuel).
-  int64_t fuel_left() const;
-  uint64_t max_stack_bytes() const { return max_stack_bytes_; }
+  const std::shared_ptr<Store>& store() const { return store_; }
+  const std::shared_ptr<InterruptHandle>& interrupt_handle() const {
+    return store_->interrupt_handle();
+  }
+  // Fuel left in the instance's store (meaningful with fuel metering).
+  int64_t fuel_left() const { return store_->fuel(); }
+  uint64_t max_stack_bytes() const { return store_->max_stack_bytes(); }
   void* vmctx() const { return vmctx_; }
 
   std::optional<Extern> GetExport(std::string_view name);
@@ -162,8 +134,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void WriteVmctxArrays();
 
   std::shared_ptr<const Artifact> artifact_;
-  std::shared_ptr<InterruptHandle> interrupt_;
-  uint64_t max_stack_bytes_ = 0;
+  std::shared_ptr<Store> store_;
   GuardedMemory* exported_memory_ = nullptr;
   void* vmctx_ = nullptr;
   kiln_vmctx_layout layout_{};

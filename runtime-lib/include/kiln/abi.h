@@ -35,8 +35,11 @@ extern "C" {
  * descriptor's flags word says which. */
 /* 2.2: the vmctx header holds memory 0's base (offset 48); no epoch checks by default (the
  * loader interrupts by signal); builtins memmove and memset (small bulk memory ops). */
-#define KILN_ABI_MAJOR 2
-#define KILN_ABI_MINOR 2
+/* 3.0: the stack limit, fuel and interruption counter belong to the running thread (its
+ * kiln_thread_state), no longer to each instance's vmctx: code of an instance called from
+ * another runs under the caller's limits. */
+#define KILN_ABI_MAJOR 3
+#define KILN_ABI_MINOR 0
 #define KILN_DESCRIPTOR_SYMBOL "kiln_module_v1"
 #define KILN_DESCRIPTOR_MAGIC "KILNMOD"  /* 7 chars + NUL = 8 bytes */
 
@@ -235,24 +238,40 @@ enum {
 
 /* ---- vmctx ------------------------------------------------------------------------- */
 
+/* The limits the running code is under, one per thread: a thread may run the code of any
+ * instance, and code called from another instance runs under its caller's limits (its
+ * store's fuel and interruption, its stack). The loader keeps it in its static
+ * thread-local storage and sets it on every entry from the host (restoring it on the way
+ * out); generated code reaches it %fs-relative at the offset in vmctx->thread_state,
+ * which is the same on every thread. */
+typedef struct kiln_thread_state {
+  uintptr_t stack_limit;          /* offset 0: trap "call stack exhausted" if sp < this */
+  int64_t fuel;                   /* offset 8: fuel left (KILN_MODULE_FUEL); trap below 0 */
+  const volatile uint64_t* epoch; /* offset 16: the interruption counter (never NULL while
+                                     Wasm runs) */
+  uint64_t epoch_deadline;        /* offset 24: trap "interrupted" once *epoch >= this */
+  void* store;                    /* offset 32: loader's: whose fuel is in `fuel` */
+  uint64_t reserved[3];
+} kiln_thread_state;
+
+#define KILN_THREAD_OFFSET_STACK_LIMIT 0
+#define KILN_THREAD_OFFSET_FUEL 8
+#define KILN_THREAD_OFFSET_EPOCH 16
+#define KILN_THREAD_OFFSET_EPOCH_DEADLINE 24
+
 /* The fixed head of every instance's vmctx. Arrays follow; see kiln_vmctx_layout. */
 typedef struct kiln_vmctx_header {
   const kiln_builtins* builtins; /* offset 0 */
-  uintptr_t stack_limit;         /* offset 8: trap "call stack exhausted" if sp < this */
+  int64_t thread_state;          /* offset 8: the kiln_thread_state's offset from %fs */
   void* instance;                /* offset 16: loader's instance object */
-  int64_t fuel;                  /* offset 24: fuel left (KILN_MODULE_FUEL); trap below 0 */
-  const volatile uint64_t* epoch;/* offset 32: the interruption counter (never NULL) */
-  uint64_t epoch_deadline;       /* offset 40: trap "interrupted" once *epoch >= this */
+  uint64_t reserved1[3];         /* offsets 24-47 */
   uint8_t* memory0_base;         /* offset 48: memory 0's base (it never moves), or NULL */
   uint64_t reserved;             /* offset 56 */
 } kiln_vmctx_header;
 
 #define KILN_VMCTX_OFFSET_BUILTINS 0
-#define KILN_VMCTX_OFFSET_STACK_LIMIT 8
+#define KILN_VMCTX_OFFSET_THREAD_STATE 8
 #define KILN_VMCTX_OFFSET_INSTANCE 16
-#define KILN_VMCTX_OFFSET_FUEL 24
-#define KILN_VMCTX_OFFSET_EPOCH 32
-#define KILN_VMCTX_OFFSET_EPOCH_DEADLINE 40
 #define KILN_VMCTX_OFFSET_MEMORY0_BASE 48
 
 /* Byte offsets of the arrays that follow the header. All entries are pointers except
@@ -412,10 +431,10 @@ enum {
 
 /* What the generated code does (kiln_module_desc.flags). */
 enum {
-  /* Checks vmctx->epoch against vmctx->epoch_deadline at every function entry and loop
-   * header, trapping KILN_TRAP_INTERRUPTED (always set by kilnc since ABI 2.1). */
+  /* Checks the thread's epoch against its epoch_deadline at every function entry and
+   * loop header, trapping KILN_TRAP_INTERRUPTED (kilnc --epoch-checks). */
   KILN_MODULE_EPOCH_CHECKS = 1u << 0,
-  /* Charges every executed Wasm instruction to vmctx->fuel and traps
+  /* Charges every executed Wasm instruction to the thread's fuel and traps
    * KILN_TRAP_OUT_OF_FUEL at function entries and loop headers once it is below 0
    * (kilnc --fuel). */
   KILN_MODULE_FUEL = 1u << 1,

@@ -85,13 +85,19 @@ KILN_ABI_OFFSET(kiln_builtins, reserved, 152);
 
 KILN_ABI_SIZE(kiln_vmctx_header, 64);
 KILN_ABI_OFFSET(kiln_vmctx_header, builtins, 0);
-KILN_ABI_OFFSET(kiln_vmctx_header, stack_limit, 8);
+KILN_ABI_OFFSET(kiln_vmctx_header, thread_state, 8);
 KILN_ABI_OFFSET(kiln_vmctx_header, instance, 16);
-KILN_ABI_OFFSET(kiln_vmctx_header, fuel, 24);
-KILN_ABI_OFFSET(kiln_vmctx_header, epoch, 32);
-KILN_ABI_OFFSET(kiln_vmctx_header, epoch_deadline, 40);
+KILN_ABI_OFFSET(kiln_vmctx_header, reserved1, 24);
 KILN_ABI_OFFSET(kiln_vmctx_header, memory0_base, 48);
 KILN_ABI_OFFSET(kiln_vmctx_header, reserved, 56);
+
+KILN_ABI_SIZE(kiln_thread_state, 64);
+KILN_ABI_OFFSET(kiln_thread_state, stack_limit, 0);
+KILN_ABI_OFFSET(kiln_thread_state, fuel, 8);
+KILN_ABI_OFFSET(kiln_thread_state, epoch, 16);
+KILN_ABI_OFFSET(kiln_thread_state, epoch_deadline, 24);
+KILN_ABI_OFFSET(kiln_thread_state, store, 32);
+KILN_ABI_OFFSET(kiln_thread_state, reserved, 40);
 
 KILN_ABI_SIZE(kiln_vmctx_layout, 28);
 KILN_ABI_OFFSET(kiln_vmctx_layout, memories, 0);
@@ -228,12 +234,13 @@ KILN_ABI_OFFSET(kiln_host_func, env, 8);
 
 /* The vmctx header fields generated code reads by offset. */
 KILN_ABI_OFFSET(kiln_vmctx_header, builtins, KILN_VMCTX_OFFSET_BUILTINS);
-KILN_ABI_OFFSET(kiln_vmctx_header, stack_limit, KILN_VMCTX_OFFSET_STACK_LIMIT);
+KILN_ABI_OFFSET(kiln_vmctx_header, thread_state, KILN_VMCTX_OFFSET_THREAD_STATE);
 KILN_ABI_OFFSET(kiln_vmctx_header, instance, KILN_VMCTX_OFFSET_INSTANCE);
-KILN_ABI_OFFSET(kiln_vmctx_header, fuel, KILN_VMCTX_OFFSET_FUEL);
-KILN_ABI_OFFSET(kiln_vmctx_header, epoch, KILN_VMCTX_OFFSET_EPOCH);
-KILN_ABI_OFFSET(kiln_vmctx_header, epoch_deadline, KILN_VMCTX_OFFSET_EPOCH_DEADLINE);
 KILN_ABI_OFFSET(kiln_vmctx_header, memory0_base, KILN_VMCTX_OFFSET_MEMORY0_BASE);
+KILN_ABI_OFFSET(kiln_thread_state, stack_limit, KILN_THREAD_OFFSET_STACK_LIMIT);
+KILN_ABI_OFFSET(kiln_thread_state, fuel, KILN_THREAD_OFFSET_FUEL);
+KILN_ABI_OFFSET(kiln_thread_state, epoch, KILN_THREAD_OFFSET_EPOCH);
+KILN_ABI_OFFSET(kiln_thread_state, epoch_deadline, KILN_THREAD_OFFSET_EPOCH_DEADLINE);
 
 /* Builtin slots: generated code calls slot N at offset N * sizeof(void*). */
 KILN_ABI_OFFSET(kiln_builtins, trap, KILN_BUILTIN_TRAP * sizeof(void*));

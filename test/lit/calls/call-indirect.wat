@@ -26,6 +26,7 @@
   ;; The two calls stay apart through code generation: the predicted arm moves the caller's
   ;; vmctx into %rdi after the compare.
   ;; ASM-LABEL: "wasm[0]:dispatch":
+  ;; ASM: cmpq %fs:({{.*}}), %rsp
   ;; ASM: movq 8(%[[FR:[a-z0-9]+]]), %[[CALLEE:[a-z0-9]+]]
   ;; ASM-NEXT: cmpq %rdi, %[[CALLEE]]
   ;; ASM-NEXT: jne

@@ -16,7 +16,7 @@
   ;; CHECK-LABEL: define {{.*}}@"wasm[1]:size"
   ;; CHECK: getelementptr inbounds i8, ptr %vmctx, i64 64
   ;; CHECK: getelementptr inbounds i8, ptr %{{.*}}, i64 8
-  ;; CHECK-NEXT: [[LEN:%.*]] = load i64, ptr %{{.*}}, align 4, !tbaa !{{[0-9]+}}{{$}}
+  ;; CHECK-NEXT: [[LEN:%.*]] = load i64, ptr %{{.*}}, align 8, !tbaa !{{[0-9]+}}{{$}}
   ;; CHECK: lshr i64 [[LEN]], 16
   (func (export "size") (result i32) (memory.size))
   ;; CHECK-LABEL: define {{.*}}@"wasm[2]:bulk"

@@ -73,10 +73,18 @@ static void load_far(void* vm) {
 
 static void unreachable_(void* vm) { trap(vm, KILN_TRAP_UNREACHABLE); }
 
+/* The running thread's stack limit, read as generated code reads it: %fs-relative at the
+ * offset in the vmctx. */
+static uintptr_t stack_limit(void* vm) {
+  uintptr_t limit;
+  __asm__ volatile("movq %%fs:(%1), %0" : "=r"(limit) : "r"(header(vm)->thread_state));
+  return limit;
+}
+
 /* Recursion with the stack check generated code does at function entry. */
 __attribute__((noinline)) static int32_t recurse(void* vm, int32_t n) {
   volatile char pad[512];
-  if ((uintptr_t)__builtin_frame_address(0) < header(vm)->stack_limit) {
+  if ((uintptr_t)__builtin_frame_address(0) < stack_limit(vm)) {
     trap(vm, KILN_TRAP_STACK_EXHAUSTED);
   }
   pad[0] = 1;
