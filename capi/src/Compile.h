@@ -11,6 +11,8 @@
 #include "absl/status/statusor.h"
 #include "kiln/Artifact.h"
 #include "kiln/ImportPolicy.h"
+#include "kiln/Instance.h"
+#include "kiln/Trap.h"
 #include "wasm.h"
 
 namespace kiln::capi {
@@ -30,7 +32,19 @@ absl::StatusOr<std::vector<uint8_t>> CompileModule(const std::vector<uint8_t>& w
 void SetLastError(std::string message);
 
 kiln::LoadOptions LoadOptionsOf(const wasm_store_t* store);
-const kiln::ImportPolicy* ImportPolicyOf(const wasm_store_t* store);
+// The store's instance options (limits, import policy) with its kiln::Store.
+kiln::InstanceOptions InstanceOptionsOf(const wasm_store_t* store);
+// Instantiates with `resolver` under the store's options; NULL with *trap set on failure.
+wasm_instance_t* Instantiate(wasm_store_t* store, const wasm_module_t* module,
+                             const kiln::ImportResolver& resolver, wasm_trap_t** trap);
+// Handles for the C API's objects.
+wasm_extern_t* ExternHandle(wasm_store_t* store, const kiln::Extern& e);
+wasm_trap_t* TrapHandle(wasm_store_t* store, const kiln::Trap& trap);
+wasm_trap_t* MessageTrap(wasm_store_t* store, std::string message);
+wasm_module_t* ModuleHandle(wasm_store_t* store, std::shared_ptr<const struct ModuleData> data);
+wasm_func_t* HostFuncHandle(wasm_store_t* store, const wasm_functype_t* type,
+                            wasm_func_callback_with_env_t callback, void* env,
+                            void (*finalizer)(void*));
 
 }  // namespace kiln::capi
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "kiln/Artifact.h"
 #include "kiln/Extern.h"
 #include "kiln/Instance.h"
+#include "kiln/Signature.h"
 #include "kiln/Store.h"
 #include "wasm.h"
 
@@ -54,6 +56,7 @@ struct ExternObject : Object {
 struct ModuleData {
   std::shared_ptr<const kiln::Artifact> artifact;
   std::vector<uint8_t> bytes;  // the artifact's file, for wasm_module_serialize
+  std::string path;            // or the file it was mapped from (read when serialized)
 };
 
 struct ModuleObject : Object {
@@ -67,6 +70,7 @@ struct InstanceObject : Object {
 };
 
 struct FrameData {
+  std::string func_name;
   uint32_t func_index = 0;
   size_t func_offset = 0;
   size_t module_offset = 0;
@@ -90,15 +94,23 @@ struct wasm_config_t {
   int opt_level = 2;
   bool fuel = false;
   bool epoch_checks = false;
+  std::optional<kiln::PublicKey> required_signer;
 };
 
 struct wasm_engine_t {
   wasm_config_t config;
 };
 
+namespace kiln::capi {
+struct StoreExtras;  // kiln.h state: WASI, limits, policy, timeout (Kiln.cc)
+void DeleteStoreExtras(StoreExtras*);
+}  // namespace kiln::capi
+
 struct wasm_store_t {
+  ~wasm_store_t() { kiln::capi::DeleteStoreExtras(extras); }
   wasm_engine_t* engine = nullptr;
   std::shared_ptr<kiln::Store> store;
+  kiln::capi::StoreExtras* extras = nullptr;
   // Objects passed to Wasm as externref values (by address): Wasm holds them as plain
   // pointers, so the store keeps them alive, and only these can come back as references.
   std::unordered_map<const void*, std::shared_ptr<kiln::capi::Object>> externrefs;

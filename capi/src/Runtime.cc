@@ -185,6 +185,7 @@ wasm_trap_t* TrapFrom(wasm_store_t* store, const kiln::Trap& trap) {
   if (trap.func_index) {
     FrameData f;
     f.func_index = *trap.func_index;
+    f.func_name = trap.func_name;
     t->frames.push_back(f);
   }
   return As<wasm_trap_t>(NewHandle(std::move(t), store));
@@ -591,6 +592,7 @@ wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binar
   }
   auto data = std::make_shared<ModuleData>();
   data->bytes = std::move(*artifact);
+  // Compiled here: trusted, so no signature is asked for.
   auto loaded = kiln::Artifact::LoadBytes(data->bytes, "module");
   if (!loaded.ok()) {
     SetLastError(std::string(loaded.status().message()));
@@ -639,8 +641,14 @@ void wasm_module_exports(const wasm_module_t* module, wasm_exporttype_vec_t* out
 }
 
 void wasm_module_serialize(const wasm_module_t* module, wasm_byte_vec_t* out) {
-  const std::vector<uint8_t>& bytes = ModuleOf(module).bytes;
-  wasm_byte_vec_new(out, bytes.size(), reinterpret_cast<const wasm_byte_t*>(bytes.data()));
+  const ModuleData& data = ModuleOf(module);
+  if (data.bytes.empty() && !data.path.empty()) {
+    std::ifstream in(data.path, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    wasm_byte_vec_new(out, bytes.size(), bytes.data());
+    return;
+  }
+  wasm_byte_vec_new(out, data.bytes.size(), reinterpret_cast<const wasm_byte_t*>(data.bytes.data()));
 }
 
 wasm_module_t* wasm_module_deserialize(wasm_store_t* store, const wasm_byte_vec_t* bytes) {
@@ -685,26 +693,7 @@ wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t* mod
     }
     return std::nullopt;
   };
-  kiln::InstanceOptions options;
-  options.store = store->store;
-  options.import_policy = ImportPolicyOf(store);
-  absl::StatusOr<std::shared_ptr<kiln::Instance>> inst =
-      kiln::Instance::Instantiate(data.artifact, resolver, options);
-  if (!inst.ok()) {
-    if (trap != nullptr) {
-      if (std::optional<kiln::Trap> t = kiln::TrapFromStatus(inst.status())) {
-        *trap = TrapFrom(store, *t);
-      } else {
-        *trap = NewTrap(store, std::string(inst.status().message()));
-      }
-    }
-    SetLastError(std::string(inst.status().message()));
-    return nullptr;
-  }
-  store->instances[(*inst)->vmctx()] = *inst;
-  auto obj = std::make_shared<InstanceObject>();
-  obj->instance = *inst;
-  return As<wasm_instance_t>(NewHandle(std::move(obj), store));
+  return Instantiate(store, module, resolver, trap);
 }
 
 void wasm_instance_exports(const wasm_instance_t* instance, wasm_extern_vec_t* out) {
@@ -712,12 +701,7 @@ void wasm_instance_exports(const wasm_instance_t* instance, wasm_extern_vec_t* o
   std::vector<wasm_extern_t*> items;
   for (auto& [name, e] : inst.Exports()) {
     if (e.kind == kiln::ExternKind::kTag) continue;
-    std::shared_ptr<Object> obj;
-    if (e.kind == kiln::ExternKind::kFunc && e.funcref != nullptr) {
-      obj = FuncObjectFor(instance->store, e.funcref);
-    }
-    if (!obj) obj = NewExternObject(e);
-    items.push_back(As<wasm_extern_t>(NewHandle(std::move(obj), instance->store)));
+    items.push_back(ExternHandle(instance->store, e));
   }
   wasm_extern_vec_new(out, items.size(), items.data());
 }
@@ -927,3 +911,52 @@ KILN_EXTERN_CASTS(table, Kind::kTable)
 KILN_EXTERN_CASTS(memory, Kind::kMemory)
 
 }  // extern "C"
+
+namespace kiln::capi {
+
+wasm_instance_t* Instantiate(wasm_store_t* store, const wasm_module_t* module,
+                             const kiln::ImportResolver& resolver, wasm_trap_t** trap) {
+  if (trap != nullptr) *trap = nullptr;
+  const ModuleData& data = ModuleOf(module);
+  kiln::InstanceOptions options = InstanceOptionsOf(store);
+  absl::StatusOr<std::shared_ptr<kiln::Instance>> inst =
+      kiln::Instance::Instantiate(data.artifact, resolver, options);
+  if (!inst.ok()) {
+    if (trap != nullptr) {
+      if (std::optional<kiln::Trap> t = kiln::TrapFromStatus(inst.status())) {
+        *trap = TrapFrom(store, *t);
+      } else {
+        *trap = NewTrap(store, std::string(inst.status().message()));
+      }
+    }
+    SetLastError(std::string(inst.status().message()));
+    return nullptr;
+  }
+  store->instances[(*inst)->vmctx()] = *inst;
+  auto obj = std::make_shared<InstanceObject>();
+  obj->instance = *inst;
+  return As<wasm_instance_t>(NewHandle(std::move(obj), store));
+}
+
+wasm_extern_t* ExternHandle(wasm_store_t* store, const kiln::Extern& e) {
+  std::shared_ptr<Object> obj;
+  if (e.kind == kiln::ExternKind::kFunc && e.funcref != nullptr) obj = FuncObjectFor(store, e.funcref);
+  if (!obj) obj = NewExternObject(e);
+  if (!obj) return nullptr;
+  return As<wasm_extern_t>(NewHandle(std::move(obj), store));
+}
+
+wasm_trap_t* TrapHandle(wasm_store_t* store, const kiln::Trap& trap) { return TrapFrom(store, trap); }
+wasm_trap_t* MessageTrap(wasm_store_t* store, std::string message) {
+  return NewTrap(store, std::move(message));
+}
+wasm_module_t* ModuleHandle(wasm_store_t* store, std::shared_ptr<const ModuleData> data) {
+  return NewModule(store, std::move(data));
+}
+wasm_func_t* HostFuncHandle(wasm_store_t* store, const wasm_functype_t* type,
+                            wasm_func_callback_with_env_t callback, void* env,
+                            void (*finalizer)(void*)) {
+  return wasm_func_new_with_env(store, type, callback, env, finalizer);
+}
+
+}  // namespace kiln::capi

@@ -83,6 +83,8 @@ class Store {
 
   const std::shared_ptr<InterruptHandle>& interrupt_handle() const { return interrupt_; }
   uint64_t max_stack_bytes() const { return max_stack_bytes_; }
+  // Takes effect for calls from the host made after it.
+  void set_max_stack_bytes(uint64_t bytes) { max_stack_bytes_ = bytes; }
   // Whether fuel is metered (StoreOptions::fuel was set).
   bool fuel_metered() const { return fuel_metered_; }
   // Fuel left; also right while this thread runs the store's code (from a host function).
