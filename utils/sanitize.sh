@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The unit tests, the security tests and the fuzz regression replays, built with
+# The unit tests, the security tests, the C API programs and the fuzz regression replays, built with
 # AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ (a build folder of its own),
 # for CI. Only what those tests need is built. Any sanitizer report fails the test it
 # happens in. Extra arguments go to ctest.
@@ -29,7 +29,9 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 ninja -C "$build" -j"$jobs" \
   decoder_test validator_test frontend_conformance_test loader_test elf_verifier_test \
   signature_test runtime_objects_test wasi_test wasi_fs_test kiln_cli_test text_test \
-  exceptions_test memory_pool_test hostile_test kilnc kiln \
+  exceptions_test memory_pool_test threads_test hostile_test kilnc kiln capi_wasm \
+  capi_hello capi_callback capi_global capi_memory capi_table capi_multi capi_reflect \
+  capi_trap capi_start capi_serialize capi_hostref capi_finalize capi_threads capi_wrong_types \
   kiln-fuzz-decode kiln-fuzz-text kiln-fuzz-artifact kiln-fuzz-wasi
 
 # ASan: each option and why.
@@ -68,4 +70,4 @@ ulimit -s 65536
 # system calls the child's seccomp allow-list does not grant, and the child stops with 159.
 # (They run in the normal build.)
 export LIT_FILTER_OUT="max-memory|oob-edge|timeout"
-ctest --test-dir "$build" --output-on-failure -j"$jobs" -R '^(unit\.|security|fuzz\.regress\.)' "$@"
+ctest --test-dir "$build" --output-on-failure -j"$jobs" -R '^(unit\.|security|fuzz\.regress\.|capi\.)' -LE wip "$@"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds kiln (installing what it needs) and runs every test: lit, unit tests, spec suite,
-# WASI programs, hostile modules, a fixed-seed slice of the differential fuzzer, then the
-# unit and security tests again under ASan + UBSan (utils/sanitize.sh).
+# WASI programs, hostile modules, the C API programs and the installed package's examples, a
+# fixed-seed slice of the differential fuzzer, then the unit, security and C API tests again
+# under ASan + UBSan (utils/sanitize.sh), the runtime built without the compiler, and the
+# multithreaded tests under ThreadSanitizer (utils/tsan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash utils/build.sh
@@ -18,6 +20,18 @@ ctest --test-dir build --output-on-failure -j"${KILN_JOBS:-2}" -LE wip "$@" || s
 # in build-asan/ (KILN_SANITIZE=0 leaves them out).
 if [ "${KILN_SANITIZE:-1}" != 0 ]; then
   bash utils/sanitize.sh || status=$?
+fi
+# The runtime alone, configured without the compiler (-DKILN_BUILD_COMPILER=OFF: no LLVM
+# found, none linked), in build-runtime/: its own tests (loader, WASI, CLI, the exported
+# symbols of libkiln-runtime).
+if [ "${KILN_RUNTIME_ONLY:-1}" != 0 ]; then
+  cmake -S . -B build-runtime -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_BUILD_COMPILER=OFF >/dev/null &&
+    ninja -C build-runtime -j"${KILN_JOBS:-2}" &&
+    ctest --test-dir build-runtime --output-on-failure -j"${KILN_JOBS:-2}" || status=$?
+fi
+# The multithreaded tests under ThreadSanitizer, in build-tsan/ (KILN_TSAN=0 leaves them out).
+if [ "${KILN_TSAN:-1}" != 0 ]; then
+  bash utils/tsan.sh || status=$?
 fi
 # The 3.0 spec files that are not run, with the reason for each (GC or threads only).
 skipped=build/test/spec/spec3-skipped.txt

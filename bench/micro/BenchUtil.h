@@ -19,6 +19,27 @@
 
 namespace kiln::bench {
 
+// Compiles `wat` with kilnc's library at -O2 and returns the artifact file's bytes.
+inline std::vector<uint8_t> ArtifactBytes(const std::string& wat) {
+  absl::StatusOr<std::vector<uint8_t>> bytes = text::parseWat(wat, "bench.wat");
+  if (!bytes.ok()) std::exit(1);
+  char path[] = "/tmp/kiln-bench-XXXXXX.so";
+  const int fd = mkstemps(path, 3);
+  if (fd < 0) std::exit(1);
+  close(fd);
+  CompileOptions options;
+  options.optLevel = 2;
+  if (!compileToFile(*bytes, options, path).ok()) std::exit(1);
+  std::vector<uint8_t> out;
+  if (FILE* f = std::fopen(path, "rb")) {
+    uint8_t buf[65536];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.insert(out.end(), buf, buf + n);
+    std::fclose(f);
+  }
+  std::remove(path);
+  return out;
+}
+
 // Compiles `wat` with kilnc's library at -O2 into a temporary artifact and loads it.
 inline std::shared_ptr<const Artifact> CompileWat(const std::string& wat) {
   absl::StatusOr<std::vector<uint8_t>> bytes = text::parseWat(wat, "bench.wat");

@@ -29,6 +29,8 @@
 #include "kiln/ImportPolicy.h"
 #include "kiln/Instance.h"
 #include "kiln/wasi/WasiModule.h"
+#include "kiln.h"
+#include "wasm.h"
 
 extern char** environ;
 
@@ -77,6 +79,33 @@ int RunKiln(const std::shared_ptr<const kiln::Artifact>& artifact, const kiln::I
   if (!r.ok()) Die(std::string(r.status().message()));
   if (r->trap.has_value()) return r->trap->is_exit() ? r->trap->exit_code : 134;
   return 0;
+}
+
+// The same through the C API (wasm.h + kiln.h), as an embedder would: a store per
+// request with its WASI state, the module obtained from a shared one, a linker, _start.
+int RunCApi(wasm_engine_t* engine, const wasm_shared_module_t* shared, const std::string& request,
+            int out) {
+  wasm_store_t* store = wasm_store_new(engine);
+  wasm_module_t* module = wasm_module_obtain(store, shared);
+  if (module == nullptr) Die(std::string("wasm_module_obtain: ") + kiln_last_error());
+  kiln_store_approve_import(store, "wasi_snapshot_preview1::*");
+  wasi_config_t* wasi = wasi_config_new();
+  const char* argv[] = {"handler", request.c_str()};
+  wasi_config_set_argv(wasi, 2, argv);
+  wasi_config_set_stdio_fds(wasi, -1, out, out);
+  if (!kiln_store_set_wasi(store, wasi)) Die(std::string("kiln_store_set_wasi: ") + kiln_last_error());
+  kiln_linker_t* linker = kiln_linker_new(store);
+  kiln_linker_define_wasi(linker);
+  wasm_trap_t* trap = nullptr;
+  int status = kiln_linker_run_command(linker, module, &trap);
+  if (trap != nullptr) {
+    status = 134;
+    wasm_trap_delete(trap);
+  }
+  kiln_linker_delete(linker);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  return status;
 }
 
 int RunForkExec(const std::string& native, const std::string& request, int out) {
@@ -160,17 +189,31 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> requests = Requests();
   const Runner kiln = [&](const std::string& r, int out) { return RunKiln(*artifact, policy, r, out); };
+  wasm_engine_t* engine = wasm_engine_new();
+  wasm_store_t* loader_store = wasm_store_new(engine);
+  wasm_module_t* capi_module = kiln_module_load_file(loader_store, argv[1]);
+  if (capi_module == nullptr) Die(std::string("kiln_module_load_file: ") + kiln_last_error());
+  wasm_shared_module_t* shared = wasm_module_share(capi_module);
+  const Runner capi = [&](const std::string& r, int out) { return RunCApi(engine, shared, r, out); };
   const Runner fork_exec = [&](const std::string& r, int out) { return RunForkExec(native, r, out); };
   const Runner spawn = [&](const std::string& r, int out) { return RunSpawn(native, r, out); };
   for (const std::string& r : requests) {
     const std::string want = Capture(fork_exec, r);
     if (want.rfind("{\"status\":200", 0) != 0) Die("the native handler failed on: " + r);
-    for (const Runner* run : {&kiln, &spawn}) {
+    for (const Runner* run : {&kiln, &capi, &spawn}) {
       if (Capture(*run, r) != want) Die("answers differ from the native handler's for: " + r);
     }
   }
-  Measure("kiln-instance", kiln, requests, count, devnull);
+  // Interleaved, twice, so that neither side gets the quieter moment of a shared machine.
+  for (int round = 0; round < 2; ++round) {
+    Measure("kiln-instance", kiln, requests, count, devnull);
+    Measure("kiln-capi-instance", capi, requests, count, devnull);
+  }
   Measure("native-fork-exec", fork_exec, requests, std::max(1, count / 4), devnull);
   Measure("native-posix-spawn", spawn, requests, std::max(1, count / 4), devnull);
+  wasm_shared_module_delete(shared);
+  wasm_module_delete(capi_module);
+  wasm_store_delete(loader_store);
+  wasm_engine_delete(engine);
   return 0;
 }

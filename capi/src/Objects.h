@@ -120,6 +120,7 @@ struct wasm_store_t {
   std::vector<std::shared_ptr<kiln::capi::Object>> bound_host_funcs;
   // Instances by vmctx, to turn a funcref back into a function of its instance.
   std::unordered_map<const void*, std::weak_ptr<kiln::Instance>> instances;
+  unsigned sweep_countdown = 0;
   // Artifacts of the store's modules (their per-signature stubs bind host functions).
   std::vector<std::shared_ptr<const kiln::Artifact>> artifacts;
 };

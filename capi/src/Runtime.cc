@@ -1,5 +1,6 @@
 // wasm.h: engine, store, references, values, traps, modules, instances, functions,
 // globals, tables, memories and externs, on top of the loader's C++ core.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -386,7 +387,9 @@ wasm_func_t* NewHostFunc(wasm_store_t* store, const wasm_functype_t* type,
 }
 
 wasm_module_t* NewModule(wasm_store_t* store, std::shared_ptr<const ModuleData> data) {
-  store->artifacts.push_back(data->artifact);
+  if (std::find(store->artifacts.begin(), store->artifacts.end(), data->artifact) ==
+      store->artifacts.end())
+    store->artifacts.push_back(data->artifact);
   auto obj = std::make_shared<ModuleObject>();
   obj->data = std::move(data);
   return As<wasm_module_t>(NewHandle(std::move(obj), store));
@@ -932,6 +935,13 @@ wasm_instance_t* Instantiate(wasm_store_t* store, const wasm_module_t* module,
     SetLastError(std::string(inst.status().message()));
     return nullptr;
   }
+  // Forget instances and functions that are gone, now and then (a store may make millions
+  // of instances over its life: one per request).
+  if (++store->sweep_countdown >= 256) {
+    store->sweep_countdown = 0;
+    std::erase_if(store->instances, [](const auto& kv) { return kv.second.expired(); });
+    std::erase_if(store->funcs, [](const auto& kv) { return kv.second.expired(); });
+  }
   store->instances[(*inst)->vmctx()] = *inst;
   auto obj = std::make_shared<InstanceObject>();
   obj->instance = *inst;
@@ -940,7 +950,15 @@ wasm_instance_t* Instantiate(wasm_store_t* store, const wasm_module_t* module,
 
 wasm_extern_t* ExternHandle(wasm_store_t* store, const kiln::Extern& e) {
   std::shared_ptr<Object> obj;
-  if (e.kind == kiln::ExternKind::kFunc && e.funcref != nullptr) obj = FuncObjectFor(store, e.funcref);
+  if (e.kind == kiln::ExternKind::kFunc && e.funcref != nullptr) {
+    // The same function object every time (host info, wasm_func_same).
+    std::weak_ptr<Object>& cached = store->funcs[e.funcref];
+    obj = cached.lock();
+    if (!obj) {
+      obj = NewExternObject(e);
+      cached = obj;
+    }
+  }
   if (!obj) obj = NewExternObject(e);
   if (!obj) return nullptr;
   return As<wasm_extern_t>(NewHandle(std::move(obj), store));

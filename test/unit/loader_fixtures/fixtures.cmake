@@ -1,7 +1,16 @@
 # Loader test fixtures: hand-made artifacts written in C against the kiln ABI (no kilnc
 # needed) and shared objects the ELF verifier must reject. Built with clang-19 + lld (and
 # gcc for a libc-linked one) into ${KILN_LOADER_FIXTURE_DIR}.
-find_program(KILN_CLANG19 NAMES clang-19 REQUIRED)
+find_program(KILN_CLANG19 NAMES clang-19)
+if(NOT KILN_CLANG19)
+  # A runtime-only machine (-DKILN_BUILD_COMPILER=OFF) may have no clang: the tests that
+  # need these fixtures are then reported as disabled, not passed.
+  message(STATUS "clang-19 not found: the loader tests that need its fixtures are disabled")
+  function(kiln_use_loader_fixtures target)
+    set_tests_properties(unit.${target} PROPERTIES DISABLED TRUE)
+  endfunction()
+  return()
+endif()
 find_program(KILN_HOST_CC NAMES gcc cc REQUIRED)
 set(KILN_LOADER_FIXTURE_DIR ${CMAKE_BINARY_DIR}/test-fixtures/loader)
 set(_fixture_src ${CMAKE_CURRENT_LIST_DIR})
