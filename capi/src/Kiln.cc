@@ -83,6 +83,7 @@ struct StoreExtras {
   std::optional<uint64_t> max_memory_pages;
   uint64_t max_table_elements = kiln::kDefaultMaxTableElements;
   std::shared_ptr<kiln::wasi::WasiModule> wasi;
+  bool sandbox_module = true;  // kiln_sandbox resolved along with WASI
   int stdout_fd = -1, stderr_fd = -1;
   std::vector<int> owned_fds;
   std::unique_ptr<Deadline> deadline;
@@ -379,11 +380,7 @@ bool kiln_store_set_wasi(wasm_store_t* store, wasi_config_t* config) {
       if (!s.ok()) return Fail(std::string(s.message()));
     }
     e.wasi = std::make_shared<kiln::wasi::WasiModule>(std::move(ctx));
-    if (!c->sandbox_module) {
-      e.policy.Deny(kiln::wasi::kSandboxModuleName, "*");
-      e.has_policy = true;
-      e.policy.Approve("*", "*");
-    }
+    e.sandbox_module = c->sandbox_module;
     return true;
   });
 }
@@ -447,7 +444,8 @@ wasm_instance_t* kiln_linker_instantiate(const kiln_linker_t* l, const wasm_modu
     kiln::ImportResolver resolver = [&](const kiln::ImportRequest& r) -> std::optional<kiln::Extern> {
       auto it = l->defs.find({std::string(r.module), std::string(r.name)});
       if (it != l->defs.end()) return static_cast<const ExternObject*>(it->second.get())->ext;
-      if (wasi) return wasi->Resolve(r);
+      if (wasi && (l->store->extras->sandbox_module || r.module != kiln::wasi::kSandboxModuleName))
+        return wasi->Resolve(r);
       return std::nullopt;
     };
     return Instantiate(l->store, module, resolver, trap);
