@@ -2,36 +2,7 @@
 // f32 and f64 parameters and results; an environment's finalizer runs exactly once, and
 // not while its function is alive; a host callback that calls an exported Wasm function
 // it reaches through its environment (Wasm -> host -> Wasm -> host ...).
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
+#include "capi_test.h"
 
 static wasm_functype_t* make_functype(const wasm_valkind_t* params, size_t n_params,
                                       const wasm_valkind_t* results, size_t n_results) {
@@ -43,26 +14,6 @@ static wasm_functype_t* make_functype(const wasm_valkind_t* params, size_t n_par
   wasm_functype_t* type = wasm_functype_new(&ps, &rs);
   CHECK(type);
   return type;
-}
-
-static wasm_func_t* export_named(const wasm_module_t* module, const wasm_extern_vec_t* exports,
-                                 const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_func_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = wasm_extern_as_func(exports->data[i]);
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no exported function %s\n", name);
-    exit(1);
-  }
-  return found;
 }
 
 static int bad_args = 0;  // a callback saw arguments of the wrong kind or value
@@ -182,19 +133,10 @@ static wasm_trap_t* scale_cb(void* p, const wasm_val_vec_t* args, wasm_val_vec_t
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s callback.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "callback.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
 
   const wasm_valkind_t i64x2[2] = {WASM_I64, WASM_I64};
   const wasm_valkind_t i64[1] = {WASM_I64};
@@ -235,20 +177,18 @@ int main(int argc, char** argv) {
 
   wasm_extern_t* list[4] = {wasm_func_as_extern(f_add), wasm_func_as_extern(f_mix),
                             wasm_func_as_extern(f_counter), wasm_func_as_extern(f_reenter)};
-  wasm_extern_vec_t imports = {4, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 4);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
-  wasm_func_t* add = export_named(module, &exports, "add");
-  wasm_func_t* mix2 = export_named(module, &exports, "mix2");
-  wasm_func_t* count3 = export_named(module, &exports, "count3");
-  wasm_func_t* down = export_named(module, &exports, "down");
+  wasm_func_t* add = func_named(module, &exports, "add");
+  wasm_func_t* mix2 = func_named(module, &exports, "mix2");
+  wasm_func_t* count3 = func_named(module, &exports, "count3");
+  wasm_func_t* down = func_named(module, &exports, "down");
   reenter_env->down = down;
 
   wasm_val_t a[4], r[1];
   wasm_val_vec_t args, results = {1, r};
+  wasm_trap_t* trap;
 
   // i64 through Wasm and the host, full width.
   memset(a, 0, sizeof a);

@@ -2,36 +2,7 @@
 // (wasm_instance_set_host_info_with_finalizer), called once and deleted; once each store
 // is deleted, every finalizer of its instances has run exactly once (counted, and each
 // info's id summed).
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
+#include "capi_test.h"
 
 enum { STORES = 4, PER_STORE = 25000 };
 
@@ -55,19 +26,14 @@ static void finalize_info(void* p) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s finalize.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
+  check_usage(argc, argv, 1, "finalize.wasm");
+  wasm_engine_t* engine = new_engine();
   wasm_byte_vec_t binary;
   read_binary(argv[1], &binary);
 
   uint64_t created = 0, expected_sum = 0, calls_ok = 0;
   for (int s = 0; s < STORES; s++) {
-    wasm_store_t* store = wasm_store_new(engine);
-    CHECK(store);
+    wasm_store_t* store = new_store(engine);
     wasm_module_t* module = wasm_module_new(store, &binary);
     CHECK(module);
     wasm_extern_vec_t no_imports = {0, NULL};

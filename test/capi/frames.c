@@ -3,56 +3,7 @@
 // callers innermost first, each frame's module offset is the byte offset in the binary of
 // its instruction (the trapping one, or the call), its function offset lies within the
 // function, and it names its instance.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static wasm_func_t* func_named(const wasm_module_t* module, const wasm_extern_vec_t* exports,
-                               const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_func_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = wasm_extern_as_func(exports->data[i]);
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no exported function %s\n", name);
-    exit(1);
-  }
-  return found;
-}
+#include "capi_test.h"
 
 static wasm_byte_vec_t binary;
 
@@ -124,26 +75,15 @@ static wasm_trap_t* unused_cb(const wasm_val_vec_t* args, wasm_val_vec_t* result
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s frames.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
+  check_usage(argc, argv, 1, "frames.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
   read_binary(argv[1], &binary);
   wasm_module_t* module = wasm_module_new(store, &binary);
   CHECK(module);
-  wasm_functype_t* type = wasm_functype_new_0_0();
-  wasm_func_t* unused = wasm_func_new(store, type, unused_cb);
-  wasm_functype_delete(type);
-  CHECK(unused);
+  wasm_func_t* unused = new_func(store, wasm_functype_new_0_0(), unused_cb);
   wasm_extern_t* list[1] = {wasm_func_as_extern(unused)};
-  wasm_extern_vec_t imports = {1, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
 

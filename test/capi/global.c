@@ -1,103 +1,7 @@
 // global: host-made globals (wasm_global_new) imported into a module, globals the module
 // exports; reads and writes from the host and from Wasm see each other; global types
 // (content and mutability); two instances sharing one imported mutable global.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static wasm_extern_t* export_named(const wasm_module_t* module,
-                                   const wasm_extern_vec_t* exports, const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_extern_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = exports->data[i];
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no export %s\n", name);
-    exit(1);
-  }
-  return found;
-}
-
-static wasm_func_t* func_named(const wasm_module_t* m, const wasm_extern_vec_t* e,
-                               const char* name) {
-  wasm_extern_t* ext = export_named(m, e, name);
-  CHECK(wasm_extern_kind(ext) == WASM_EXTERN_FUNC);
-  wasm_func_t* f = wasm_extern_as_func(ext);
-  CHECK(f);
-  return f;
-}
-
-static wasm_global_t* global_named(const wasm_module_t* m, const wasm_extern_vec_t* e,
-                                   const char* name) {
-  wasm_extern_t* ext = export_named(m, e, name);
-  CHECK(wasm_extern_kind(ext) == WASM_EXTERN_GLOBAL);
-  wasm_global_t* g = wasm_extern_as_global(ext);
-  CHECK(g);
-  return g;
-}
-
-static wasm_val_t val_i32(int32_t x) {
-  wasm_val_t v;
-  memset(&v, 0, sizeof v);
-  v.kind = WASM_I32;
-  v.of.i32 = x;
-  return v;
-}
-static wasm_val_t val_i64(int64_t x) {
-  wasm_val_t v;
-  memset(&v, 0, sizeof v);
-  v.kind = WASM_I64;
-  v.of.i64 = x;
-  return v;
-}
-static wasm_val_t val_f32(float x) {
-  wasm_val_t v;
-  memset(&v, 0, sizeof v);
-  v.kind = WASM_F32;
-  v.of.f32 = x;
-  return v;
-}
-static wasm_val_t val_f64(double x) {
-  wasm_val_t v;
-  memset(&v, 0, sizeof v);
-  v.kind = WASM_F64;
-  v.of.f64 = x;
-  return v;
-}
+#include "capi_test.h"
 
 static wasm_global_t* new_global(wasm_store_t* store, wasm_valkind_t kind,
                                  wasm_mutability_t mut, wasm_val_t init) {
@@ -150,19 +54,10 @@ static wasm_val_t call(const wasm_func_t* f, const wasm_val_t* arg) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s global.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "global.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
 
   wasm_global_t* ci = new_global(store, WASM_I32, WASM_CONST, val_i32(-12));
   wasm_global_t* vi = new_global(store, WASM_I64, WASM_VAR, val_i64(INT64_C(1) << 33));
@@ -177,10 +72,7 @@ int main(int argc, char** argv) {
 
   wasm_extern_t* list[4] = {wasm_global_as_extern(ci), wasm_global_as_extern(vi),
                             wasm_global_as_extern(cf), wasm_global_as_extern(vf)};
-  wasm_extern_vec_t imports = {4, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 4);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
 
@@ -277,8 +169,7 @@ int main(int argc, char** argv) {
 
   // A second instance with the same imports shares the mutable globals; its own
   // globals start afresh.
-  wasm_instance_t* instance2 = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance2 && trap == NULL);
+  wasm_instance_t* instance2 = new_instance(store, module, list, 4);
   wasm_extern_vec_t exports2;
   wasm_instance_exports(instance2, &exports2);
   wasm_func_t* get_vi2 = func_named(module, &exports2, "get_vi");

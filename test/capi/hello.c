@@ -1,39 +1,6 @@
 // hello: a host function imported into a module and called from Wasm; exports looked up
 // by index in wasm_instance_exports; wasm_func_call on a Wasm and on a host function.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static int name_is(const wasm_name_t* name, const char* s) {
-  return name->size == strlen(s) && memcmp(name->data, s, name->size) == 0;
-}
+#include "capi_test.h"
 
 static int hello_calls = 0;
 
@@ -48,37 +15,22 @@ static wasm_trap_t* hello_cb(const wasm_val_vec_t* args, wasm_val_vec_t* results
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s hello.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
+  check_usage(argc, argv, 1, "hello.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
 
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  wasm_module_t* module = load_module(store, argv[1]);
   printf("module compiled\n");
 
   wasm_functype_t* hello_type = wasm_functype_new_1_0(wasm_valtype_new_i32());
   CHECK(hello_type);
-  wasm_func_t* hello = wasm_func_new(store, hello_type, hello_cb);
-  wasm_functype_delete(hello_type);
-  CHECK(hello);
+  wasm_func_t* hello = new_func(store, hello_type, hello_cb);
   CHECK(wasm_func_param_arity(hello) == 1);
   CHECK(wasm_func_result_arity(hello) == 0);
 
   wasm_extern_t* import_list[1] = {wasm_func_as_extern(hello)};
   CHECK(import_list[0]);
-  wasm_extern_vec_t imports = {1, import_list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance);
-  CHECK(trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, import_list, 1);
   printf("module instantiated\n");
 
   // Exports by index: the module's export types give the names, in the same order.
@@ -104,16 +56,13 @@ int main(int argc, char** argv) {
   memset(res, 0, sizeof res);
   wasm_val_vec_t no_args = {0, NULL};
   wasm_val_vec_t results = {1, res};
-  trap = wasm_func_call(first, &no_args, &results);
+  wasm_trap_t* trap = wasm_func_call(first, &no_args, &results);
   CHECK(trap == NULL);
   CHECK(res[0].kind == WASM_I32 && res[0].of.i32 == 7);
   printf("wasm: first() = %" PRId32 "\n", res[0].of.i32);
   CHECK(hello_calls == 0);
 
-  wasm_val_t arg[1];
-  memset(arg, 0, sizeof arg);
-  arg[0].kind = WASM_I32;
-  arg[0].of.i32 = 41;
+  wasm_val_t arg[1] = {val_i32(41)};
   wasm_val_vec_t args = {1, arg};
   memset(res, 0, sizeof res);
   printf("calling run(41)\n");

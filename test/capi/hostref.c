@@ -3,63 +3,7 @@
 // too), in globals and tables, set and read from either side; identity (wasm_ref_same)
 // and host info survive the round trips; null references; host info finalizers run once
 // each, after the objects are gone.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static wasm_extern_t* export_named(const wasm_module_t* module,
-                                   const wasm_extern_vec_t* exports, const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_extern_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = exports->data[i];
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no export %s\n", name);
-    exit(1);
-  }
-  return found;
-}
-
-static wasm_func_t* func_named(const wasm_module_t* m, const wasm_extern_vec_t* e,
-                               const char* name) {
-  wasm_func_t* f = wasm_extern_as_func(export_named(m, e, name));
-  CHECK(f);
-  return f;
-}
+#include "capi_test.h"
 
 typedef struct info_t {
   const char* name;
@@ -87,14 +31,6 @@ static wasm_trap_t* ident_cb(const wasm_val_vec_t* args, wasm_val_vec_t* results
   return NULL;
 }
 
-static wasm_val_t ref_val(wasm_ref_t* ref) {
-  wasm_val_t v;
-  memset(&v, 0, sizeof v);
-  v.kind = WASM_EXTERNREF;
-  v.of.ref = ref;
-  return v;
-}
-
 // f(args...) -> externref; the result is owned by the caller.
 static wasm_ref_t* call_ref(const wasm_func_t* f, wasm_val_t* args, size_t n) {
   wasm_val_t r[1];
@@ -115,7 +51,7 @@ static void call_void(const wasm_func_t* f, wasm_val_t* args, size_t n) {
 }
 
 static int32_t call_is_null(const wasm_func_t* f, wasm_ref_t* ref) {
-  wasm_val_t a[1] = {ref_val(ref)};
+  wasm_val_t a[1] = {val_externref(ref)};
   wasm_val_t r[1];
   memset(r, 0, sizeof r);
   wasm_val_vec_t args = {1, a};
@@ -134,19 +70,10 @@ static void expect_same(wasm_ref_t* got, const wasm_ref_t* expected, const info_
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s hostref.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "hostref.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
 
   // Two host objects; host info set through the reference and through the foreign.
   wasm_foreign_t* foreign1 = wasm_foreign_new(store);
@@ -169,16 +96,11 @@ int main(int argc, char** argv) {
   CHECK(wasm_ref_get_host_info(copy1) == &info1);
   printf("two host references, distinct, with host info\n");
 
-  wasm_functype_t* ident_type =
-      wasm_functype_new_1_1(wasm_valtype_new_externref(), wasm_valtype_new_externref());
-  wasm_func_t* ident = wasm_func_new(store, ident_type, ident_cb);
-  wasm_functype_delete(ident_type);
-  CHECK(ident);
+  wasm_func_t* ident = new_func(
+      store, wasm_functype_new_1_1(wasm_valtype_new_externref(), wasm_valtype_new_externref()),
+      ident_cb);
   wasm_extern_t* list[1] = {wasm_func_as_extern(ident)};
-  wasm_extern_vec_t imports = {1, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   wasm_func_t* f_call = func_named(module, &exports, "func.call");
@@ -187,22 +109,21 @@ int main(int argc, char** argv) {
   wasm_func_t* f_tset = func_named(module, &exports, "table.set");
   wasm_func_t* f_tget = func_named(module, &exports, "table.get");
   wasm_func_t* f_is_null = func_named(module, &exports, "is_null");
-  wasm_global_t* global = wasm_extern_as_global(export_named(module, &exports, "global"));
-  wasm_table_t* table = wasm_extern_as_table(export_named(module, &exports, "table"));
-  CHECK(global && table);
+  wasm_global_t* global = global_named(module, &exports, "global");
+  wasm_table_t* table = table_named(module, &exports, "table");
 
   // Parameters and results, through Wasm and the host function.
   wasm_val_t a[2];
-  a[0] = ref_val(ref1);
+  a[0] = val_externref(ref1);
   expect_same(call_ref(f_call, a, 1), ref1, &info1);
-  a[0] = ref_val(copy1);
+  a[0] = val_externref(copy1);
   expect_same(call_ref(f_call, a, 1), ref1, &info1);
-  a[0] = ref_val(ref2);
+  a[0] = val_externref(ref2);
   expect_same(call_ref(f_call, a, 1), ref2, &info2);
-  a[0] = ref_val(NULL);
+  a[0] = val_externref(NULL);
   CHECK(call_ref(f_call, a, 1) == NULL);
   CHECK(ident_calls == 4);
-  a[0] = ref_val(ref1);
+  a[0] = val_externref(ref1);
   expect_same(call_ref(ident, a, 1), ref1, &info1);  // the host function directly
   printf("func.call: references come back the same, null stays null\n");
 
@@ -221,26 +142,26 @@ int main(int argc, char** argv) {
   memset(&v, 0, sizeof v);
   wasm_global_get(global, &v);
   CHECK(v.kind == WASM_EXTERNREF && v.of.ref == NULL);
-  a[0] = ref_val(ref1);
+  a[0] = val_externref(ref1);
   call_void(f_gset, a, 1);
   memset(&v, 0, sizeof v);
   wasm_global_get(global, &v);
   CHECK(v.kind == WASM_EXTERNREF);
   expect_same(v.of.ref, ref1, &info1);
-  v = ref_val(ref2);
+  v = val_externref(ref2);
   wasm_global_set(global, &v);
   expect_same(call_ref(f_gget, NULL, 0), ref2, &info2);
-  v = ref_val(NULL);
+  v = val_externref(NULL);
   wasm_global_set(global, &v);
   CHECK(call_ref(f_gget, NULL, 0) == NULL);
-  v = ref_val(ref1);
+  v = val_externref(ref1);
   wasm_global_set(global, &v);  // left holding ref1
   printf("global: set and read from both sides\n");
 
   // A global made by the host.
   wasm_globaltype_t* host_gtype = wasm_globaltype_new(wasm_valtype_new_externref(), WASM_VAR);
   CHECK(host_gtype);
-  v = ref_val(ref2);
+  v = val_externref(ref2);
   wasm_global_t* host_global = wasm_global_new(store, host_gtype, &v);
   wasm_globaltype_delete(host_gtype);
   CHECK(host_global);
@@ -248,7 +169,7 @@ int main(int argc, char** argv) {
   wasm_global_get(host_global, &v);
   CHECK(v.kind == WASM_EXTERNREF);
   expect_same(v.of.ref, ref2, &info2);
-  v = ref_val(NULL);
+  v = val_externref(NULL);
   wasm_global_set(host_global, &v);
   memset(&v, 0, sizeof v);
   wasm_global_get(host_global, &v);
@@ -271,7 +192,7 @@ int main(int argc, char** argv) {
   expect_same(call_ref(f_tget, &idx, 1), ref1, &info1);
   a[0] = idx;
   a[0].of.i32 = 5;
-  a[1] = ref_val(ref2);
+  a[1] = val_externref(ref2);
   call_void(f_tset, a, 2);
   expect_same(wasm_table_get(table, 5), ref2, &info2);
   CHECK(wasm_table_set(table, 3, NULL));

@@ -2,113 +2,13 @@
 // (growth up to the maximum and refused beyond it), loads and stores from Wasm and from
 // the host seeing each other, out-of-bounds accesses trapping; then a host-made memory
 // (wasm_memory_new) imported into a second module (argv[2]).
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static wasm_extern_t* export_named(const wasm_module_t* module,
-                                   const wasm_extern_vec_t* exports, const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_extern_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = exports->data[i];
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no export %s\n", name);
-    exit(1);
-  }
-  return found;
-}
-
-static wasm_func_t* func_named(const wasm_module_t* m, const wasm_extern_vec_t* e,
-                               const char* name) {
-  wasm_extern_t* ext = export_named(m, e, name);
-  CHECK(wasm_extern_kind(ext) == WASM_EXTERN_FUNC);
-  wasm_func_t* f = wasm_extern_as_func(ext);
-  CHECK(f);
-  return f;
-}
-
-// Calls f with up to two i32 arguments; returns its trap (NULL on success) and stores
-// its i32 result, if any, in *out.
-static wasm_trap_t* call_i32(const wasm_func_t* f, int n, int32_t a0, int32_t a1,
-                             int32_t* out) {
-  wasm_val_t a[2], r[1];
-  memset(a, 0, sizeof a);
-  memset(r, 0, sizeof r);
-  a[0].kind = WASM_I32;
-  a[0].of.i32 = a0;
-  a[1].kind = WASM_I32;
-  a[1].of.i32 = a1;
-  wasm_val_vec_t args = {(size_t)n, n ? a : NULL};
-  size_t nr = wasm_func_result_arity(f);
-  CHECK(nr <= 1);
-  wasm_val_vec_t results = {nr, nr ? r : NULL};
-  wasm_trap_t* trap = wasm_func_call(f, &args, &results);
-  if (!trap && nr == 1) {
-    CHECK(r[0].kind == WASM_I32);
-    if (out) *out = r[0].of.i32;
-  }
-  return trap;
-}
-
-static int32_t call_ok(const wasm_func_t* f, int n, int32_t a0, int32_t a1) {
-  int32_t result = 0;
-  wasm_trap_t* trap = call_i32(f, n, a0, a1, &result);
-  if (trap) {
-    wasm_message_t m;
-    wasm_trap_message(trap, &m);
-    fprintf(stderr, "unexpected trap: %.*s\n", (int)m.size, m.data);
-    exit(1);
-  }
-  return result;
-}
+#include "capi_test.h"
 
 // The call must trap with an out-of-bounds message.
 static void call_oob(const wasm_func_t* f, int n, int32_t a0, int32_t a1) {
   wasm_trap_t* trap = call_i32(f, n, a0, a1, NULL);
   CHECK(trap != NULL);
-  wasm_message_t m;
-  wasm_trap_message(trap, &m);
-  CHECK(m.size >= 1 && m.data[m.size - 1] == '\0');
-  if (!strstr(m.data, "out of bounds")) {
-    fprintf(stderr, "trap message without \"out of bounds\": %s\n", m.data);
-    exit(1);
-  }
-  wasm_byte_vec_delete(&m);
+  check_message(trap, "out of bounds");
   wasm_trap_delete(trap);
 }
 
@@ -121,21 +21,11 @@ static void check_limits(const wasm_memory_t* mem, uint32_t min, uint32_t max) {
 }
 
 static void exported_memory(wasm_store_t* store, const char* path) {
-  wasm_byte_vec_t binary;
-  read_binary(path, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
-  wasm_extern_vec_t imports = {0, NULL};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_module_t* module = load_module(store, path);
+  wasm_instance_t* instance = new_instance(store, module, NULL, 0);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
-  wasm_extern_t* mem_ext = export_named(module, &exports, "memory");
-  CHECK(wasm_extern_kind(mem_ext) == WASM_EXTERN_MEMORY);
-  wasm_memory_t* memory = wasm_extern_as_memory(mem_ext);
-  CHECK(memory);
+  wasm_memory_t* memory = memory_named(module, &exports, "memory");
   wasm_func_t* size = func_named(module, &exports, "size");
   wasm_func_t* grow = func_named(module, &exports, "grow");
   wasm_func_t* load = func_named(module, &exports, "load");
@@ -203,18 +93,9 @@ static void exported_memory(wasm_store_t* store, const char* path) {
 }
 
 static void host_memory(wasm_store_t* store, const char* path) {
-  wasm_byte_vec_t binary;
-  read_binary(path, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  wasm_module_t* module = load_module(store, path);
 
-  wasm_limits_t limits = {1, 2};
-  wasm_memorytype_t* type = wasm_memorytype_new(&limits);
-  CHECK(type);
-  wasm_memory_t* memory = wasm_memory_new(store, type);
-  wasm_memorytype_delete(type);
-  CHECK(memory);
+  wasm_memory_t* memory = new_memory(store, 1, 2);
   check_limits(memory, 1, 2);
   CHECK(wasm_memory_size(memory) == 1);
   CHECK(wasm_memory_data_size(memory) == 0x10000);
@@ -225,12 +106,7 @@ static void host_memory(wasm_store_t* store, const char* path) {
   printf("host memory: %" PRIu32 " page, zeroed\n", wasm_memory_size(memory));
 
   // An import whose type does not match (minimum too small) is refused.
-  wasm_limits_t small_limits = {0, 2};
-  wasm_memorytype_t* small_type = wasm_memorytype_new(&small_limits);
-  CHECK(small_type);
-  wasm_memory_t* small = wasm_memory_new(store, small_type);
-  wasm_memorytype_delete(small_type);
-  CHECK(small);
+  wasm_memory_t* small = new_memory(store, 0, 2);
   wasm_extern_t* bad_list[1] = {wasm_memory_as_extern(small)};
   wasm_extern_vec_t bad_imports = {1, bad_list};
   wasm_trap_t* trap = NULL;
@@ -241,10 +117,7 @@ static void host_memory(wasm_store_t* store, const char* path) {
   printf("a memory below the import's minimum is refused\n");
 
   wasm_extern_t* list[1] = {wasm_memory_as_extern(memory)};
-  wasm_extern_vec_t imports = {1, list};
-  trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   wasm_func_t* size = func_named(module, &exports, "size");
@@ -285,14 +158,9 @@ static void host_memory(wasm_store_t* store, const char* path) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s memory.wasm memory_import.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
+  check_usage(argc, argv, 2, "memory.wasm memory_import.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
   exported_memory(store, argv[1]);
   host_memory(store, argv[2]);
   wasm_store_delete(store);

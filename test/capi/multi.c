@@ -1,68 +1,7 @@
 // multi: multi-value functions: a host function with four results imported and called
 // from Wasm, Wasm functions with two and three results; function type arities and kinds
 // (wasm_functype_params/results, wasm_func_param_arity/result_arity).
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static wasm_func_t* func_named(const wasm_module_t* module, const wasm_extern_vec_t* exports,
-                               const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_func_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = wasm_extern_as_func(exports->data[i]);
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no exported function %s\n", name);
-    exit(1);
-  }
-  return found;
-}
-
-static const char* kind_name(wasm_valkind_t k) {
-  switch (k) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_EXTERNREF: return "externref";
-    case WASM_FUNCREF: return "funcref";
-  }
-  return "?";
-}
+#include "capi_test.h"
 
 // Prints "name: (params) -> (results)" from wasm_func_type, checking it against the arities.
 static void print_type(const char* name, const wasm_func_t* f) {
@@ -75,10 +14,10 @@ static void print_type(const char* name, const wasm_func_t* f) {
   CHECK(rs->size == wasm_func_result_arity(f));
   printf("%s: (", name);
   for (size_t i = 0; i < ps->size; i++)
-    printf("%s%s", i ? " " : "", kind_name(wasm_valtype_kind(ps->data[i])));
+    printf("%s%s", i ? " " : "", valkind_name(wasm_valtype_kind(ps->data[i])));
   printf(") -> (");
   for (size_t i = 0; i < rs->size; i++)
-    printf("%s%s", i ? " " : "", kind_name(wasm_valtype_kind(rs->data[i])));
+    printf("%s%s", i ? " " : "", valkind_name(wasm_valtype_kind(rs->data[i])));
   printf(")\n");
   wasm_functype_delete(type);
 }
@@ -122,19 +61,10 @@ static void check_rotated(const wasm_val_t* r) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s multi.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "multi.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
 
   wasm_valtype_t* ps[4] = {wasm_valtype_new_i32(), wasm_valtype_new_i64(),
                            wasm_valtype_new_f32(), wasm_valtype_new_f64()};
@@ -153,17 +83,12 @@ int main(int argc, char** argv) {
   CHECK(wasm_functype_results(copy)->size == 4);
   CHECK(wasm_valtype_kind(wasm_functype_params(copy)->data[3]) == WASM_F64);
   wasm_functype_delete(copy);
-  wasm_func_t* rotate = wasm_func_new(store, rotate_type, rotate_cb);
-  wasm_functype_delete(rotate_type);
-  CHECK(rotate);
+  wasm_func_t* rotate = new_func(store, rotate_type, rotate_cb);
   CHECK(wasm_func_param_arity(rotate) == 4 && wasm_func_result_arity(rotate) == 4);
   print_type("host rotate", rotate);
 
   wasm_extern_t* list[1] = {wasm_func_as_extern(rotate)};
-  wasm_extern_vec_t imports = {1, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   wasm_func_t* roundtrip = func_named(module, &exports, "roundtrip");
@@ -184,7 +109,7 @@ int main(int argc, char** argv) {
   // The host function directly, then through Wasm.
   set4(a, 10, INT64_C(20000000000), 1.5f, 2.25);
   memset(r, 0, sizeof r);
-  trap = wasm_func_call(rotate, &args, &res);
+  wasm_trap_t* trap = wasm_func_call(rotate, &args, &res);
   CHECK(trap == NULL);
   check_rotated(r);
   memset(r, 0, sizeof r);

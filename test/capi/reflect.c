@@ -2,49 +2,18 @@
 // kinds, function types, global types, table and memory limits; a line per import and
 // export. Then the instance's exports (wasm_extern_type) agree with the module's export
 // types, and wasm_module_validate accepts the module and rejects garbage.
-#include <inttypes.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "wasm.h"
+#include "capi_test.h"
 
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
+// valkind_name, for a kind wasm.h defines only.
+static const char* kind_name(wasm_valkind_t k) {
+  const char* name = valkind_name(k);
+  if (strcmp(name, "?") == 0) {
+    fprintf(stderr, "unknown value kind %d\n", (int)k);
     exit(1);
   }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static const char* kind_name(wasm_valkind_t k) {
-  switch (k) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_EXTERNREF: return "externref";
-    case WASM_FUNCREF: return "funcref";
-  }
-  fprintf(stderr, "unknown value kind %d\n", (int)k);
-  exit(1);
+  return name;
 }
 
 // Appends to buf (of size n) with bounds checking.
@@ -128,14 +97,9 @@ static wasm_trap_t* r_cb(const wasm_val_vec_t* args, wasm_val_vec_t* results) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s reflect.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
+  check_usage(argc, argv, 1, "reflect.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
   wasm_byte_vec_t binary;
   read_binary(argv[1], &binary);
   CHECK(wasm_module_validate(store, &binary));
@@ -198,11 +162,8 @@ int main(int argc, char** argv) {
   wasm_functype_t* r_type = wasm_functype_copy(
       wasm_externtype_as_functype_const(wasm_importtype_type(imports.data[5])));
   CHECK(f_type && r_type);
-  wasm_func_t* f = wasm_func_new(store, f_type, f_cb);
-  wasm_func_t* r = wasm_func_new(store, r_type, r_cb);
-  wasm_functype_delete(f_type);
-  wasm_functype_delete(r_type);
-  CHECK(f && r);
+  wasm_func_t* f = new_func(store, f_type, f_cb);
+  wasm_func_t* r = new_func(store, r_type, r_cb);
   wasm_globaltype_t* g_type = wasm_globaltype_new(wasm_valtype_new_i32(), WASM_CONST);
   wasm_globaltype_t* gm_type = wasm_globaltype_new(wasm_valtype_new_f64(), WASM_VAR);
   CHECK(g_type && gm_type);
@@ -223,12 +184,7 @@ int main(int argc, char** argv) {
   wasm_table_t* t = wasm_table_new(store, t_type, NULL);
   wasm_tabletype_delete(t_type);
   CHECK(t);
-  wasm_limits_t m_limits = {1, 2};
-  wasm_memorytype_t* m_type = wasm_memorytype_new(&m_limits);
-  CHECK(m_type);
-  wasm_memory_t* m = wasm_memory_new(store, m_type);
-  wasm_memorytype_delete(m_type);
-  CHECK(m);
+  wasm_memory_t* m = new_memory(store, 1, 2);
 
   wasm_extern_t* list[6] = {wasm_func_as_extern(f),  wasm_global_as_extern(g),
                             wasm_global_as_extern(gm), wasm_table_as_extern(t),
@@ -241,10 +197,7 @@ int main(int argc, char** argv) {
     CHECK(wasm_externtype_kind(et) == wasm_externtype_kind(wasm_importtype_type(imports.data[i])));
     wasm_externtype_delete(et);
   }
-  wasm_extern_vec_t import_vec = {6, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &import_vec, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 6);
   wasm_extern_vec_t externs;
   wasm_instance_exports(instance, &externs);
   CHECK(externs.size == exports.size);
@@ -264,6 +217,7 @@ int main(int argc, char** argv) {
   printf("instance exports match the module's export types\n");
 
   // An extern type made from scratch converts both ways.
+  wasm_limits_t m_limits = {1, 2};
   wasm_memorytype_t* mt = wasm_memorytype_new(&m_limits);
   CHECK(mt);
   wasm_externtype_t* as_extern = wasm_memorytype_as_externtype(mt);

@@ -1,36 +1,7 @@
 // serialize: wasm_module_serialize, then wasm_module_deserialize in a fresh store after
 // the original module and its store are gone; the deserialized module has the same
 // imports and exports, instantiates and runs. Truncated or garbage bytes give NULL.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
+#include "capi_test.h"
 
 static const char* kind_name(wasm_externkind_t k) {
   switch (k) {
@@ -80,15 +51,9 @@ static wasm_trap_t* base_cb(const wasm_val_vec_t* args, wasm_val_vec_t* results)
 
 // Instantiates `module` and exercises it; prints what it saw.
 static void run(wasm_store_t* store, const wasm_module_t* module, const char* label) {
-  wasm_functype_t* type = wasm_functype_new_0_1(wasm_valtype_new_i32());
-  wasm_func_t* base = wasm_func_new(store, type, base_cb);
-  wasm_functype_delete(type);
-  CHECK(base);
+  wasm_func_t* base = new_func(store, wasm_functype_new_0_1(wasm_valtype_new_i32()), base_cb);
   wasm_extern_t* list[1] = {wasm_func_as_extern(base)};
-  wasm_extern_vec_t imports = {1, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   CHECK(exports.size == 3);
@@ -110,10 +75,7 @@ static void run(wasm_store_t* store, const wasm_module_t* module, const char* la
   n2 = r[0].of.i32;
   CHECK(n1 == 101 && n2 == 102);
 
-  wasm_val_t a[1];
-  memset(a, 0, sizeof a);
-  a[0].kind = WASM_I64;
-  a[0].of.i64 = 20;
+  wasm_val_t a[1] = {val_i64(20)};
   wasm_val_vec_t args = {1, a};
   memset(r, 0, sizeof r);
   CHECK(wasm_func_call(fac, &args, &results) == NULL);
@@ -127,21 +89,12 @@ static void run(wasm_store_t* store, const wasm_module_t* module, const char* la
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s serialize.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
+  check_usage(argc, argv, 1, "serialize.wasm");
+  wasm_engine_t* engine = new_engine();
 
   // Compile, run, serialize; then drop the module and its store.
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
   char before[512], after[512];
   describe(module, before, sizeof before);
   printf("module: %s\n", before);
@@ -154,8 +107,7 @@ int main(int argc, char** argv) {
   wasm_store_delete(store);
 
   // Deserialize in a new store, twice from the same bytes.
-  store = wasm_store_new(engine);
-  CHECK(store);
+  store = new_store(engine);
   wasm_module_t* restored = wasm_module_deserialize(store, &serialized);
   CHECK(restored);
   describe(restored, after, sizeof after);

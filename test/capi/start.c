@@ -3,47 +3,7 @@
 // function that refused); a NULL out-parameter is allowed; the data segment was written
 // before the start function ran. With a start function that succeeds, the instance is
 // made and the start function's effects are visible.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static void check_message(const wasm_trap_t* trap, const char* word) {
-  wasm_message_t m;
-  wasm_trap_message(trap, &m);
-  CHECK(m.size >= 1 && m.data != NULL && m.data[m.size - 1] == '\0');
-  if (!strstr(m.data, word)) {
-    fprintf(stderr, "trap message \"%s\" does not contain \"%s\"\n", m.data, word);
-    exit(1);
-  }
-  wasm_byte_vec_delete(&m);
-}
+#include "capi_test.h"
 
 static int fail_calls = 0, log_calls = 0;
 static int32_t logged = -1;
@@ -79,10 +39,7 @@ static wasm_instance_t* instantiate(wasm_store_t* store, const wasm_module_t* mo
                                     const host_t* host, int32_t mode, wasm_trap_t** trap) {
   wasm_globaltype_t* type = wasm_globaltype_new(wasm_valtype_new_i32(), WASM_CONST);
   CHECK(type);
-  wasm_val_t v;
-  memset(&v, 0, sizeof v);
-  v.kind = WASM_I32;
-  v.of.i32 = mode;
+  wasm_val_t v = val_i32(mode);
   wasm_global_t* g = wasm_global_new(store, type, &v);
   wasm_globaltype_delete(type);
   CHECK(g);
@@ -95,19 +52,10 @@ static wasm_instance_t* instantiate(wasm_store_t* store, const wasm_module_t* mo
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s start.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "start.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
 
   host_t host;
   wasm_functype_t* t_fail = wasm_functype_new_0_0();

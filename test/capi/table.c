@@ -3,97 +3,7 @@
 // through it trapping on a null entry, a type mismatch and an index out of range; a table
 // made by the host (wasm_table_new) imported into the module, filled by its element
 // segment and grown by the host.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
-
-static wasm_extern_t* export_named(const wasm_module_t* module,
-                                   const wasm_extern_vec_t* exports, const char* name) {
-  wasm_exporttype_vec_t types;
-  wasm_module_exports(module, &types);
-  CHECK(types.size == exports->size);
-  wasm_extern_t* found = NULL;
-  for (size_t i = 0; i < types.size; i++) {
-    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
-    if (n->size == strlen(name) && memcmp(n->data, name, n->size) == 0) {
-      found = exports->data[i];
-    }
-  }
-  wasm_exporttype_vec_delete(&types);
-  if (!found) {
-    fprintf(stderr, "no export %s\n", name);
-    exit(1);
-  }
-  return found;
-}
-
-static wasm_func_t* func_named(const wasm_module_t* m, const wasm_extern_vec_t* e,
-                               const char* name) {
-  wasm_extern_t* ext = export_named(m, e, name);
-  CHECK(wasm_extern_kind(ext) == WASM_EXTERN_FUNC);
-  wasm_func_t* f = wasm_extern_as_func(ext);
-  CHECK(f);
-  return f;
-}
-
-static wasm_trap_t* call_i32(const wasm_func_t* f, int n, int32_t a0, int32_t a1,
-                             int32_t* out) {
-  wasm_val_t a[2], r[1];
-  memset(a, 0, sizeof a);
-  memset(r, 0, sizeof r);
-  a[0].kind = WASM_I32;
-  a[0].of.i32 = a0;
-  a[1].kind = WASM_I32;
-  a[1].of.i32 = a1;
-  wasm_val_vec_t args = {(size_t)n, n ? a : NULL};
-  wasm_val_vec_t results = {1, r};
-  CHECK(wasm_func_result_arity(f) == 1);
-  wasm_trap_t* trap = wasm_func_call(f, &args, &results);
-  if (!trap) {
-    CHECK(r[0].kind == WASM_I32);
-    *out = r[0].of.i32;
-  }
-  return trap;
-}
-
-static int32_t call_ok(const wasm_func_t* f, int n, int32_t a0, int32_t a1) {
-  int32_t result = 0;
-  wasm_trap_t* trap = call_i32(f, n, a0, a1, &result);
-  if (trap) {
-    wasm_message_t m;
-    wasm_trap_message(trap, &m);
-    fprintf(stderr, "unexpected trap: %.*s\n", (int)m.size, m.data);
-    exit(1);
-  }
-  return result;
-}
+#include "capi_test.h"
 
 // The call must trap, with a message.
 static void call_traps(const wasm_func_t* f, int32_t a0, int32_t a1) {
@@ -103,10 +13,7 @@ static void call_traps(const wasm_func_t* f, int32_t a0, int32_t a1) {
     fprintf(stderr, "call(%d, %d) did not trap\n", a0, a1);
     exit(1);
   }
-  wasm_message_t m;
-  wasm_trap_message(trap, &m);
-  CHECK(m.size > 1 && m.data[m.size - 1] == '\0');
-  wasm_byte_vec_delete(&m);
+  check_message(trap, NULL);
   wasm_trap_delete(trap);
 }
 
@@ -147,25 +54,14 @@ static int slot_is_null(const wasm_table_t* table, wasm_table_size_t index) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s table.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "table.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
 
   wasm_functype_t* i2i = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
   CHECK(i2i);
-  wasm_func_t* plus100 = wasm_func_new(store, i2i, plus100_cb);
-  wasm_functype_delete(i2i);
-  CHECK(plus100);
+  wasm_func_t* plus100 = new_func(store, i2i, plus100_cb);
 
   // The host's table: 2 null entries, at most 10; entry 0 set before instantiation.
   wasm_limits_t limits = {2, 10};
@@ -183,21 +79,18 @@ int main(int argc, char** argv) {
   printf("host table: size 2, entry 0 set\n");
 
   wasm_extern_t* list[1] = {wasm_table_as_extern(host_table)};
-  wasm_extern_vec_t imports = {1, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
-  wasm_extern_t* table_ext = export_named(module, &exports, "table");
-  CHECK(wasm_extern_kind(table_ext) == WASM_EXTERN_TABLE);
-  wasm_table_t* table = wasm_extern_as_table(table_ext);
-  CHECK(table);
+  wasm_table_t* table = table_named(module, &exports, "table");
   wasm_func_t* call = func_named(module, &exports, "call");
   wasm_func_t* call_host = func_named(module, &exports, "call_host");
   wasm_func_t* size = func_named(module, &exports, "size");
   wasm_func_t* host_size = func_named(module, &exports, "host_size");
   wasm_func_t* dbl = func_named(module, &exports, "double");
+  // Each function called through call_i32 has an i32 result.
+  CHECK(wasm_func_result_arity(call) == 1 && wasm_func_result_arity(call_host) == 1 &&
+        wasm_func_result_arity(size) == 1 && wasm_func_result_arity(host_size) == 1);
 
   // ---- The exported table.
   check_type(table, 3, 6);

@@ -4,37 +4,9 @@
 // and calls Wasm (which calls the host function) many times; sums and counts are checked
 // per thread after joining.
 #define _POSIX_C_SOURCE 200809L
-#include <inttypes.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
+#include "capi_test.h"
 
 enum { THREADS = 4, INSTANCES = 5, CALLS = 200, N = 50 };
 
@@ -102,13 +74,8 @@ static void* thread_main(void* p) {
     if (!runs || !run) t->ok = 0;
     for (int c = 0; c < CALLS && t->ok; c++) {
       int32_t k = t->id * 1000 + inst * 100 + c;
-      wasm_val_t a[2], r[1];
-      memset(a, 0, sizeof a);
+      wasm_val_t a[2] = {val_i32(N), val_i32(k)}, r[1];
       memset(r, 0, sizeof r);
-      a[0].kind = WASM_I32;
-      a[0].of.i32 = N;
-      a[1].kind = WASM_I32;
-      a[1].of.i32 = k;
       wasm_val_vec_t args = {2, a};
       wasm_val_vec_t results = {1, r};
       trap = wasm_func_call(run, &args, &results);
@@ -137,19 +104,10 @@ static void* thread_main(void* p) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s threads.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "threads.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
   wasm_shared_module_t* shared = wasm_module_share(module);
   CHECK(shared);
   // The main thread's module is not needed by the threads once shared.
@@ -185,8 +143,7 @@ int main(int argc, char** argv) {
   }
 
   // The shared module still serves a new store on the main thread.
-  wasm_store_t* store2 = wasm_store_new(engine);
-  CHECK(store2);
+  wasm_store_t* store2 = new_store(engine);
   wasm_module_t* again = wasm_module_obtain(store2, shared);
   CHECK(again);
   wasm_exporttype_vec_t exports;

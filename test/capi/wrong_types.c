@@ -1,36 +1,7 @@
 // wrong_types: wasm_func_call with arguments whose kinds do not match the function's
 // parameters returns a trap (with a message) instead of running the function; the same
 // functions called correctly afterwards still work. Also for a host function.
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm.h"
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);  \
-      exit(1);                                                                \
-    }                                                                         \
-  } while (0)
-
-static void read_binary(const char* path, wasm_byte_vec_t* out) {
-  FILE* f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(1);
-  }
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  long size = ftell(f);
-  CHECK(size > 0);
-  CHECK(fseek(f, 0, SEEK_SET) == 0);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  CHECK(out->data != NULL);
-  CHECK(fread(out->data, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-}
+#include "capi_test.h"
 
 static int twice_calls = 0;
 
@@ -51,37 +22,20 @@ static void expect_trap(const char* what, wasm_trap_t* trap) {
     fprintf(stderr, "%s: no trap\n", what);
     exit(1);
   }
-  wasm_message_t m;
-  wasm_trap_message(trap, &m);
-  CHECK(m.size > 1 && m.data != NULL && m.data[m.size - 1] == '\0');
-  wasm_byte_vec_delete(&m);
+  check_message(trap, NULL);
   wasm_trap_delete(trap);
   printf("%s: trap returned, with a message\n", what);
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s wrong_types.wasm\n", argv[0]);
-    return 2;
-  }
-  wasm_engine_t* engine = wasm_engine_new();
-  CHECK(engine);
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(store);
-  wasm_byte_vec_t binary;
-  read_binary(argv[1], &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  wasm_byte_vec_delete(&binary);
-  CHECK(module);
+  check_usage(argc, argv, 1, "wrong_types.wasm");
+  wasm_engine_t* engine = new_engine();
+  wasm_store_t* store = new_store(engine);
+  wasm_module_t* module = load_module(store, argv[1]);
   wasm_functype_t* type = wasm_functype_new_1_1(wasm_valtype_new_i64(), wasm_valtype_new_i64());
-  wasm_func_t* twice = wasm_func_new(store, type, twice_cb);
-  wasm_functype_delete(type);
-  CHECK(twice);
+  wasm_func_t* twice = new_func(store, type, twice_cb);
   wasm_extern_t* list[1] = {wasm_func_as_extern(twice)};
-  wasm_extern_vec_t imports = {1, list};
-  wasm_trap_t* trap = NULL;
-  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, &trap);
-  CHECK(instance && trap == NULL);
+  wasm_instance_t* instance = new_instance(store, module, list, 1);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   CHECK(exports.size == 2);
