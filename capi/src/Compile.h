@@ -37,14 +37,13 @@ kiln::InstanceOptions InstanceOptionsOf(const wasm_store_t* store);
 // Instantiates with `resolver` under the store's options; NULL with *trap set on failure.
 wasm_instance_t* Instantiate(wasm_store_t* store, const wasm_module_t* module,
                              const kiln::ImportResolver& resolver, wasm_trap_t** trap);
+// The function, global, table or memory behind a handle (nullptr for other references).
+struct ExternObject;
+ExternObject* ExternOf(const wasm_ref_t* h);
 // Handles for the C API's objects.
 wasm_extern_t* ExternHandle(wasm_store_t* store, const kiln::Extern& e);
-wasm_trap_t* TrapHandle(wasm_store_t* store, const kiln::Trap& trap);
 wasm_trap_t* MessageTrap(wasm_store_t* store, std::string message);
 wasm_module_t* ModuleHandle(wasm_store_t* store, std::shared_ptr<const struct ModuleData> data);
-wasm_func_t* HostFuncHandle(wasm_store_t* store, const wasm_functype_t* type,
-                            wasm_func_callback_with_env_t callback, void* env,
-                            void (*finalizer)(void*));
 
 }  // namespace kiln::capi
 

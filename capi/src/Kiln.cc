@@ -157,15 +157,6 @@ T Guard(T failed, F&& body) {
   return failed;
 }
 
-const ExternObject* ExternOfHandle(const wasm_ref_t* h) {
-  if (h == nullptr) return nullptr;
-  switch (h->obj->kind) {
-    case Kind::kFunc: case Kind::kGlobal: case Kind::kTable: case Kind::kMemory:
-      return static_cast<const ExternObject*>(h->obj.get());
-    default:
-      return nullptr;
-  }
-}
 
 }  // namespace
 
@@ -398,7 +389,7 @@ void kiln_linker_delete(kiln_linker_t* l) { delete l; }
 
 bool kiln_linker_define(kiln_linker_t* l, const char* module, const char* name,
                         const wasm_extern_t* e) {
-  if (module == nullptr || name == nullptr || ExternOfHandle(e) == nullptr)
+  if (module == nullptr || name == nullptr || ExternOf(e) == nullptr)
     return Fail("kiln_linker_define: a module name, a name and an extern are needed");
   return l->defs.emplace(std::make_pair(std::string(module), std::string(name)), e->obj).second ||
          Fail(std::string("already defined: ") + module + "::" + name);
@@ -407,7 +398,7 @@ bool kiln_linker_define(kiln_linker_t* l, const char* module, const char* name,
 bool kiln_linker_define_func(kiln_linker_t* l, const char* module, const char* name,
                              const wasm_functype_t* type, wasm_func_callback_with_env_t cb,
                              void* env, void (*finalizer)(void*)) {
-  wasm_func_t* f = HostFuncHandle(l->store, type, cb, env, finalizer);
+  wasm_func_t* f = wasm_func_new_with_env(l->store, type, cb, env, finalizer);
   if (f == nullptr) return Fail("kiln_linker_define_func: bad function");
   const bool ok = kiln_linker_define(l, module, name, wasm_func_as_extern(f));
   wasm_func_delete(f);

@@ -29,6 +29,16 @@ namespace kiln::capi {
 
 ExternObject::~ExternObject() = default;
 
+ExternObject* ExternOf(const wasm_ref_t* h) {
+  if (h == nullptr) return nullptr;
+  switch (h->obj->kind) {
+    case Kind::kFunc: case Kind::kGlobal: case Kind::kTable: case Kind::kMemory:
+      return static_cast<ExternObject*>(h->obj.get());
+    default:
+      return nullptr;
+  }
+}
+
 namespace {
 
 wasm_ref_t* NewHandle(std::shared_ptr<Object> obj, wasm_store_t* store) {
@@ -44,15 +54,6 @@ T* As(wasm_ref_t* h) {
   return static_cast<T*>(h);
 }
 
-ExternObject* ExternOf(const wasm_ref_t* h) {
-  if (h == nullptr) return nullptr;
-  switch (h->obj->kind) {
-    case Kind::kFunc: case Kind::kGlobal: case Kind::kTable: case Kind::kMemory:
-      return static_cast<ExternObject*>(h->obj.get());
-    default:
-      return nullptr;
-  }
-}
 
 // ---- Types between kiln and wasm.h ----
 
@@ -79,9 +80,6 @@ uint8_t CodeOf(wasm_valkind_t kind) {
   }
 }
 
-// The wasm.h kind a value of this type travels as (a typed function reference as a
-// funcref); nullopt for types wasm.h cannot carry.
-std::optional<wasm_valkind_t> CarrierKind(uint8_t code) { return KindOf(code); }
 
 wasm_valtype_vec_t ValtypeVec(const std::vector<uint8_t>& codes) {
   wasm_valtype_vec_t v;
@@ -176,9 +174,7 @@ wasm_trap_t* NewTrap(wasm_store_t* store, std::string message,
 
 wasm_trap_t* TrapFrom(wasm_store_t* store, const kiln::Trap& trap) {
   auto t = std::make_shared<TrapObject>();
-  t->message = trap.code == KILN_TRAP_HOST || trap.message.empty()
-                   ? trap.message
-                   : trap.message;
+  t->message = trap.message;
   if (trap.code == KILN_TRAP_EXIT)
     t->message = "exit with code " + std::to_string(trap.exit_code);
   t->code = trap.code;
@@ -228,7 +224,7 @@ kiln_funcref* HostFuncref(wasm_store_t* store, const std::shared_ptr<Object>& ob
 std::optional<std::string> ToKiln(wasm_store_t* store, const wasm_val_t& v, uint8_t code,
                                   kiln_val* out) {
   *out = kiln_val{};
-  const std::optional<wasm_valkind_t> want = CarrierKind(code);
+  const std::optional<wasm_valkind_t> want = KindOf(code);
   if (!want) return std::string("a ") + kiln::ValueTypeName(code) + " cannot be passed through wasm.h";
   if (v.kind != *want)
     return std::string("type mismatch: expected ") + kiln::ValueTypeName(code) + ", got kind " +
@@ -273,7 +269,7 @@ wasm_ref_t* RefFromKiln(wasm_store_t* store, uint8_t code, void* ref) {
 }
 
 void FromKiln(wasm_store_t* store, uint8_t code, const kiln_val& v, wasm_val_t* out) {
-  out->kind = CarrierKind(code).value_or(WASM_EXTERNREF);
+  out->kind = KindOf(code).value_or(WASM_EXTERNREF);
   switch (out->kind) {
     case WASM_I32: out->of.i32 = static_cast<int32_t>(v.i32); break;
     case WASM_I64: out->of.i64 = static_cast<int64_t>(v.i64); break;
@@ -353,7 +349,7 @@ void RunHost(const std::shared_ptr<HostEnv>& h, kiln::HostCall& call) {
   for (size_t i = 0; i < type.params.size(); ++i)
     FromKiln(h->store, type.params[i], call.values[i], &args.data[i]);
   for (size_t i = 0; i < type.results.size(); ++i) {
-    results.data[i].kind = CarrierKind(type.results[i]).value_or(WASM_EXTERNREF);
+    results.data[i].kind = KindOf(type.results[i]).value_or(WASM_EXTERNREF);
     results.data[i].of.i64 = 0;
   }
   wasm_trap_t* trap = h->callback_env ? h->callback_env(h->env, &args, &results)
@@ -831,7 +827,7 @@ bool wasm_table_set(wasm_table_t* t, wasm_table_size_t index, wasm_ref_t* ref) {
   const auto& table = static_cast<const ExternObject*>(t->obj.get())->ext.table;
   if (index >= table->size()) return false;
   wasm_val_t v;
-  v.kind = CarrierKind(table->elem_type()).value_or(WASM_EXTERNREF);
+  v.kind = KindOf(table->elem_type()).value_or(WASM_EXTERNREF);
   v.of.ref = ref;
   kiln_val k;
   if (ToKiln(t->store, v, table->elem_type(), &k)) return false;
@@ -843,7 +839,7 @@ wasm_table_size_t wasm_table_size(const wasm_table_t* t) {
 bool wasm_table_grow(wasm_table_t* t, wasm_table_size_t delta, wasm_ref_t* init) {
   const auto& table = static_cast<const ExternObject*>(t->obj.get())->ext.table;
   wasm_val_t v;
-  v.kind = CarrierKind(table->elem_type()).value_or(WASM_EXTERNREF);
+  v.kind = KindOf(table->elem_type()).value_or(WASM_EXTERNREF);
   v.of.ref = init;
   kiln_val k;
   if (ToKiln(t->store, v, table->elem_type(), &k)) return false;
@@ -964,17 +960,11 @@ wasm_extern_t* ExternHandle(wasm_store_t* store, const kiln::Extern& e) {
   return As<wasm_extern_t>(NewHandle(std::move(obj), store));
 }
 
-wasm_trap_t* TrapHandle(wasm_store_t* store, const kiln::Trap& trap) { return TrapFrom(store, trap); }
 wasm_trap_t* MessageTrap(wasm_store_t* store, std::string message) {
   return NewTrap(store, std::move(message));
 }
 wasm_module_t* ModuleHandle(wasm_store_t* store, std::shared_ptr<const ModuleData> data) {
   return NewModule(store, std::move(data));
-}
-wasm_func_t* HostFuncHandle(wasm_store_t* store, const wasm_functype_t* type,
-                            wasm_func_callback_with_env_t callback, void* env,
-                            void (*finalizer)(void*)) {
-  return wasm_func_new_with_env(store, type, callback, env, finalizer);
 }
 
 }  // namespace kiln::capi
