@@ -26,10 +26,18 @@ static void call(wasm_instance_t* instance, const char* name, wasm_val_t* args, 
     if (origin) {
       wasm_name_t fn;
       kiln_frame_func_name(origin, &fn);
-      printf("%s: code %d in function %u (%.*s)\n", name, (int)kiln_trap_get_code(trap),
-             wasm_frame_func_index(origin), (int)fn.size, fn.data);
+      printf("%s: code %d in function %u (%.*s) at byte 0x%zx of the module\n", name,
+             (int)kiln_trap_get_code(trap), wasm_frame_func_index(origin), (int)fn.size,
+             fn.data, wasm_frame_module_offset(origin));
       wasm_byte_vec_delete(&fn);
       wasm_frame_delete(origin);
+      // The whole trace: the trapping frame, then each call that led to it.
+      wasm_frame_vec_t trace;
+      wasm_trap_trace(trap, &trace);
+      for (size_t i = 1; i < trace.size; ++i)
+        printf("%s:   called from function %u at byte 0x%zx\n", name,
+               wasm_frame_func_index(trace.data[i]), wasm_frame_module_offset(trace.data[i]));
+      wasm_frame_vec_delete(&trace);
     } else {
       printf("%s: code %d\n", name, (int)kiln_trap_get_code(trap));
     }
@@ -56,6 +64,7 @@ int main(int argc, char** argv) {
   if (!instance) die("instantiating");
 
   call(instance, "crash", NULL, 0);
+  call(instance, "nested", NULL, 0);
   wasm_val_t div[2] = {WASM_I32_VAL(7), WASM_I32_VAL(0)};
   call(instance, "divide", div, 2);
   wasm_val_t load[1] = {WASM_I32_VAL(70000)};

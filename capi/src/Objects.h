@@ -74,6 +74,8 @@ struct FrameData {
   uint32_t func_index = 0;
   size_t func_offset = 0;
   size_t module_offset = 0;
+  // A handle on the frame's instance (wasm_frame_instance lends it), or null.
+  std::shared_ptr<wasm_instance_t> instance;
 };
 
 struct TrapObject : Object {
@@ -120,6 +122,8 @@ struct wasm_store_t {
   std::vector<std::shared_ptr<kiln::capi::Object>> bound_host_funcs;
   // Instances by vmctx, to turn a funcref back into a function of its instance.
   std::unordered_map<const void*, std::weak_ptr<kiln::Instance>> instances;
+  // The C API object of each instance, for the instance of a trap's frames.
+  std::unordered_map<const kiln::Instance*, std::weak_ptr<kiln::capi::Object>> instance_objects;
   unsigned sweep_countdown = 0;
   // Artifacts of the store's modules (their per-signature stubs bind host functions).
   std::vector<std::shared_ptr<const kiln::Artifact>> artifacts;

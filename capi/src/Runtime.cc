@@ -7,6 +7,7 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <new>
 #include <optional>
 #include <string>
@@ -172,14 +173,53 @@ wasm_trap_t* NewTrap(wasm_store_t* store, std::string message,
   return As<wasm_trap_t>(NewHandle(std::move(t), store));
 }
 
-wasm_trap_t* TrapFrom(wasm_store_t* store, const kiln::Trap& trap) {
+// The instance a trap's frame ran in: the called function's instance when the frame is in
+// its module's code, else the store's one instance of the frame's module (null when there
+// are several: machine frames do not say which).
+std::shared_ptr<wasm_instance_t> FrameInstance(wasm_store_t* store, const kiln::Trap::Frame& frame,
+                                               const void* entered_vmctx) {
+  std::shared_ptr<kiln::Instance> found;
+  if (auto it = store->instances.find(entered_vmctx); it != store->instances.end()) {
+    found = it->second.lock();
+    if (found && &found->artifact() != frame.artifact) found.reset();
+  }
+  if (!found) {
+    for (const auto& [vmctx, weak] : store->instances) {
+      std::shared_ptr<kiln::Instance> inst = weak.lock();
+      if (!inst || &inst->artifact() != frame.artifact) continue;
+      if (found) return nullptr;
+      found = inst;
+    }
+  }
+  if (!found) return nullptr;
+  auto it = store->instance_objects.find(found.get());
+  std::shared_ptr<Object> obj = it == store->instance_objects.end() ? nullptr : it->second.lock();
+  if (!obj) return nullptr;
+  return std::shared_ptr<wasm_instance_t>(As<wasm_instance_t>(NewHandle(std::move(obj), store)),
+                                          wasm_instance_delete);
+}
+
+wasm_trap_t* TrapFrom(wasm_store_t* store, const kiln::Trap& trap,
+                      const void* entered_vmctx = nullptr) {
   auto t = std::make_shared<TrapObject>();
   t->message = trap.message;
   if (trap.code == KILN_TRAP_EXIT)
     t->message = "exit with code " + std::to_string(trap.exit_code);
   t->code = trap.code;
   t->exit_code = trap.exit_code;
-  if (trap.func_index) {
+  std::map<const kiln::Artifact*, std::shared_ptr<wasm_instance_t>> instances;
+  for (const kiln::Trap::Frame& frame : trap.frames) {
+    auto [it, added] = instances.try_emplace(frame.artifact);
+    if (added) it->second = FrameInstance(store, frame, entered_vmctx);
+    FrameData f;
+    f.func_index = frame.func_index;
+    f.func_name = frame.func_name;
+    f.func_offset = frame.func_offset;
+    f.module_offset = frame.module_offset;
+    f.instance = it->second;
+    t->frames.push_back(std::move(f));
+  }
+  if (trap.frames.empty() && trap.func_index) {
     FrameData f;
     f.func_index = *trap.func_index;
     f.func_name = trap.func_name;
@@ -763,7 +803,7 @@ wasm_trap_t* wasm_func_call(const wasm_func_t* func, const wasm_val_vec_t* args,
     return NewTrap(store, std::string("call failed: ") + ex.what());
   }
   if (!r.ok()) return NewTrap(store, std::string(r.status().message()));
-  if (r->trap) return TrapFrom(store, *r->trap);
+  if (r->trap) return TrapFrom(store, *r->trap, e.funcref ? e.funcref->vmctx : nullptr);
   for (size_t i = 0; i < type.results.size(); ++i)
     FromKiln(store, type.results[i], r->results[i], &results->data[i]);
   return nullptr;
@@ -937,10 +977,12 @@ wasm_instance_t* Instantiate(wasm_store_t* store, const wasm_module_t* module,
     store->sweep_countdown = 0;
     std::erase_if(store->instances, [](const auto& kv) { return kv.second.expired(); });
     std::erase_if(store->funcs, [](const auto& kv) { return kv.second.expired(); });
+    std::erase_if(store->instance_objects, [](const auto& kv) { return kv.second.expired(); });
   }
   store->instances[(*inst)->vmctx()] = *inst;
   auto obj = std::make_shared<InstanceObject>();
   obj->instance = *inst;
+  store->instance_objects[inst->get()] = obj;
   return As<wasm_instance_t>(NewHandle(std::move(obj), store));
 }
 

@@ -255,7 +255,7 @@ const wasm_externtype_t* wasm_exporttype_type(const wasm_exporttype_t* t) { retu
 
 void wasm_frame_delete(wasm_frame_t* f) { delete f; }
 wasm_frame_t* wasm_frame_copy(const wasm_frame_t* f) { return new wasm_frame_t{f->data}; }
-wasm_instance_t* wasm_frame_instance(const wasm_frame_t*) { return nullptr; }
+wasm_instance_t* wasm_frame_instance(const wasm_frame_t* f) { return f->data.instance.get(); }
 uint32_t wasm_frame_func_index(const wasm_frame_t* f) { return f->data.func_index; }
 size_t wasm_frame_func_offset(const wasm_frame_t* f) { return f->data.func_offset; }
 size_t wasm_frame_module_offset(const wasm_frame_t* f) { return f->data.module_offset; }

@@ -33,9 +33,10 @@ absl::Status optimize(llvm::Module& module, llvm::TargetMachine& tm, int optLeve
 absl::StatusOr<std::string> emitMachineCode(llvm::Module& module, llvm::TargetMachine& tm,
                                             bool assembly);
 
-// Links object files (in this order) into an artifact `.so` with in-process lld.
+// Links object files (in this order) into an artifact `.so` with in-process lld; with
+// `stripDebug`, without their debug information.
 absl::Status linkSharedObject(const std::vector<std::string>& objectPaths,
-                              const std::string& outputPath);
+                              const std::string& outputPath, bool stripDebug);
 
 // How many parts code generation splits `module` into: a function of the module's size
 // alone (1 for small modules), so the output never depends on the thread count.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "kiln/abi.h"
+#include "codegen/CodeMap.h"
 #include "codegen/Codegen.h"
 #include "kiln/compiler/Compiler.h"
 #include "kiln/wasm/Decoder.h"
@@ -114,6 +115,7 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
   lower::TargetInfo info = target->info;
   info.fuel = options.fuel;
   info.epochChecks = options.epochChecks;
+  info.codeMap = options.codeMap && options.emit == EmitKind::SharedObject;
   if (absl::Status s = lower::lowerModule(*m, info, bytes, mod); !s.ok()) return s;
 
   stage("optimising");
@@ -166,7 +168,30 @@ absl::Status compileToFile(const std::vector<uint8_t>& bytes, const CompileOptio
     paths.push_back(absl::StrCat(dir, "/part", i, ".o"));
     s = writeFile(paths.back(), objects[i]);
   }
-  if (s.ok()) s = codegen::linkSharedObject(paths, outputPath);
+  if (s.ok() && info.codeMap) {
+    // Link once with the debug information and an empty map, read the map from that, and
+    // link again with the map instead of the debug information (codegen/CodeMap.h).
+    const std::string mapPath = dir + "/codemap.o", firstPath = dir + "/with-debug.so";
+    absl::StatusOr<std::string> empty = codegen::emitCodeMapObject(
+        codegen::serializeCodeMap({}), *target->machine);
+    s = empty.status();
+    if (s.ok()) s = writeFile(mapPath, *empty);
+    std::vector<std::string> all = paths;
+    all.push_back(mapPath);
+    if (s.ok()) s = codegen::linkSharedObject(all, firstPath, /*stripDebug=*/false);
+    absl::StatusOr<std::string> map = s.ok() ? codegen::buildCodeMap(firstPath, *m)
+                                             : absl::StatusOr<std::string>(s);
+    std::remove(firstPath.c_str());
+    if (!map.ok()) s = map.status();
+    absl::StatusOr<std::string> mapObject =
+        s.ok() ? codegen::emitCodeMapObject(*map, *target->machine) : absl::StatusOr<std::string>(s);
+    if (!mapObject.ok()) s = mapObject.status();
+    if (s.ok()) s = writeFile(mapPath, *mapObject);
+    if (s.ok()) s = codegen::linkSharedObject(all, outputPath, /*stripDebug=*/true);
+    std::remove(mapPath.c_str());
+  } else if (s.ok()) {
+    s = codegen::linkSharedObject(paths, outputPath, /*stripDebug=*/true);
+  }
   if (s.ok()) s = checkArtifactSize(outputPath);
   for (const std::string& p : paths) std::remove(p.c_str());
   rmdir(dir.c_str());

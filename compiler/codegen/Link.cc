@@ -10,7 +10,7 @@ LLD_HAS_DRIVER(elf)
 namespace kiln::codegen {
 
 absl::Status linkSharedObject(const std::vector<std::string>& objectPaths,
-                              const std::string& outputPath) {
+                              const std::string& outputPath, bool stripDebug) {
   // lld keeps global state per link: links run one at a time in a process.
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
@@ -19,6 +19,7 @@ absl::Status linkSharedObject(const std::vector<std::string>& objectPaths,
       "-z", "text", "-z", "separate-code", "--hash-style=gnu", "--build-id=none",
       "--eh-frame-hdr", "-Bsymbolic", "--no-dynamic-linker", "-nostdlib", "-o",
       outputPath.c_str()};
+  if (stripDebug) args.push_back("--strip-debug");
   for (const std::string& path : objectPaths) args.push_back(path.c_str());
   std::string out, err;
   llvm::raw_string_ostream outs(out), errs(err);

@@ -238,6 +238,11 @@ int main(int argc, char** argv) {
                "stops loops from being vectorised). Not needed by `kiln run --timeout`, which\n"
                "interrupts Wasm code by signal; for embedders that cannot use signals");
   app.add_flag("--no-epoch-checks", no_epoch, "No polling for interruption (the default)");
+  bool no_code_map = false;
+  app.add_flag("--no-code-map", no_code_map,
+               "Leave out the code map, which lets traps report the Wasm byte offset of the\n"
+               "trapping instruction (also inside inlined functions) and a backtrace of every\n"
+               "Wasm frame. Smaller artifact, faster compile; no effect on run-time speed");
 
   app.add_option("-j,--jobs", jobs,
                  "Threads for code generation (default: one per core). The module is split\n"
@@ -295,6 +300,7 @@ int main(int argc, char** argv) {
   options.inputName = input;
   options.fuel = fuel;
   options.epochChecks = epoch && !no_epoch;
+  options.codeMap = !no_code_map;
   options.emit = emit == "obj"    ? kiln::EmitKind::Object
                  : emit == "asm"  ? kiln::EmitKind::Assembly
                  : emit == "llvm" ? kiln::EmitKind::LLVMIR

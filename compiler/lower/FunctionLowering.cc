@@ -37,7 +37,10 @@ llvm::Value* FunctionLowering::memoryBase(uint32_t mem) {
 }
 
 llvm::BasicBlock* FunctionLowering::trapBlock(kiln_trap_code code) {
-  if (!trapBlocks_[code]) {
+  // With a code map every trap site has a call of its own, at its instruction's location,
+  // which no pass may merge with another (nomerge): the return address says which
+  // instruction trapped. Without, one block per trap code serves the whole function.
+  if (sp_ != nullptr || !trapBlocks_[code]) {
     llvm::IRBuilder<>::InsertPointGuard guard(b_);
     llvm::BasicBlock* bb = newBlock("trap");
     b_.SetInsertPoint(bb);
@@ -46,7 +49,9 @@ llvm::BasicBlock* FunctionLowering::trapBlock(kiln_trap_code code) {
     llvm::CallInst* call = b_.CreateCall(trap, {vmctx_, i32c(code)});
     call->setDoesNotReturn();
     call->setDoesNotThrow();
+    if (sp_ != nullptr) call->addFnAttr(llvm::Attribute::NoMerge);
     b_.CreateUnreachable();
+    if (sp_ != nullptr) return bb;
     trapBlocks_[code] = bb;
   }
   return trapBlocks_[code];
@@ -317,6 +322,11 @@ void FunctionLowering::markUnreachable() {
 }
 
 absl::Status FunctionLowering::run() {
+  if (!c_.subprograms.empty()) {
+    sp_ = c_.subprograms[funcIndex_];
+    // The prologue (locals, stack check, interruption check) is at the first instruction.
+    b_.SetCurrentDebugLocation(llvm::DILocation::get(c_.ctx, def_.bodyStart, 0, sp_));
+  }
   entry_ = llvm::BasicBlock::Create(c_.ctx, "entry", fn_);
   llvm::BasicBlock* body = llvm::BasicBlock::Create(c_.ctx, "body", fn_);
   b_.SetInsertPoint(entry_);
@@ -380,6 +390,8 @@ absl::Status FunctionLowering::run() {
     if (frames_.back().unreachable) skipDeadCode();
     if (r_.atEnd() || r_.failed()) break;
     instrOffset_ = r_.pos();
+    if (sp_ != nullptr)
+      b_.SetCurrentDebugLocation(llvm::DILocation::get(c_.ctx, instrOffset_, 0, sp_));
     uint8_t opcode = r_.u8();
     if (c_.fuel) {
       ++pendingFuel_;

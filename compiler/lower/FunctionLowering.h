@@ -235,6 +235,7 @@ class FunctionLowering {
   std::vector<Frame> frames_;
   std::vector<llvm::Value*> memBases_;
   llvm::BasicBlock* trapBlocks_[KILN_TRAP_COUNT] = {};
+  llvm::DISubprogram* sp_ = nullptr;  // with a code map: this function's (debug locations)
   size_t instrOffset_ = 0;
   wasm::Instruction scratch_;  // decoded instruction (dead code, SIMD)
   // The body has a try_table: locals live in memory across the setjmp of its handler, so

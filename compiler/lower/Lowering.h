@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "kiln/abi.h"
 #include "kiln/wasm/Module.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/MDBuilder.h"
@@ -39,6 +40,10 @@ struct ModuleContext {
   std::vector<llvm::FunctionType*> wasmFnTypes;  // per type index
   std::vector<llvm::Function*> funcs;            // per function index; nullptr for imports
   std::vector<std::string> funcNames;            // display names per function index
+  // With a code map (TargetInfo::codeMap): each defined function's debug-info subprogram,
+  // named by its index; every instruction carries its Wasm byte offset as its line. Empty
+  // otherwise.
+  std::vector<llvm::DISubprogram*> subprograms;
 
   // Alias classes: linear memory never aliases runtime structures.
   llvm::MDNode* tbaaMemory;   // linear memory contents
@@ -72,7 +77,15 @@ struct TargetInfo {
   int optLevel = 2;
   bool fuel = false;  // charge instructions to the thread's fuel (kilnc --fuel)
   bool epochChecks = true;  // check the thread's epoch at entries and loop headers
+  // Record each instruction's Wasm byte offset (as debug locations) and give every trap
+  // site its own call, so that the artifact's code map (codegen/CodeMap.h) can say which
+  // instruction trapped, through inlined calls. The descriptor then refers to the symbol
+  // kiln_code_map, which the link defines.
+  bool codeMap = false;
 };
+
+// The symbol of the code map blob (kiln_code_map in kiln/abi.h) in a linked artifact.
+inline constexpr const char* kCodeMapSymbol = "kiln_code_map";
 
 // Builds the whole LLVM module: functions, trampolines, stubs, descriptor.
 absl::Status lowerModule(const wasm::Module& module, const TargetInfo& target,

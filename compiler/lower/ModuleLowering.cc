@@ -8,6 +8,9 @@
 #include "absl/strings/str_replace.h"
 #include "Lowering.h"
 #include "lower/CheckFolding.h"
+#include <optional>
+
+#include "llvm/IR/DIBuilder.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/SHA256.h"
@@ -307,8 +310,30 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
     setCommonAttributes(f);
     c.funcs[i] = f;
   }
+  // Debug locations for the code map: one subprogram per function, named by its index; a
+  // line is a byte offset in the binary. Line tables only: no types, no variables.
+  std::optional<llvm::DIBuilder> di;
+  if (target.codeMap) {
+    di.emplace(mod);
+    llvm::DIFile* file = di->createFile("wasm", "");
+    di->createCompileUnit(llvm::dwarf::DW_LANG_C11, file, "kilnc", /*isOptimized=*/true, "",
+                          0, "", llvm::DICompileUnit::LineTablesOnly);
+    llvm::DISubroutineType* fnTy = di->createSubroutineType(di->getOrCreateTypeArray({}));
+    c.subprograms.assign(w.funcTypes.size(), nullptr);
+    for (uint32_t i = w.numImportedFuncs; i < w.funcTypes.size(); ++i) {
+      const uint32_t line = w.functions[i - w.numImportedFuncs].bodyStart;
+      c.subprograms[i] = di->createFunction(
+          file, std::to_string(i), "", file, line, fnTy, line, llvm::DINode::FlagZero,
+          llvm::DISubprogram::SPFlagDefinition | llvm::DISubprogram::SPFlagOptimized);
+      c.funcs[i]->setSubprogram(c.subprograms[i]);
+    }
+    mod.addModuleFlag(llvm::Module::Warning, "Debug Info Version",
+                      llvm::DEBUG_METADATA_VERSION);
+    mod.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 5);
+  }
   for (uint32_t i = w.numImportedFuncs; i < w.funcTypes.size(); ++i)
     if (absl::Status s = lowerFunction(c, i); !s.ok()) return s;
+  if (di) di->finalize();
 
   // Trampolines, shared between structurally equal signatures.
   std::map<std::pair<std::vector<ValType>, std::vector<ValType>>,
@@ -482,6 +507,15 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
   char magic[8] = {};
   std::memcpy(magic, KILN_DESCRIPTOR_MAGIC, sizeof(KILN_DESCRIPTOR_MAGIC));
   using M = kiln_module_desc;
+  // The code map is linked in after code generation (codegen/CodeMap.h).
+  llvm::Constant* codeMap = d.null();
+  if (target.codeMap) {
+    auto* g = new llvm::GlobalVariable(mod, c.i8, true, llvm::GlobalValue::ExternalLinkage,
+                                       nullptr, kCodeMapSymbol);
+    g->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    g->setDSOLocal(true);
+    codeMap = g;
+  }
   llvm::Constant* descriptor = d.make<M>({
       {KILN_FIELD(M, magic), d.byteArray(reinterpret_cast<uint8_t*>(magic), 8)},
       {KILN_FIELD(M, abi_major), d.u32(KILN_ABI_MAJOR)},
@@ -524,6 +558,7 @@ absl::Status lowerModule(const wasm::Module& w, const TargetInfo& target,
       {KILN_FIELD(M, num_imported_tags), d.u32(w.numImportedTags)},
       {KILN_FIELD(M, flags), d.u32((target.epochChecks ? KILN_MODULE_EPOCH_CHECKS : 0) |
                                    (target.fuel ? KILN_MODULE_FUEL : 0))},
+      {KILN_FIELD(M, code_map), codeMap},
   });
   if (!d.status().ok()) return d.status();
   auto* desc = new llvm::GlobalVariable(mod, descriptor->getType(), true,

@@ -50,6 +50,14 @@ int ReportTrap(const kiln::Trap& trap) {
   if (trap.is_exit()) return trap.exit_code;
   std::fflush(stdout);
   std::fprintf(stderr, "kiln: trap: %s\n", trap.Describe().c_str());
+  if (trap.frames.size() > 1 || (trap.frames.size() == 1 && trap.frames[0].module_offset != 0)) {
+    std::fprintf(stderr, "kiln: wasm backtrace (innermost first):\n");
+    constexpr size_t kShown = 32;  // a stack overflow has hundreds
+    for (size_t i = 0; i < trap.frames.size() && i < kShown; ++i)
+      std::fprintf(stderr, "kiln:   %zu: %s\n", i, kiln::Trap::DescribeFrame(trap.frames[i]).c_str());
+    if (trap.frames.size() > kShown)
+      std::fprintf(stderr, "kiln:   ... %zu more\n", trap.frames.size() - kShown);
+  }
   return kExitTrap;
 }
 
@@ -553,14 +561,16 @@ int Inspect(const std::string& path, const std::string& key_path, bool json) {
         "{\n  \"artifact\": %s,\n  \"module\": %s,\n  \"input_sha256\": \"%s\",\n"
         "  \"compiler\": %s,\n  \"abi\": \"%u.%u\",\n  \"target_cpu\": %s,\n"
         "  \"target_features\": %s,\n  \"cpu_features\": %s,\n"
-        "  \"options\": {\"opt_level\": %u, \"epoch_checks\": %s, \"fuel\": %s},\n"
+        "  \"options\": {\"opt_level\": %u, \"epoch_checks\": %s, \"fuel\": %s, "
+        "\"code_map_bytes\": %u},\n"
         "  \"signature\": %s,\n  \"imports\": %s,\n  \"exports\": %s,\n  \"memories\": %s,\n"
         "  \"functions\": {\"total\": %u, \"imported\": %u}\n}\n",
         JsonString(path).c_str(),
         d.module_name != nullptr ? JsonString(d.module_name).c_str() : "null", sha.c_str(),
         JsonString(compiler).c_str(), d.abi_major, d.abi_minor, JsonString(cpu).c_str(),
         JsonString(features).c_str(), JsonList(cpu_list).c_str(), d.opt_level,
-        epoch ? "true" : "false", fuel ? "true" : "false", signature.c_str(),
+        epoch ? "true" : "false", fuel ? "true" : "false",
+        d.code_map != nullptr ? d.code_map->size : 0u, signature.c_str(),
         JsonList(imports).c_str(), JsonList(exports).c_str(), JsonList(memories).c_str(),
         d.num_funcs, d.num_imported_funcs);
     return 0;
@@ -572,6 +582,12 @@ int Inspect(const std::string& path, const std::string& key_path, bool json) {
   std::printf("abi           %u.%u\n", d.abi_major, d.abi_minor);
   std::printf("target cpu    %s (uses %s)\n", cpu, cpu_features.empty() ? "baseline x86-64" : cpu_features.c_str());
   std::printf("options       epoch checks %s, fuel %s\n", epoch ? "on" : "off", fuel ? "on" : "off");
+  if (d.code_map != nullptr) {
+    std::printf("code map      %u bytes (traps report Wasm offsets and backtraces)\n",
+                d.code_map->size);
+  } else {
+    std::printf("code map      none (traps name the function only)\n");
+  }
   std::printf("signature     %s%s%s\n", sig_status.c_str(), sig_key.empty() ? "" : ", key ",
               sig_key.c_str());
   std::printf("imports       %u\n", d.num_imports);

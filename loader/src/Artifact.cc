@@ -186,6 +186,19 @@ absl::StatusOr<std::shared_ptr<const Artifact>> Artifact::LoadBytes(
     a->entry_points_.emplace_back(reinterpret_cast<uintptr_t>(d.funcs[i].code), i);
   }
   std::sort(a->entry_points_.begin(), a->entry_points_.end());
+  if (const kiln_code_map* map = d.code_map) {
+    const auto base = reinterpret_cast<uintptr_t>(map);
+    const auto* funcs = reinterpret_cast<const kiln_code_map_func*>(base + map->funcs_offset);
+    for (uint32_t i = 0; i < map->num_funcs; ++i) {
+      const kiln_code_map_func& f = funcs[i];
+      const void* start = f.kind == KILN_CODE_WASM ? d.funcs[f.index].code
+                          : f.kind == KILN_CODE_ARRAY_TO_NATIVE ? d.types[f.index].array_to_native
+                                                                : d.types[f.index].native_to_array;
+      a->mapped_code_.push_back({reinterpret_cast<uintptr_t>(start), &f});
+    }
+    std::sort(a->mapped_code_.begin(), a->mapped_code_.end(),
+              [](const MappedCode& x, const MappedCode& y) { return x.start < y.start; });
+  }
   for (const MappedImage::Segment& seg : a->image_->segments()) {
     if (!seg.executable) continue;
     const int slot = CodeRanges().Add(seg.start, seg.end, a.get());
@@ -351,6 +364,87 @@ std::optional<uint32_t> Artifact::FunctionAt(uintptr_t pc) const {
                              std::make_pair(pc, UINT32_MAX));
   if (it == entry_points_.begin()) return std::nullopt;
   return std::prev(it)->second;
+}
+
+const Artifact::MappedCode* Artifact::MappedCodeAt(uintptr_t pc) const {
+  // Hand-written searches: signal handlers call this.
+  size_t lo = 0, hi = mapped_code_.size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (mapped_code_[mid].start <= pc) lo = mid + 1; else hi = mid;
+  }
+  if (lo == 0) return nullptr;
+  const MappedCode& code = mapped_code_[lo - 1];
+  return pc - code.start < code.func->size ? &code : nullptr;
+}
+
+const kiln_code_map_rule* Artifact::FrameRuleAt(uintptr_t pc, bool* wasm) const {
+  const MappedCode* code = MappedCodeAt(pc);
+  if (code == nullptr) return nullptr;
+  const uintptr_t offset = pc - code->start;
+  const auto base = reinterpret_cast<uintptr_t>(desc_->code_map);
+  const auto* rules =
+      reinterpret_cast<const kiln_code_map_rule*>(base + desc_->code_map->rules_offset) +
+      code->func->first_rule;
+  size_t lo = 0, hi = code->func->num_rules;  // rules[0].offset == 0 <= offset
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (rules[mid].offset <= offset) lo = mid + 1; else hi = mid;
+  }
+  *wasm = code->func->kind == KILN_CODE_WASM;
+  return &rules[lo - 1];
+}
+
+std::vector<Artifact::WasmFrame> Artifact::WasmFramesAt(uintptr_t pc) const {
+  std::vector<WasmFrame> out;
+  const MappedCode* code = MappedCodeAt(pc);
+  if (code == nullptr || code->func->kind != KILN_CODE_WASM) return out;
+  const kiln_code_map* map = desc_->code_map;
+  const auto base = reinterpret_cast<uintptr_t>(map);
+  // The location stream (abi.h), read with every bound checked: the validator did not.
+  const auto* p = reinterpret_cast<const uint8_t*>(base + map->locations_offset);
+  size_t at = code->func->locations;
+  const size_t end = map->locations_size;
+  auto leb = [&](uint64_t* v) {
+    *v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      if (at >= end) return false;
+      const uint8_t byte = p[at++];
+      *v |= uint64_t{byte & 0x7fu} << shift;
+      if (!(byte & 0x80)) return true;
+    }
+    return false;
+  };
+  const uint64_t target = pc - code->start;
+  uint64_t offset = 0, value = 0, found = 0;
+  for (uint32_t i = 0; i < code->func->num_locations; ++i) {
+    uint64_t delta_offset, zigzag;
+    if (!leb(&delta_offset) || !leb(&zigzag)) return out;
+    offset += delta_offset;
+    if (offset > target) break;
+    value += (zigzag >> 1) ^ (~(zigzag & 1) + 1);
+    found = value;
+  }
+  auto push = [&](uint32_t func, uint32_t module_offset) {
+    const uint32_t defined = func - desc_->num_imported_funcs;
+    const auto* bodies = reinterpret_cast<const uint32_t*>(base + map->bodies_offset);
+    const uint32_t body = defined < map->num_bodies ? bodies[defined] : 0;
+    out.push_back({func, module_offset, module_offset >= body ? module_offset - body : 0});
+  };
+  if (!(found & 1)) {
+    push(code->func->index, static_cast<uint32_t>(std::min<uint64_t>(found >> 1, UINT32_MAX)));
+    return out;
+  }
+  const auto* nodes = reinterpret_cast<const kiln_code_map_inlined*>(base + map->inlined_offset);
+  uint64_t node = found >> 1;
+  while (node < map->num_inlined) {
+    const kiln_code_map_inlined& n = nodes[node];
+    if (n.func < desc_->num_imported_funcs || n.func >= desc_->num_funcs) break;
+    push(n.func, n.offset);
+    if (n.parent == KILN_CODE_MAP_NO_PARENT || n.parent >= node) break;  // parents come first
+    node = n.parent;
+  }
+  return out;
 }
 
 const Artifact* Artifact::FindByPc(uintptr_t pc) {

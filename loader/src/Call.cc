@@ -34,7 +34,18 @@ Trap MakeTrap(const TrapRecord& record) {
   trap.exit_code = record.exit_code;
   trap.pc = record.pc;
   trap.exception = record.exception;
-  if (record.pc != 0) {
+  for (uintptr_t pc : record.trace) {
+    const Artifact* artifact = Artifact::FindByPc(pc);
+    if (artifact == nullptr) continue;
+    for (const Artifact::WasmFrame& f : artifact->WasmFramesAt(pc)) {
+      trap.frames.push_back({f.func_index, f.module_offset, f.func_offset, artifact,
+                             std::string(artifact->function_name(f.func_index))});
+    }
+  }
+  if (!trap.frames.empty()) {
+    trap.func_index = trap.frames[0].func_index;
+    trap.func_name = trap.frames[0].func_name;
+  } else if (record.pc != 0) {
     if (const Artifact* artifact = Artifact::FindByPc(record.pc)) {
       trap.func_index = artifact->FunctionAt(record.pc);
       if (trap.func_index.has_value()) {

@@ -55,6 +55,7 @@ class Validator {
     if (auto s = CheckTags(); !s.ok()) return s;
     if (auto s = CheckExports(); !s.ok()) return s;
     if (auto s = CheckSegments(); !s.ok()) return s;
+    if (auto s = CheckCodeMap(); !s.ok()) return s;
     if (d_.start_func != -1) {
       if (d_.start_func < 0 || static_cast<uint32_t>(d_.start_func) >= d_.num_funcs) {
         return Bad("start function index out of range");
@@ -73,6 +74,66 @@ class Validator {
   }
 
  private:
+  // The code map (abi.h): inside the image, every array in the blob, every function's code
+  // inside an executable segment, its frame rules in order inside it, its location stream
+  // inside the locations. (The streams themselves are checked as they are read.)
+  absl::Status CheckCodeMap() const {
+    if (d_.code_map == nullptr) return absl::OkStatus();
+    const kiln_code_map* m = d_.code_map;
+    if (!Array(m, 1) || m->magic != KILN_CODE_MAP_MAGIC || m->size < sizeof(kiln_code_map) ||
+        !Bytes(m, m->size))
+      return Bad("code map: bad header or outside the image");
+    const auto base = reinterpret_cast<uintptr_t>(m);
+    auto in = [&](uint32_t offset, uint64_t count, size_t elem, size_t align) {
+      return offset % align == 0 && offset <= m->size && count <= (m->size - offset) / elem;
+    };
+    if (!in(m->funcs_offset, m->num_funcs, sizeof(kiln_code_map_func), 8) ||
+        !in(m->rules_offset, m->num_rules, sizeof(kiln_code_map_rule), 4) ||
+        !in(m->locations_offset, m->locations_size, 1, 1) ||
+        !in(m->inlined_offset, m->num_inlined, sizeof(kiln_code_map_inlined), 4) ||
+        !in(m->bodies_offset, m->num_bodies, sizeof(uint32_t), 4))
+      return Bad("code map: an array lies outside it");
+    if (m->num_bodies != 0 && m->num_bodies != d_.num_funcs - d_.num_imported_funcs)
+      return Bad("code map: wrong number of function bodies");
+    const auto* funcs = reinterpret_cast<const kiln_code_map_func*>(base + m->funcs_offset);
+    const auto* rules = reinterpret_cast<const kiln_code_map_rule*>(base + m->rules_offset);
+    for (uint32_t i = 0; i < m->num_funcs; ++i) {
+      const kiln_code_map_func& f = funcs[i];
+      const void* start = nullptr;
+      switch (f.kind) {
+        case KILN_CODE_WASM:
+          if (f.index < d_.num_imported_funcs || f.index >= d_.num_funcs)
+            return Bad("code map: function index out of range");
+          start = d_.funcs[f.index].code;
+          break;
+        case KILN_CODE_ARRAY_TO_NATIVE:
+        case KILN_CODE_NATIVE_TO_ARRAY:
+          if (f.index >= d_.num_types) return Bad("code map: type index out of range");
+          start = f.kind == KILN_CODE_ARRAY_TO_NATIVE ? d_.types[f.index].array_to_native
+                                                      : d_.types[f.index].native_to_array;
+          break;
+        default:
+          return Bad("code map: unknown kind of function");
+      }
+      const auto addr = reinterpret_cast<uintptr_t>(start);
+      if (f.size == 0 || !Code(start) || !image_.IsCode(addr + f.size - 1))
+        return Bad("code map: a function's code lies outside the code");
+      if (f.num_rules == 0 || f.first_rule > m->num_rules ||
+          f.num_rules > m->num_rules - f.first_rule)
+        return Bad("code map: a function's frame rules lie outside the rules");
+      for (uint32_t r = f.first_rule; r < f.first_rule + f.num_rules; ++r) {
+        const kiln_code_map_rule& rule = rules[r];
+        if ((r == f.first_rule ? rule.offset != 0 : rule.offset <= rules[r - 1].offset) ||
+            rule.offset >= f.size)
+          return Bad("code map: frame rules out of order");
+        if (rule.cfa_reg > KILN_CFA_UNKNOWN) return Bad("code map: bad frame rule");
+      }
+      if (f.locations > m->locations_size || (f.num_locations > 0 && f.kind != KILN_CODE_WASM))
+        return Bad("code map: a function's locations lie outside the locations");
+    }
+    return absl::OkStatus();
+  }
+
   // An array the loader will read as `count` elements of type T: inside the image and
   // aligned for T (reading a misaligned one is undefined behaviour; a hostile descriptor
   // can point anywhere, as the libFuzzer artifact target found).

@@ -12,12 +12,50 @@ namespace {
 constexpr char kTrapPayloadUrl[] = "type.kiln.dev/kiln.Trap";
 }  // namespace
 
+std::string PrintableName(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    // A well-formed UTF-8 sequence of a code point past the C1 controls stays as it is.
+    size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 1;
+    if (c >= 0x80 && len > 1 && i + len <= name.size()) {
+      uint32_t cp = c & (0x7f >> len);
+      bool ok = true;
+      for (size_t k = 1; k < len && ok; ++k) {
+        const auto cont = static_cast<unsigned char>(name[i + k]);
+        ok = (cont & 0xc0) == 0x80;
+        cp = (cp << 6) | (cont & 0x3f);
+      }
+      const uint32_t min = len == 2 ? 0xa0 : len == 3 ? 0x800 : 0x10000;
+      if (ok && cp >= min && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) {
+        out.append(name.substr(i, len));
+        i += len;
+        continue;
+      }
+    }
+    if (c < 0x20 || c >= 0x7f || c == '\\') {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  return out;
+}
+
+std::string Trap::DescribeFrame(const Frame& f) {
+  std::string out = absl::StrCat("function ", f.func_index);
+  if (!f.func_name.empty()) absl::StrAppend(&out, " $", PrintableName(f.func_name));
+  if (f.module_offset != 0) absl::StrAppend(&out, " at offset 0x", absl::Hex(f.module_offset));
+  return out;
+}
+
 std::string Trap::Describe() const {
   std::string out = message.empty() ? kiln_trap_message(code) : message;
   if (code == KILN_TRAP_EXIT) absl::StrAppend(&out, " with code ", exit_code);
   if (func_index.has_value()) {
     absl::StrAppend(&out, " (in function ", *func_index);
-    if (!func_name.empty()) absl::StrAppend(&out, " $", func_name);
+    if (!func_name.empty()) absl::StrAppend(&out, " $", PrintableName(func_name));
     out += ")";
   }
   return out;

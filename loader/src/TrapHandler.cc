@@ -14,7 +14,10 @@
 #include <cstring>
 #include <mutex>
 
+#include <unwind.h>
+
 #include "AddressRangeRegistry.h"
+#include "kiln/Artifact.h"
 #include "kiln/abi.h"
 
 namespace kiln {
@@ -33,6 +36,9 @@ struct EntryFrame {
   std::string message;
   kiln_exception* exception;
   const volatile uint64_t* interrupt;
+  // The trap's backtrace (RecordTrace); written only when a trap is raised.
+  uint32_t trace_len;
+  uintptr_t trace[kMaxTraceFrames];
 };
 
 struct ThreadInfo {
@@ -140,6 +146,73 @@ void ChainToPrevious(int sig, siginfo_t* info, void* context) {
   prev.sa_handler(sig);
 }
 
+// Records in `frame` the pcs of the Wasm frames of its call, from the one at `pc` (with the
+// stack pointer `sp` and frame pointer `fp` it has there; `exact`: `pc` is the trapping
+// instruction itself, not a return address) outwards, by the artifacts' code maps: each
+// row says where the caller's return address and %rbp are. Stops at the first pc outside
+// mapped code (the host code that called the entry trampoline). Reads the stack only
+// between `sp` and the entry frame, which lies above every frame of its call: a wrong map
+// ends the trace, it cannot make this read elsewhere. Async-signal-safe.
+void RecordTrace(EntryFrame* frame, uintptr_t pc, uintptr_t sp, uintptr_t fp, bool exact) {
+  frame->trace_len = 0;
+  const uintptr_t lo = sp, hi = reinterpret_cast<uintptr_t>(frame);
+  auto on_stack = [&](uintptr_t addr) { return addr % 8 == 0 && addr >= lo && addr < hi - 8; };
+  while (frame->trace_len < kMaxTraceFrames) {
+    const uintptr_t at = exact ? pc : pc - 1;
+    const auto* artifact = static_cast<const Artifact*>(CodeRanges().Find(at));
+    if (artifact == nullptr) break;
+    bool wasm = false;
+    const kiln_code_map_rule* row = artifact->FrameRuleAt(at, &wasm);
+    if (row == nullptr) break;
+    if (wasm) frame->trace[frame->trace_len++] = at;
+    uintptr_t cfa;
+    if (row->cfa_reg == KILN_CFA_RSP) {
+      cfa = sp + static_cast<intptr_t>(row->cfa_offset);
+    } else if (row->cfa_reg == KILN_CFA_RBP) {
+      cfa = fp + static_cast<intptr_t>(row->cfa_offset);
+    } else {
+      break;
+    }
+    if (cfa <= sp || !on_stack(cfa - 8)) break;
+    if (row->rbp_saved != 0) {
+      const uintptr_t slot = cfa + static_cast<intptr_t>(row->rbp_saved);
+      if (!on_stack(slot)) break;
+      fp = *reinterpret_cast<const uintptr_t*>(slot);
+    }
+    pc = *reinterpret_cast<const uintptr_t*>(cfa - 8);
+    sp = cfa;
+    exact = false;
+  }
+}
+
+// From host code (a builtin or host function raising a trap): the C++ unwinder finds the
+// innermost frame in an artifact's code, and the code maps go on from there.
+struct SeekWasm {
+  uintptr_t pc = 0, sp = 0, fp = 0;
+  bool exact = false;
+};
+
+_Unwind_Reason_Code SeekWasmFrame(struct _Unwind_Context* context, void* arg) {
+  auto* seek = static_cast<SeekWasm*>(arg);
+  int before = 0;
+  const uintptr_t ip = _Unwind_GetIPInfo(context, &before);
+  if (ip == 0 || CodeRanges().Find(before ? ip : ip - 1) == nullptr) return _URC_NO_REASON;
+  // The unwinder cannot step into this frame (artifact code is not registered with it):
+  // its CFA is the stack pointer here after the call returned.
+  seek->pc = ip;
+  seek->exact = before != 0;
+  seek->sp = _Unwind_GetCFA(context);
+  seek->fp = _Unwind_GetGR(context, 6 /* DWARF %rbp */);
+  return _URC_END_OF_STACK;
+}
+
+void RecordTraceFromHost(EntryFrame* frame) {
+  frame->trace_len = 0;
+  SeekWasm seek;
+  _Unwind_Backtrace(SeekWasmFrame, &seek);
+  if (seek.pc != 0) RecordTrace(frame, seek.pc, seek.sp, seek.fp, seek.exact);
+}
+
 // True if `frame`'s call, or a call it is nested in, has been interrupted (its store's
 // InterruptHandle counter is set): interrupting a store stops what its calls called too.
 bool Interrupted(const EntryFrame* frame) {
@@ -185,7 +258,11 @@ void HandleFault(int sig, siginfo_t* info, void* context) {
         code = KILN_TRAP_UNREACHABLE;
         break;
     }
-    if (code != KILN_TRAP_NONE) UnwindFromHandler(frame, sig, code, pc);
+    if (code != KILN_TRAP_NONE) {
+      RecordTrace(frame, pc, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]),
+                  static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]), /*exact=*/true);
+      UnwindFromHandler(frame, sig, code, pc);
+    }
   }
   errno = saved_errno;
   ChainToPrevious(sig, info, context);
@@ -200,6 +277,8 @@ void HandleInterrupt(int sig, siginfo_t* info, void* context) {
   auto* uc = static_cast<ucontext_t*>(context);
   const uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   if (CodeRanges().Find(pc) == nullptr) return;
+  RecordTrace(frame, pc, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]),
+              static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]), /*exact=*/true);
   UnwindFromHandler(frame, sig, KILN_TRAP_INTERRUPTED, pc);
 }
 
@@ -298,6 +377,7 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap,
   frame.exit_code = 0;
   frame.exception = nullptr;
   frame.interrupt = interrupt;
+  frame.trace_len = 0;
   if (sigsetjmp(frame.jump, 0) == 0) {
     t_frame = &frame;
     fn(arg);
@@ -312,6 +392,7 @@ bool RunGuarded(void (*fn)(void*), void* arg, TrapRecord* trap,
   trap->exit_code = frame.exit_code;
   trap->message = std::move(frame.message);
   trap->exception = frame.exception;
+  trap->trace.assign(frame.trace, frame.trace + frame.trace_len);
   return false;
 }
 
@@ -344,6 +425,8 @@ void RaiseTrap(uint32_t code, uintptr_t pc) {
   }
   frame->code = code;
   frame->pc = pc;
+  // proc_exit is how WASI programs end, not a failure: no backtrace to pay for.
+  if (code != KILN_TRAP_EXIT) RecordTraceFromHost(frame);
   siglongjmp(frame->jump, 1);
 }
 

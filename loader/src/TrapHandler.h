@@ -14,14 +14,22 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kiln/abi.h"
 
 namespace kiln {
 
+// The deepest backtrace a trap records (innermost frames first).
+inline constexpr size_t kMaxTraceFrames = 512;
+
 struct TrapRecord {
   uint32_t code = 0;
   uintptr_t pc = 0;
+  // The pcs of the Wasm frames of the trapping call, innermost first, as the artifacts'
+  // code maps look them up (a call's pc is its return address - 1), read from the stack
+  // before the trap unwound it. Empty without code maps.
+  std::vector<uintptr_t> trace;
   int32_t exit_code = 0;
   std::string message;
   kiln_exception* exception = nullptr;  // KILN_TRAP_UNCAUGHT_EXCEPTION

@@ -106,6 +106,20 @@ class Artifact {
   // use and shared by every instance (nullptr: that memory is initialised by copying).
   std::shared_ptr<const class MemoryImage> memory_image(uint32_t memory) const;
 
+  // With a code map (kiln_code_map in abi.h; kilnc writes one unless --no-code-map): the
+  // frame rule that covers `pc` and whether its function is a Wasm function (rather than a
+  // trampoline), or nullptr when no mapped function contains `pc`. Async-signal-safe.
+  const kiln_code_map_rule* FrameRuleAt(uintptr_t pc, bool* wasm) const;
+  // The Wasm frames at `pc` (a pc from a backtrace), innermost first: the function the
+  // instruction is in, then those it was inlined into. Empty without a code map.
+  struct WasmFrame {
+    uint32_t func_index;
+    uint32_t module_offset;  // of the instruction in the binary; 0: unknown
+    uint32_t func_offset;    // from the start of the function's code entry
+  };
+  std::vector<WasmFrame> WasmFramesAt(uintptr_t pc) const;
+  bool has_code_map() const { return desc_->code_map != nullptr; }
+
   // The loaded artifact whose code contains `pc` (nullptr if none). Not signal-safe.
   static const Artifact* FindByPc(uintptr_t pc);
 
@@ -121,6 +135,13 @@ class Artifact {
   std::vector<uint32_t> type_ids_;
   std::vector<std::pair<uintptr_t, uint32_t>> entry_points_;  // sorted (code, func index)
   std::vector<int> code_slots_;
+  struct MappedCode {
+    uintptr_t start;
+    const kiln_code_map_func* func;
+  };
+  std::vector<MappedCode> mapped_code_;  // sorted by start
+  // The mapped function containing `pc`, and `pc`'s offset in it. Async-signal-safe.
+  const MappedCode* MappedCodeAt(uintptr_t pc) const;
   mutable std::mutex images_mu_;
   mutable std::vector<std::optional<std::shared_ptr<const MemoryImage>>> memory_images_;
   // Declared after image_: unregistered from gdb before the code is unmapped.

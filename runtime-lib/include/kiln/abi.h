@@ -38,8 +38,10 @@ extern "C" {
 /* 3.0: the stack limit, fuel and interruption counter belong to the running thread (its
  * kiln_thread_state), no longer to each instance's vmctx: code of an instance called from
  * another runs under the caller's limits. */
+/* 3.1: the descriptor's code_map: where each Wasm instruction's code is, for trap
+ * backtraces (Wasm byte offsets, inlined functions) and for walking Wasm frames. */
 #define KILN_ABI_MAJOR 3
-#define KILN_ABI_MINOR 0
+#define KILN_ABI_MINOR 1
 #define KILN_DESCRIPTOR_SYMBOL "kiln_module_v1"
 #define KILN_DESCRIPTOR_MAGIC "KILNMOD"  /* 7 chars + NUL = 8 bytes */
 
@@ -429,6 +431,74 @@ enum {
   KILN_CPU_SAHF = 1u << 18,
 };
 
+/* ---- Code map (ABI 3.1) -------------------------------------------------------------
+ *
+ * What a pc in the artifact's code means, for trap backtraces: which Wasm instruction it
+ * is the code of (with the functions the optimiser inlined it through), and where its
+ * caller's frame is. One blob, no pointers (offsets from its start), built by kilnc from
+ * the machine code's line table and unwind table.
+ *
+ * `funcs` lists the artifact's functions (Wasm functions and trampolines). Each has:
+ *  - frame rules, sorted by code offset, the first at 0; a rule holds from its offset to
+ *    the next one's: the CFA ("canonical frame address": the stack pointer before the call
+ *    that entered the function; the return address is just below it) is a register plus an
+ *    offset, and the caller's %rbp is saved at CFA + rbp_saved (0: not saved, still in
+ *    %rbp);
+ *  - locations (Wasm functions only), a stream of `num_locations` entries in `locations`,
+ *    each two LEB128 numbers: the code offset where it starts, as an unsigned delta from
+ *    the previous entry's (the first from 0), and its value as a signed delta from the
+ *    previous value (the first from 0). A value `v` is, with bit 0 clear, the byte offset
+ *    v >> 1 in the binary of an instruction of the function itself (0: unknown), and with
+ *    bit 0 set, the node v >> 1 of `inlined`: an instruction of an inlined function. An
+ *    entry holds until the next one (or the function's end).
+ *  - `inlined` nodes: (function, offset) and the node of the call it was inlined through,
+ *    always an earlier node, or KILN_CODE_MAP_NO_PARENT for the outermost call, in the
+ *    function itself. */
+#define KILN_CODE_MAP_MAGIC 0x50414d434e4c494bull /* "KILNCMAP" */
+#define KILN_CODE_MAP_NO_PARENT 0xffffffffu
+enum { KILN_CODE_WASM = 0, KILN_CODE_ARRAY_TO_NATIVE = 1, KILN_CODE_NATIVE_TO_ARRAY = 2 };
+enum { KILN_CFA_RSP = 0, KILN_CFA_RBP = 1, KILN_CFA_UNKNOWN = 2 };
+
+typedef struct kiln_code_map {
+  uint64_t magic;          /* KILN_CODE_MAP_MAGIC */
+  uint32_t size;           /* of the whole blob, in bytes */
+  uint32_t num_funcs;      /* kiln_code_map_func[num_funcs] at funcs_offset */
+  uint32_t funcs_offset;
+  uint32_t num_rules;      /* kiln_code_map_rule[num_rules] at rules_offset */
+  uint32_t rules_offset;
+  uint32_t locations_size; /* bytes of location streams at locations_offset */
+  uint32_t locations_offset;
+  uint32_t num_inlined;    /* kiln_code_map_inlined[num_inlined] at inlined_offset */
+  uint32_t inlined_offset;
+  uint32_t num_bodies;     /* uint32_t[num_bodies] at bodies_offset: the byte offset in */
+  uint32_t bodies_offset;  /* the binary of each defined function's code entry */
+  uint32_t reserved;
+} kiln_code_map;
+
+typedef struct kiln_code_map_func {
+  uint32_t kind;      /* KILN_CODE_*: its start is funcs[index].code, or */
+  uint32_t index;     /* types[index].array_to_native / native_to_array */
+  uint32_t size;      /* bytes of code */
+  uint32_t first_rule;
+  uint32_t num_rules; /* >= 1; the first rule is at offset 0 */
+  uint32_t locations; /* offset of its location stream in the locations */
+  uint32_t num_locations;
+  uint32_t reserved;
+} kiln_code_map_func;
+
+typedef struct kiln_code_map_rule {
+  uint32_t offset;    /* from the function's start */
+  int32_t cfa_offset;
+  uint16_t cfa_reg;   /* KILN_CFA_* */
+  int16_t rbp_saved;  /* caller's %rbp at CFA + rbp_saved; 0: not saved */
+} kiln_code_map_rule;
+
+typedef struct kiln_code_map_inlined {
+  uint32_t func;      /* Wasm function index */
+  uint32_t offset;    /* byte offset of the instruction in the binary; 0: unknown */
+  uint32_t parent;    /* node of the call it was inlined through, or KILN_CODE_MAP_NO_PARENT */
+} kiln_code_map_inlined;
+
 /* What the generated code does (kiln_module_desc.flags). */
 enum {
   /* Checks the thread's epoch against its epoch_deadline at every function entry and
@@ -482,7 +552,8 @@ typedef struct kiln_module_desc {
   const uint32_t* tag_types;   /* [num_tags]: type index of each tag (imports first) */
   uint32_t num_imported_tags;
   uint32_t flags;              /* KILN_MODULE_* (ABI 2.1+) */
-  void* reserved[6];
+  const struct kiln_code_map* code_map; /* ABI 3.1: NULL, or the code map (below) */
+  void* reserved[5];
 } kiln_module_desc;
 
 #ifdef __cplusplus

@@ -226,7 +226,13 @@ KILN_ABI_OFFSET(kiln_module_desc, module_name, 224);
 KILN_ABI_OFFSET(kiln_module_desc, tag_types, 232);
 KILN_ABI_OFFSET(kiln_module_desc, num_imported_tags, 240);
 KILN_ABI_OFFSET(kiln_module_desc, flags, 244);
-KILN_ABI_OFFSET(kiln_module_desc, reserved, 248);
+KILN_ABI_OFFSET(kiln_module_desc, code_map, 248);
+KILN_ABI_OFFSET(kiln_module_desc, reserved, 256);
+
+KILN_ABI_SIZE(kiln_code_map, 56);
+KILN_ABI_SIZE(kiln_code_map_func, 32);
+KILN_ABI_SIZE(kiln_code_map_rule, 12);
+KILN_ABI_SIZE(kiln_code_map_inlined, 12);
 
 KILN_ABI_SIZE(kiln_host_func, 16);
 KILN_ABI_OFFSET(kiln_host_func, callback, 0);

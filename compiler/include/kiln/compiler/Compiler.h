@@ -26,6 +26,10 @@ struct CompileOptions {
   // the loader interrupts Wasm code by signal, which costs nothing while the code runs and
   // leaves loops free to be vectorised. For embedders that cannot use signals.
   bool epochChecks = false;
+  // Put a code map in the artifact (kiln_code_map in kiln/abi.h): traps then report the
+  // Wasm byte offset of the instruction, the functions it was inlined through, and every
+  // Wasm frame of the trace. Costs compile time and artifact size, not run time.
+  bool codeMap = true;
   // Threads for code generation; 0 means one per hardware thread. The module is split into
   // a number of parts that depends only on its size, never on this, so the artifact is
   // byte-identical whatever the thread count.
