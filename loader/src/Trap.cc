@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -63,20 +64,27 @@ std::string Trap::Describe() const {
 
 absl::Status TrapToStatus(const Trap& trap) {
   absl::Status status(absl::StatusCode::kAborted, absl::StrCat("trap: ", trap.Describe()));
-  // code \n exit_code \n func_index (-1: none) \n pc \n func_name \n message
+  // code \n exit_code \n func_index (-1: none) \n pc \n frames \n func_name \n message,
+  // frames being "func,module_offset,func_offset,artifact,hex(name);" each (the artifact by
+  // address: the status stays in this process).
+  std::string frames;
+  for (const Trap::Frame& f : trap.frames)
+    absl::StrAppend(&frames, f.func_index, ",", f.module_offset, ",", f.func_offset, ",",
+                    reinterpret_cast<uintptr_t>(f.artifact), ",",
+                    absl::BytesToHexString(f.func_name), ";");
   status.SetPayload(kTrapPayloadUrl,
                     absl::Cord(absl::StrCat(static_cast<int>(trap.code), "\n", trap.exit_code, "\n",
                                             trap.func_index ? int64_t{*trap.func_index} : -1,
-                                            "\n", trap.pc, "\n", trap.func_name, "\n",
-                                            trap.message)));
+                                            "\n", trap.pc, "\n", frames, "\n", trap.func_name,
+                                            "\n", trap.message)));
   return status;
 }
 
 std::optional<Trap> TrapFromStatus(const absl::Status& status) {
   absl::optional<absl::Cord> payload = status.GetPayload(kTrapPayloadUrl);
   if (!payload.has_value()) return std::nullopt;
-  std::vector<std::string> parts = absl::StrSplit(std::string(*payload), absl::MaxSplits('\n', 5));
-  if (parts.size() != 6) return std::nullopt;
+  std::vector<std::string> parts = absl::StrSplit(std::string(*payload), absl::MaxSplits('\n', 6));
+  if (parts.size() != 7) return std::nullopt;
   Trap trap;
   int code = 0;
   int64_t func = -1;
@@ -88,8 +96,20 @@ std::optional<Trap> TrapFromStatus(const absl::Status& status) {
   trap.code = static_cast<kiln_trap_code>(code);
   if (func >= 0) trap.func_index = static_cast<uint32_t>(func);
   trap.pc = pc;
-  trap.func_name = parts[4];
-  trap.message = parts[5];
+  for (absl::string_view item : absl::StrSplit(parts[4], ';', absl::SkipEmpty())) {
+    std::vector<absl::string_view> fields = absl::StrSplit(item, ',');
+    Trap::Frame f;
+    uintptr_t artifact = 0;
+    if (fields.size() != 5 || !absl::SimpleAtoi(fields[0], &f.func_index) ||
+        !absl::SimpleAtoi(fields[1], &f.module_offset) ||
+        !absl::SimpleAtoi(fields[2], &f.func_offset) || !absl::SimpleAtoi(fields[3], &artifact))
+      return std::nullopt;
+    f.artifact = reinterpret_cast<const Artifact*>(artifact);
+    f.func_name = absl::HexStringToBytes(fields[4]);
+    trap.frames.push_back(f);
+  }
+  trap.func_name = parts[5];
+  trap.message = parts[6];
   return trap;
 }
 

@@ -289,6 +289,30 @@ TEST_P(TrapFramesTest, AcrossInstances) {
   EXPECT_EQ(caller.wasm[t.frames[2].module_offset], kCall);
 }
 
+TEST_P(TrapFramesTest, StartFunction) {
+  // A trap during instantiation comes back in the status, with its frames.
+  Compiled c = Compile(R"(
+    (module
+      (func $boom (unreachable))
+      (func $start (call $boom))
+      (start $start))
+  )", GetParam());
+  ASSERT_TRUE(c.artifact);
+  auto inst = Instance::Instantiate(c.artifact, [](const ImportRequest&) { return std::nullopt; });
+  ASSERT_FALSE(inst.ok());
+  std::optional<Trap> t = TrapFromStatus(inst.status());
+  ASSERT_TRUE(t.has_value()) << inst.status();
+  SCOPED_TRACE(Show(*t));
+  ASSERT_EQ(t->frames.size(), 2u);
+  EXPECT_EQ(t->frames[0].func_index, 0u);
+  EXPECT_EQ(c.wasm[t->frames[0].module_offset], kUnreachable);
+  EXPECT_EQ(t->frames[0].func_name, "boom");
+  EXPECT_EQ(t->frames[1].func_index, 1u);
+  EXPECT_EQ(c.wasm[t->frames[1].module_offset], kCall);
+  EXPECT_EQ(t->frames[1].func_name, "start");
+  EXPECT_EQ(t->frames[1].artifact, c.artifact.get());
+}
+
 INSTANTIATE_TEST_SUITE_P(OptLevels, TrapFramesTest, ::testing::Values(0, 2),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return "O" + std::to_string(info.param);
