@@ -10,6 +10,7 @@ PKGS=(
   clang-19 libclang-rt-19-dev-wasm32 libclang-rt-19-dev wasi-libc
   libabsl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   wabt binaryen libsodium-dev libseccomp-dev linux-perf gdb nodejs valgrind
+  libtomlplusplus-dev libmicrohttpd-dev wrk lighttpd
   zlib1g-dev libzstd-dev libxml2-dev libedit-dev libffi-dev libncurses-dev
 )
 missing=()

@@ -32,9 +32,13 @@
 #include "ValueText.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/loader.h"
+#include "kiln/serve/Units.h"
 #include "kiln/wasi/WasiModule.h"
 
 namespace {
+
+using kiln::serve::ParseBytes;
+using kiln::serve::ParseDuration;
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
@@ -85,55 +89,6 @@ struct RunOptions {
   std::string require_signature;  // PUB key file
   bool perf_map = false;
 };
-
-// "4096", "64K", "16M", "2G" (powers of 1024; "KiB"/"MB" spellings too) -> bytes.
-std::optional<uint64_t> ParseBytes(const std::string& text) {
-  size_t used = 0;
-  double value;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  std::string unit = text.substr(used);
-  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  double scale = 1;
-  if (unit.empty() || unit == "b") {
-    scale = 1;
-  } else if (unit == "k" || unit == "kb" || unit == "kib") {
-    scale = 1024.0;
-  } else if (unit == "m" || unit == "mb" || unit == "mib") {
-    scale = 1024.0 * 1024;
-  } else if (unit == "g" || unit == "gb" || unit == "gib") {
-    scale = 1024.0 * 1024 * 1024;
-  } else {
-    return std::nullopt;
-  }
-  if (!(value >= 0) || value * scale > 1e19) return std::nullopt;
-  return static_cast<uint64_t>(value * scale);
-}
-
-// "250ms", "2s", "1.5m", "1h", "500us" -> a duration.
-std::optional<std::chrono::nanoseconds> ParseDuration(const std::string& text) {
-  size_t used = 0;
-  double value;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string unit = text.substr(used);
-  double ns;
-  if (unit == "ns") ns = 1;
-  else if (unit == "us") ns = 1e3;
-  else if (unit == "ms") ns = 1e6;
-  else if (unit == "s" || unit.empty()) ns = 1e9;
-  else if (unit == "m") ns = 60e9;
-  else if (unit == "h") ns = 3600e9;
-  else return std::nullopt;
-  if (!(value > 0) || value * ns > 1e18) return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<int64_t>(value * ns));
-}
 
 // --timeout: interrupts the instance at the deadline. Wasm code traps "interrupted" at its
 // next function entry or loop header; a guest blocked in a host call past a grace period

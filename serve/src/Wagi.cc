@@ -1,0 +1,218 @@
+#include "kiln/serve/Wagi.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace kiln::serve {
+namespace {
+
+// This Abseil has its own string_view type.
+absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+std::string_view S(absl::string_view s) { return std::string_view(s.data(), s.size()); }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 9110 token characters: what a header name may be made of.
+bool IsTokenChar(unsigned char c) {
+  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                std::string_view::npos;
+}
+
+bool IsToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsTokenChar(static_cast<unsigned char>(c));
+  });
+}
+
+// A header value may hold visible characters, spaces and tabs (and obs-text bytes).
+bool IsFieldValue(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+  });
+}
+
+// "example.com:8080" -> ("example.com", "8080"); "[::1]:80" -> ("[::1]", "80").
+std::pair<std::string, std::string> SplitHost(std::string_view host) {
+  size_t colon = host.rfind(':');
+  if (colon == std::string_view::npos || host.find(']', colon) != std::string_view::npos)
+    return {std::string(host), ""};
+  return {std::string(host.substr(0, colon)), std::string(host.substr(colon + 1))};
+}
+
+}  // namespace
+
+absl::StatusOr<RoutePattern> RoutePattern::Parse(std::string_view pattern) {
+  if (pattern.empty() || pattern.front() != '/')
+    return absl::InvalidArgumentError(
+        absl::StrCat("route \"", A(pattern), "\" must start with '/'"));
+  RoutePattern r;
+  r.pattern_ = std::string(pattern);
+  absl::string_view prefix = A(pattern);
+  if (absl::ConsumeSuffix(&prefix, "/...")) r.wildcard_ = true;
+  if (prefix.find("...") != absl::string_view::npos)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "route \"", A(pattern), "\": \"...\" may only end a route, as \"/...\""));
+  if (prefix.find('?') != absl::string_view::npos || prefix.find('#') != absl::string_view::npos)
+    return absl::InvalidArgumentError(
+        absl::StrCat("route \"", A(pattern), "\" is a path: no '?' or '#'"));
+  r.prefix_ = std::string(prefix);
+  return r;
+}
+
+std::optional<std::string> RoutePattern::Match(std::string_view path) const {
+  if (!wildcard_) {
+    if (path == prefix_) return std::string();
+    return std::nullopt;
+  }
+  if (!absl::StartsWith(A(path), prefix_)) return std::nullopt;
+  std::string_view rest = path.substr(prefix_.size());
+  // "/files/..." matches "/files" and "/files/x", not "/filesystem".
+  if (!rest.empty() && rest.front() != '/') return std::nullopt;
+  return std::string(rest);
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+std::vector<std::string> Environment(const Request& request, const RoutePattern& route,
+                                     const std::string& path_info, const ServerInfo& server,
+                                     const std::vector<std::string>& route_env) {
+  // Later entries win; std::map keeps the output in a stable order.
+  std::map<std::string, std::string> vars;
+  for (const std::string& kv : route_env) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  std::map<std::string, std::string> http;  // HTTP_* from the headers
+  std::string host_header, content_type;
+  for (const auto& [name, value] : request.headers) {
+    if (absl::EqualsIgnoreCase(A(name), "host") && host_header.empty()) host_header = value;
+    if (absl::EqualsIgnoreCase(A(name), "content-type") && content_type.empty()) content_type = value;
+    std::string key = absl::StrCat("HTTP_", absl::AsciiStrToUpper(name));
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (key == "HTTP_AUTHORIZATION" || key == "HTTP_CONNECTION") continue;
+    if (!std::all_of(key.begin(), key.end(),
+                     [](char c) { return std::isupper(static_cast<unsigned char>(c)) ||
+                                         std::isdigit(static_cast<unsigned char>(c)) || c == '_'; }))
+      continue;
+    auto [it, added] = http.try_emplace(key, value);
+    if (!added) absl::StrAppend(&it->second, ", ", value);
+  }
+  for (auto& [k, v] : http) vars[k] = v;
+
+  auto [host, port] = SplitHost(host_header);
+  if (host.empty()) host = server.host;
+  if (port.empty()) port = std::to_string(server.port);
+  const std::string decoded = PercentDecode(path_info);
+  vars["AUTH_TYPE"] = "";
+  vars["CONTENT_LENGTH"] = std::to_string(request.body_size);
+  vars["CONTENT_TYPE"] = content_type;
+  vars["GATEWAY_INTERFACE"] = "CGI/1.1";
+  vars["PATH_INFO"] = decoded;
+  vars["PATH_TRANSLATED"] = decoded;
+  vars["QUERY_STRING"] = request.query;
+  vars["REMOTE_ADDR"] = request.remote_addr;
+  vars["REMOTE_HOST"] = request.remote_addr;
+  vars["REMOTE_USER"] = "";
+  vars["REQUEST_METHOD"] = request.method;
+  vars["SCRIPT_NAME"] = route.prefix().empty() ? "/" : route.prefix();
+  vars["SERVER_NAME"] = host;
+  vars["SERVER_PORT"] = port;
+  vars["SERVER_PROTOCOL"] = request.protocol;
+  vars["SERVER_SOFTWARE"] = server.software;
+  vars["X_FULL_URL"] = absl::StrCat("http://", host, ":", port, request.path,
+                                    request.query.empty() ? "" : "?", request.query);
+  vars["X_MATCHED_ROUTE"] = route.pattern();
+  vars["X_RAW_PATH_INFO"] = path_info;
+
+  std::vector<std::string> out;
+  out.reserve(vars.size());
+  for (const auto& [k, v] : vars) out.push_back(absl::StrCat(k, "=", v));
+  return out;
+}
+
+std::vector<std::string> Arguments(const Request& request) {
+  std::vector<std::string> args{request.path};
+  if (!request.query.empty())
+    for (absl::string_view item : absl::StrSplit(request.query, '&'))
+      args.emplace_back(item);
+  return args;
+}
+
+absl::StatusOr<Response> ParseResponse(std::string_view output) {
+  // The header block ends at the first empty line.
+  Response r;
+  bool content_type = false, location = false, status = false, ended = false;
+  size_t at = 0;
+  while (at < output.size()) {
+    size_t nl = output.find('\n', at);
+    if (nl == std::string_view::npos)
+      return absl::InvalidArgumentError("the handler's output ends inside its header lines");
+    std::string_view line = output.substr(at, nl - at);
+    at = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) {
+      ended = true;
+      break;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // not a header line: ignored, as WAGI does
+    std::string_view name = S(absl::StripAsciiWhitespace(A(line.substr(0, colon))));
+    std::string_view value = S(absl::StripAsciiWhitespace(A(line.substr(colon + 1))));
+    if (!IsToken(name) || !IsFieldValue(value)) continue;
+    if (absl::EqualsIgnoreCase(A(name), "status")) {
+      status = true;
+      std::string_view code = value.substr(0, value.find(' '));
+      int n = 0;
+      r.status = code.size() == 3 && absl::SimpleAtoi(A(code), &n) && n >= 100 && n <= 999 ? n : 502;
+      continue;
+    }
+    if (absl::EqualsIgnoreCase(A(name), "content-length") ||
+        absl::EqualsIgnoreCase(A(name), "transfer-encoding") ||
+        absl::EqualsIgnoreCase(A(name), "connection"))
+      continue;
+    if (absl::EqualsIgnoreCase(A(name), "content-type")) content_type = true;
+    if (absl::EqualsIgnoreCase(A(name), "location")) location = true;
+    r.headers.emplace_back(std::string(name), std::string(value));
+  }
+  if (!ended)
+    return absl::InvalidArgumentError(
+        "the handler's output has no empty line after its header lines");
+  if (!content_type && !location && !status)
+    return absl::InvalidArgumentError(
+        "the handler's output has none of Content-Type, Location and Status");
+  if (location && !status) r.status = 302;
+  r.body = std::string(output.substr(at));
+  return r;
+}
+
+}  // namespace kiln::serve
