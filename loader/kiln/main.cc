@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "Isolate.h"
+#include "ServeCommand.h"
 #include "ValueText.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/loader.h"
@@ -760,12 +761,15 @@ int main(int raw_argc, char** raw_argv) {
       ->required()
       ->type_name("PUB");
 
+  kiln::cli::ServeOptions serve_options;
+  CLI::App* serve = kiln::cli::AddServeCommand(app, serve_options);
+
   // CLI11 reports a misspelt command as "A subcommand is required"; name it instead.
   const std::string_view first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != "run" && first != "inspect" &&
-      first != "verify" && first != "keygen") {
-    std::fprintf(stderr, "kiln: unknown command '%s' (commands: run, inspect, verify, keygen; "
-                 "see kiln --help)\n", argv[1]);
+      first != "verify" && first != "keygen" && first != "serve") {
+    std::fprintf(stderr, "kiln: unknown command '%s' (commands: run, serve, inspect, verify, "
+                 "keygen; see kiln --help)\n", argv[1]);
     return kExitUsage;
   }
   try {
@@ -783,6 +787,7 @@ int main(int raw_argc, char** raw_argv) {
   if (inspect->parsed()) return Inspect(inspect_path, inspect_key, inspect_json);
   if (keygen->parsed()) return Keygen(keygen_path);
   if (verify->parsed()) return Verify(verify_path, verify_key);
+  if (serve->parsed()) return kiln::cli::Serve(serve_options);
   if (max_pages != 0) opts.max_memory_pages = max_pages;
   // A guest writing to a closed pipe gets EPIPE, as WASI has no signals to deliver.
   signal(SIGPIPE, SIG_IGN);

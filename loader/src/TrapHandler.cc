@@ -217,7 +217,8 @@ void RecordTraceFromHost(EntryFrame* frame) {
 // InterruptHandle counter is set): interrupting a store stops what its calls called too.
 bool Interrupted(const EntryFrame* frame) {
   for (; frame != nullptr; frame = frame->prev)
-    if (frame->interrupt != nullptr && *frame->interrupt != 0) return true;
+    if (frame->interrupt != nullptr && __atomic_load_n(frame->interrupt, __ATOMIC_RELAXED) != 0)
+      return true;
   return false;
 }
 

@@ -29,7 +29,22 @@ void WriteAll(int fd, const std::string& s) {
 }  // namespace
 
 WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
+  MemoryOutput* const memory_out[3] = {nullptr, config_.stdout_memory.get(),
+                                       config_.stderr_memory.get()};
+  int stream = 0;
   for (int host_fd : {config_.stdin_host_fd, config_.stdout_host_fd, config_.stderr_host_fd}) {
+    const int i = stream++;
+    if ((i == 0 && config_.stdin_bytes) || memory_out[i] != nullptr) {
+      Descriptor d;
+      d.kind = Descriptor::Kind::kStdio;
+      d.filetype = abi::kFiletypeUnknown;
+      d.rights_base = abi::kRightsStream;
+      d.memory_in = i == 0 ? config_.stdin_bytes.get() : nullptr;
+      d.memory_out = memory_out[i];
+      fds_.emplace_back(std::move(d));
+      ++open_count_;
+      continue;
+    }
     if (host_fd < 0) {
       fds_.emplace_back(std::nullopt);
       continue;

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -428,6 +429,32 @@ inline ssize_t Transfer(bool write, int fd, const IovecList& iovs, uint32_t* err
   return n;
 }
 
+// In-memory stdin: copies what is left into the buffers.
+size_t ReadMemory(Descriptor& d, const IovecList& iovs) {
+  size_t done = 0;
+  for (const iovec& v : iovs) {
+    const uint64_t left = d.memory_in->size() - d.memory_in_pos;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, v.iov_len));
+    std::memcpy(v.iov_base, d.memory_in->data() + d.memory_in_pos, n);
+    d.memory_in_pos += n;
+    done += n;
+    if (n < v.iov_len) break;
+  }
+  return done;
+}
+
+// In-memory output: all of it or, past the cap, none (-1).
+ssize_t WriteMemory(MemoryOutput& out, const IovecList& iovs) {
+  uint64_t total = 0;
+  for (const iovec& v : iovs) total += v.iov_len;
+  if (total > out.cap - std::min<uint64_t>(out.cap, out.data.size())) {
+    out.overflowed = true;
+    return -1;
+  }
+  for (const iovec& v : iovs) out.data.append(static_cast<const char*>(v.iov_base), v.iov_len);
+  return static_cast<ssize_t>(total);
+}
+
 [[gnu::always_inline]] inline uint32_t FdReadBody(WasiCall& c) {
   uint32_t err;
   Descriptor* d = Lookup(c, Arg32(c, 0), abi::kRightFdRead, &err);
@@ -435,6 +462,10 @@ inline ssize_t Transfer(bool write, int fd, const IovecList& iovs, uint32_t* err
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
+  if (d->memory_in != nullptr) {
+    c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(ReadMemory(*d, iovs)));
+    return kSuccess;
+  }
   const ssize_t n = Transfer(false, d->host_fd, iovs, &err);
   if (n < 0) return err;
   c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(n));
@@ -448,6 +479,12 @@ inline ssize_t Transfer(bool write, int fd, const IovecList& iovs, uint32_t* err
   IovecList iovs;
   if (uint32_t e = ReadIovecs(c, Arg32(c, 1), Arg32(c, 2), &iovs)) return e;
   if (c.memory.At(Arg32(c, 3), 4) == nullptr) return kFault;
+  if (d->memory_out != nullptr) {
+    const ssize_t n = WriteMemory(*d->memory_out, iovs);
+    if (n < 0) return kFbig;
+    c.memory.Store<uint32_t>(Arg32(c, 3), static_cast<uint32_t>(n));
+    return kSuccess;
+  }
   // A terminal's output goes through its filter; anything else straight out.
   const ssize_t n = d->terminal == nullptr ? Transfer(true, d->host_fd, iovs, &err)
                                            : WriteToTerminal(*d, iovs, &err);

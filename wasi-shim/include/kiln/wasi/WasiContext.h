@@ -46,12 +46,27 @@ struct PathGrant {
   uint32_t perms = 0;
 };
 
+// Output a guest writes to memory (kiln serve's stdout and stderr): at most `cap` bytes; a
+// write that does not fit writes nothing, fails with EFBIG ("file too large") and sets
+// `overflowed`.
+struct MemoryOutput {
+  std::string data;
+  uint64_t cap = UINT64_MAX;
+  bool overflowed = false;
+};
+
 struct WasiConfig {
   std::vector<std::string> args;  // argv, including argv[0]
   std::vector<std::string> env;   // "KEY=VALUE" strings, exactly as given
   int stdin_host_fd = 0;          // -1: the guest has no such descriptor
   int stdout_host_fd = 1;
   int stderr_host_fd = 2;
+  // In memory instead of host descriptors (each replaces its *_host_fd when set): stdin
+  // reads these bytes, stdout and stderr write to these buffers. Streams, not files: no
+  // seeking, no file status; poll_oneoff does not wait on them.
+  std::shared_ptr<const std::string> stdin_bytes;
+  std::shared_ptr<MemoryOutput> stdout_memory;
+  std::shared_ptr<MemoryOutput> stderr_memory;
   // Off (the default): bytes the guest writes to a descriptor that is a terminal go
   // through TerminalFilter. On: passed raw.
   bool allow_terminal_escapes = false;
@@ -122,6 +137,10 @@ class WasiContext {
     std::string preopen_name;  // set for pre-opened directories
     bool is_preopen = false;
     std::unique_ptr<TerminalFilter> terminal;  // set when writes must be made inert
+    // In-memory stdio (WasiConfig::stdin_bytes, stdout_memory, stderr_memory); host_fd is -1.
+    const std::string* memory_in = nullptr;
+    uint64_t memory_in_pos = 0;
+    MemoryOutput* memory_out = nullptr;
     // fd_readdir cookies are entry indexes (wasi-libc's telldir keeps them in a 32-bit
     // long); dir_offsets[i] is the kernel's position of entry i, learnt while listing.
     std::vector<int64_t> dir_offsets;

@@ -1,0 +1,521 @@
+#include "kiln/serve/Server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "kiln/Artifact.h"
+#include "kiln/Call.h"
+#include "kiln/ImportPolicy.h"
+#include "kiln/Instance.h"
+#include "kiln/Signature.h"
+#include "kiln/Store.h"
+#include "kiln/Trap.h"
+#include "kiln/wasi/WasiModule.h"
+
+namespace kiln::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Interrupts each request's instance at its deadline: one thread for the server.
+class Deadlines {
+ public:
+  Deadlines() : thread_([this] { Loop(); }) {}
+  ~Deadlines() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  uint64_t Add(Clock::time_point when, std::shared_ptr<InterruptHandle> handle) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const uint64_t id = next_++;
+    pending_[id] = {when, std::move(handle)};
+    cv_.notify_all();
+    return id;
+  }
+  void Cancel(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.erase(id);
+  }
+
+ private:
+  struct Entry {
+    Clock::time_point when;
+    std::shared_ptr<InterruptHandle> handle;
+  };
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      Clock::time_point next = Clock::time_point::max();
+      const Clock::time_point now = Clock::now();
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        if (it->second.when <= now) {
+          it->second.handle->Interrupt();
+          it = pending_.erase(it);
+        } else {
+          next = std::min(next, it->second.when);
+          ++it;
+        }
+      }
+      if (next == Clock::time_point::max()) {
+        cv_.wait(lock);
+      } else {
+        cv_.wait_until(lock, next);
+      }
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  uint64_t next_ = 1;
+  std::map<uint64_t, Entry> pending_;
+  std::thread thread_;
+};
+
+struct Route {
+  const RouteConfig* config = nullptr;
+  std::shared_ptr<const Artifact> artifact;
+  ImportPolicy policy;
+};
+
+// One request, from its URI to the response.
+struct Exchange {
+  std::string uri;  // as sent, before any decoding
+  std::string body;
+  bool started = false;
+  bool too_large = false;
+  const Route* route = nullptr;
+  std::string path_info;
+  Clock::time_point start;
+};
+
+std::string StatusText(int status) {
+  switch (status) {
+    case 404: return "not found\n";
+    case 413: return "request body too large\n";
+    case 500: return "internal server error\n";
+    case 504: return "the handler ran out of time\n";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServeConfig config;
+  std::vector<std::unique_ptr<Route>> routes;
+  std::string address;
+  ServerInfo info;
+  MHD_Daemon* daemon = nullptr;
+  Deadlines deadlines;
+  std::atomic<int> in_flight{0};
+  std::mutex log_mu;
+  FILE* access_log = nullptr;
+
+  ~Impl() {
+    if (daemon != nullptr) MHD_stop_daemon(daemon);
+    if (access_log != nullptr && access_log != stderr) std::fclose(access_log);
+  }
+
+  void Log(const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    std::fprintf(stderr, "kiln serve: %s\n", line.c_str());
+  }
+
+  const Route* RouteFor(const RouteConfig* c) const {
+    for (const auto& r : routes)
+      if (r->config == c) return r.get();
+    return nullptr;
+  }
+
+  // Runs the handler for `request`; the response, and what the log should say.
+  Response Handle(const Route& route, const Request& request, const Exchange& ex,
+                  std::string* problem, std::chrono::nanoseconds* wasm_time);
+
+  MHD_Result Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
+                   const Response& response, const std::string& problem,
+                   std::chrono::nanoseconds wasm_time);
+};
+
+Response Server::Impl::Handle(const Route& route, const Request& request, const Exchange& ex,
+                              std::string* problem, std::chrono::nanoseconds* wasm_time) {
+  const RouteConfig& rc = *route.config;
+  const Limits& limits = rc.limits;
+  Response fail;
+  fail.status = 500;
+  fail.headers = {{"Content-Type", "text/plain"}};
+  fail.body = StatusText(500);
+
+  const uint64_t max_response = limits.max_response_bytes.value_or(uint64_t{16} << 20);
+  // stdio in memory: the body in, the response and at most 64 KiB of stderr out.
+  auto out = std::make_shared<wasi::MemoryOutput>();
+  out->cap = max_response;
+  auto err = std::make_shared<wasi::MemoryOutput>();
+  err->cap = 64 * 1024;
+  wasi::WasiConfig wc;
+  wc.args = Arguments(request);
+  wc.env = Environment(request, rc.pattern, ex.path_info, info, rc.env);
+  wc.stdin_bytes = std::make_shared<const std::string>(ex.body);
+  wc.stdout_memory = out;
+  wc.stderr_memory = err;
+  wc.max_open_files = 64;
+  auto context = std::make_shared<wasi::WasiContext>(std::move(wc));
+  for (const auto& [list, read_only] : {std::pair{&rc.dirs, false}, std::pair{&rc.ro_dirs, true}}) {
+    for (const auto& [guest, host] : *list) {
+      if (absl::Status s = context->PreopenDirectory(host, guest, read_only); !s.ok()) {
+        *problem = std::string(s.message());
+        return fail;
+      }
+    }
+  }
+  auto wasi = std::make_shared<wasi::WasiModule>(context);
+  ImportMap imports;
+  imports.SetFallback(wasi::WasiModule::AsResolver(wasi));
+  InstanceOptions options;
+  options.import_policy = &route.policy;
+  if (limits.max_memory_bytes) options.max_memory_pages = *limits.max_memory_bytes / 65536;
+  if (limits.fuel) options.fuel = static_cast<int64_t>(*limits.fuel);
+  if (limits.max_stack_bytes) options.max_stack_bytes = *limits.max_stack_bytes;
+  options.interrupt = std::make_shared<InterruptHandle>();
+  const Clock::time_point began = Clock::now();
+  const uint64_t deadline = deadlines.Add(
+      ex.start + limits.timeout.value_or(std::chrono::seconds(10)), options.interrupt);
+  std::optional<Trap> trap;
+  {
+    absl::StatusOr<std::shared_ptr<Instance>> instance =
+        Instance::Instantiate(route.artifact, imports.AsResolver(), options);
+    if (!instance.ok()) {
+      trap = TrapFromStatus(instance.status());
+      if (!trap) {
+        deadlines.Cancel(deadline);
+        *problem = std::string(instance.status().message());
+        return fail;
+      }
+    } else {
+      std::optional<Extern> entry = (*instance)->GetExport(rc.entrypoint);
+      if (!entry || entry->kind != ExternKind::kFunc) {
+        deadlines.Cancel(deadline);
+        *problem = absl::StrCat("the artifact exports no function '", rc.entrypoint, "'");
+        return fail;
+      }
+      absl::StatusOr<CallResult> r = Call(*entry, {});
+      if (!r.ok()) {
+        deadlines.Cancel(deadline);
+        *problem = std::string(r.status().message());
+        return fail;
+      }
+      trap = r->trap;
+    }
+  }
+  deadlines.Cancel(deadline);
+  *wasm_time = Clock::now() - began;
+  const std::string& err_text = err->data;
+  if (trap && !(trap->is_exit() && trap->exit_code == 0)) {
+    if (trap->code == KILN_TRAP_INTERRUPTED) {
+      fail.status = 504;
+      fail.body = StatusText(504);
+      *problem = "past its timeout";
+      return fail;
+    }
+    *problem = trap->is_exit() ? absl::StrCat("exited with code ", trap->exit_code)
+                               : absl::StrCat("trap: ", trap->Describe());
+    if (!err_text.empty()) absl::StrAppend(problem, "; stderr: ", PrintableName(err_text.substr(0, 512)));
+    return fail;
+  }
+  if (out->overflowed) {
+    *problem = absl::StrCat("wrote more than max_response (", max_response, " bytes)");
+    return fail;
+  }
+  const std::string& output = out->data;
+  absl::StatusOr<Response> response = ParseResponse(output);
+  if (!response.ok()) {
+    *problem = std::string(response.status().message());
+    return fail;
+  }
+  return *std::move(response);
+}
+
+MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
+                               const Response& response, const std::string& problem,
+                               std::chrono::nanoseconds wasm_time) {
+  MHD_Response* r = MHD_create_response_from_buffer(
+      response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (r == nullptr) return MHD_NO;
+  for (const auto& [name, value] : response.headers)
+    MHD_add_response_header(r, name.c_str(), value.c_str());
+  const MHD_Result queued = MHD_queue_response(conn, static_cast<unsigned>(response.status), r);
+  MHD_destroy_response(r);
+  const auto total = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex->start);
+  const std::string route = ex->route != nullptr ? ex->route->config->pattern.pattern() : "-";
+  if (!problem.empty())
+    Log(absl::StrCat(route, ": ", request ? request->method : "", " ", PrintableName(ex->uri),
+                     ": ", response.status, ": ", problem));
+  if (access_log != nullptr) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    std::fprintf(access_log, "%s \"%s %s %s\" %d %zu %.3fms wasm %.3fms %s\n",
+                 request ? request->remote_addr.c_str() : "-",
+                 request ? PrintableName(request->method).c_str() : "-",
+                 PrintableName(ex->uri).c_str(), request ? request->protocol.c_str() : "-",
+                 response.status, response.body.size(), total.count() / 1000.0,
+                 std::chrono::duration<double, std::milli>(wasm_time).count(), route.c_str());
+    std::fflush(access_log);
+  }
+  return queued;
+}
+
+namespace {
+
+void* OnUri(void* cls, const char* uri, MHD_Connection*) {
+  (void)cls;
+  auto* ex = new Exchange;
+  ex->uri = uri != nullptr ? uri : "";
+  ex->start = Clock::now();
+  return ex;
+}
+
+void OnCompleted(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
+  (void)cls;
+  delete static_cast<Exchange*>(*con_cls);
+  *con_cls = nullptr;
+}
+
+// Keeps the path as sent: WAGI's handlers get both the raw and the decoded path.
+size_t NoUnescape(void*, MHD_Connection*, char* s) { return std::strlen(s); }
+
+MHD_Result CollectHeader(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(cls);
+  headers->emplace_back(key != nullptr ? key : "", value != nullptr ? value : "");
+  return MHD_YES;
+}
+
+std::string RemoteAddress(MHD_Connection* conn) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == nullptr || info->client_addr == nullptr) return "";
+  char buf[INET6_ADDRSTRLEN] = {0};
+  const sockaddr* sa = info->client_addr;
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+  } else if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
+MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                     const char* version, const char* upload_data, size_t* upload_data_size,
+                     void** con_cls) {
+  (void)url;
+  auto* impl = static_cast<Server::Impl*>(cls);
+  auto* ex = static_cast<Exchange*>(*con_cls);
+  if (ex == nullptr) return MHD_NO;
+  Response simple;
+  simple.headers = {{"Content-Type", "text/plain"}};
+  Request request;
+  request.method = method != nullptr ? method : "";
+  request.protocol = version != nullptr ? version : "HTTP/1.1";
+  if (!ex->started) {
+    ex->started = true;
+    const std::string path = ex->uri.substr(0, ex->uri.find('?'));
+    const RouteConfig* rc = impl->config.Match(path, &ex->path_info);
+    if (rc == nullptr) {
+      simple.status = 404;
+      simple.body = StatusText(404);
+      request.remote_addr = RemoteAddress(conn);
+      return impl->Reply(conn, ex, &request, simple, "", {});
+    }
+    ex->route = impl->RouteFor(rc);
+    const char* length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    uint64_t n = 0;
+    if (length != nullptr && absl::SimpleAtoi(length, &n) &&
+        n > ex->route->config->limits.max_body_bytes.value_or(UINT64_MAX)) {
+      simple.status = 413;
+      simple.body = StatusText(413);
+      request.remote_addr = RemoteAddress(conn);
+      return impl->Reply(conn, ex, &request, simple, "", {});
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    const uint64_t cap = ex->route->config->limits.max_body_bytes.value_or(UINT64_MAX);
+    if (ex->body.size() + *upload_data_size > cap) {
+      ex->too_large = true;
+      ex->body.clear();
+    } else if (!ex->too_large) {
+      ex->body.append(upload_data, *upload_data_size);
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  request.remote_addr = RemoteAddress(conn);
+  if (ex->too_large) {
+    simple.status = 413;
+    simple.body = StatusText(413);
+    return impl->Reply(conn, ex, &request, simple, "", {});
+  }
+  const size_t q = ex->uri.find('?');
+  request.path = ex->uri.substr(0, q);
+  request.query = q == std::string::npos ? "" : ex->uri.substr(q + 1);
+  request.query = request.query.substr(0, request.query.find('#'));
+  MHD_get_connection_values(conn, MHD_HEADER_KIND, CollectHeader, &request.headers);
+  request.body_size = ex->body.size();
+  ++impl->in_flight;
+  std::string problem;
+  std::chrono::nanoseconds wasm_time{0};
+  Response response = impl->Handle(*ex->route, request, *ex, &problem, &wasm_time);
+  const MHD_Result result = impl->Reply(conn, ex, &request, response, problem, wasm_time);
+  --impl->in_flight;
+  return result;
+}
+
+void OnMhdError(void* cls, const char* fmt, va_list ap) {
+  (void)cls;
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  std::fprintf(stderr, "kiln serve: http: %s", buf);
+}
+
+// "HOST:PORT" / "[V6]:PORT" -> a socket address.
+absl::StatusOr<sockaddr_storage> ParseListen(const std::string& text, socklen_t* len) {
+  sockaddr_storage ss{};
+  const size_t colon = text.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(colon + 1), &port) ||
+      port > 65535)
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address \"", text, "\" is not HOST:PORT (e.g. 127.0.0.1:8080)"));
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a->sin6_addr) != 1)
+      return absl::InvalidArgumentError(absl::StrCat("\"", host, "\" is not an IPv6 address"));
+    *len = sizeof(sockaddr_in6);
+    return ss;
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &a->sin_addr) != 1)
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", host, "\" is not an IPv4 address (use a numeric address)"));
+  *len = sizeof(sockaddr_in);
+  return ss;
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+const std::string& Server::address() const { return impl_->address; }
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  for (const RouteConfig& rc : impl->config.routes) {
+    auto route = std::make_unique<Route>();
+    route->config = &rc;
+    const std::string where = absl::StrCat("route \"", rc.pattern.pattern(), "\"");
+    LoadOptions load;
+    if (!rc.require_signature.empty()) {
+      absl::StatusOr<PublicKey> key = ReadPublicKeyFile(rc.require_signature);
+      if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", key.status().message()));
+      load.required_signer = *key;
+    }
+    absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
+    if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
+    route->artifact = *a;
+    route->policy.Approve(wasi::kModuleName, "*");
+    route->policy.Approve(wasi::kSandboxModuleName, "*");
+    for (const auto& [list, approve] :
+         {std::pair{&rc.allow_imports, true}, std::pair{&rc.deny_imports, false}}) {
+      bool first = true;
+      for (const std::string& spec : *list) {
+        auto name = ImportPolicy::ParseName(spec);
+        if (!name.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", name.status().message()));
+        if (approve) {
+          if (first) route->policy.ClearApproved();
+          route->policy.Approve(name->first, name->second);
+        } else {
+          route->policy.Deny(name->first, name->second);
+        }
+        first = false;
+      }
+    }
+    impl->routes.push_back(std::move(route));
+  }
+  if (impl->config.access_log == "-") {
+    impl->access_log = stderr;
+  } else if (!impl->config.access_log.empty()) {
+    impl->access_log = std::fopen(impl->config.access_log.c_str(), "a");
+    if (impl->access_log == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat(impl->config.access_log, ": ", std::strerror(errno)));
+  }
+  socklen_t len = 0;
+  absl::StatusOr<sockaddr_storage> addr = ParseListen(impl->config.listen, &len);
+  if (!addr.ok()) return addr.status();
+  unsigned workers = impl->config.workers;
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  // Wasm code needs signals for interruption: the interrupt resender thread exists before
+  // the workers.
+  StartInterruptResender();
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  if (addr->ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  impl->daemon = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &OnRequest, impl.get(),
+      MHD_OPTION_EXTERNAL_LOGGER, &OnMhdError, impl.get(),
+      MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*addr),
+      MHD_OPTION_THREAD_POOL_SIZE, workers,
+      MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(8) << 20,
+      MHD_OPTION_URI_LOG_CALLBACK, &OnUri, impl.get(),
+      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, impl.get(),
+      MHD_OPTION_UNESCAPE_CALLBACK, &NoUnescape, impl.get(),
+      MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+      MHD_OPTION_CONNECTION_LIMIT, 1000u,
+      MHD_OPTION_END);
+  if (impl->daemon == nullptr)
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", impl->config.listen,
+                                               " (in use, or not an address of this host?)"));
+  // The address actually bound (port 0: the one the kernel chose).
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(impl->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  const uint16_t port = info != nullptr ? info->port : 0;
+  const std::string host = impl->config.listen.substr(0, impl->config.listen.rfind(':'));
+  impl->address = absl::StrCat(host, ":", port);
+  impl->info.host = host;
+  impl->info.port = port;
+  impl->info.software = "kiln/" KILN_VERSION;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::Shutdown(std::chrono::nanoseconds drain) {
+  if (impl_->daemon == nullptr) return;
+  const MHD_socket listen = MHD_quiesce_daemon(impl_->daemon);
+  if (listen != MHD_INVALID_SOCKET) close(listen);
+  const Clock::time_point until = Clock::now() + drain;
+  while (impl_->in_flight.load() > 0 && Clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  MHD_stop_daemon(impl_->daemon);
+  impl_->daemon = nullptr;
+}
+
+}  // namespace kiln::serve

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""kiln serve over real HTTP (Python's http.client): a WAGI handler in C compiled at test
+time, served by `kiln serve` on 127.0.0.1, answers methods, headers, queries and bodies
+(empty, large, chunked) with the CGI environment WAGI defines; hostile requests (an
+infinite loop, a trap, a non-zero exit, a body over the limit, output that is not CGI)
+get their documented status while good requests keep being served, also from concurrent
+clients; SIGTERM stops the server cleanly.
+
+usage: serve_test.py BIN_DIR WORK_DIR SOURCE_DIR
+"""
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+BIN, WORK, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(WORK, exist_ok=True)
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def build(name):
+    wasm = os.path.join(WORK, name + ".wasm")
+    so = os.path.join(WORK, name + ".so")
+    subprocess.run(["clang-19", "--target=wasm32-wasi", "--sysroot=/usr", "-O2",
+                    os.path.join(SRC, name + ".c"), "-o", wasm], check=True)
+    subprocess.run([os.path.join(BIN, "kilnc"), wasm, "-o", so], check=True)
+    return so
+
+
+handler = build("wagi_handler")
+config = os.path.join(WORK, "serve.toml")
+with open(config, "w") as f:
+    f.write(f"""listen = "127.0.0.1:0"
+workers = 2
+access_log = "{os.path.join(WORK, 'access.log')}"
+
+[limits]
+timeout = "1s"
+max_body = "64K"
+max_response = "256K"
+
+[[route]]
+path = "/..."
+artifact = "{handler}"
+env = {{ GREETING = "hello" }}
+
+[[route]]
+path = "/exact"
+artifact = "{handler}"
+env = {{ GREETING = "exact" }}
+limits = {{ max_body = "1M" }}
+""")
+
+server = subprocess.Popen([os.path.join(BIN, "kiln"), "serve", "--config", config],
+                          stderr=subprocess.PIPE, text=True)
+line = server.stderr.readline()
+m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
+if not m:
+    print("kiln serve did not start:", line, server.stderr.read())
+    sys.exit(1)
+port = int(m.group(1))
+log_lines = []
+threading.Thread(target=lambda: log_lines.extend(server.stderr), daemon=True).start()
+
+
+def request(method, path, body=None, headers=None, chunked=False):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, dict(r.getheaders()), data
+
+
+def fields(body):
+    """The handler's report: 'key value' lines."""
+    out = {"arg": []}
+    for ln in body.decode().splitlines():
+        k, _, v = ln.partition(" ")
+        if k == "arg":
+            out["arg"].append(v)
+        elif k == "env":
+            name, _, value = v.partition("=")
+            out["env:" + name] = value
+        else:
+            out[k] = v
+    return out
+
+
+# GET with a query and a path below the route.
+status, headers, body = request("GET", "/items/a%20b?x=1&flag", headers={"X-Trace-Id": "abc"})
+check(status == 200, f"GET status {status}")
+check(headers.get("Content-Type") == "text/plain", f"content type {headers}")
+check(headers.get("X-Handler") == "wagi", "handler header passed through")
+f = fields(body)
+check(f["arg"] == ["/items/a%20b", "x=1", "flag"], f"args {f['arg']}")
+for k, v in {"REQUEST_METHOD": "GET", "QUERY_STRING": "x=1&flag", "PATH_INFO": "/items/a b",
+             "X_RAW_PATH_INFO": "/items/a%20b", "SCRIPT_NAME": "/", "X_MATCHED_ROUTE": "/...",
+             "HTTP_X_TRACE_ID": "abc", "GATEWAY_INTERFACE": "CGI/1.1", "GREETING": "hello",
+             "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+             "X_FULL_URL": f"http://127.0.0.1:{port}/items/a%20b?x=1&flag"}.items():
+    check(f.get("env:" + k) == v, f"{k} = {f.get('env:' + k)!r}, expected {v!r}")
+check(f.get("body") == "0", "empty body")
+
+# The exact route wins over the wildcard.
+status, _, body = request("GET", "/exact")
+check(status == 200 and fields(body).get("env:GREETING") == "exact", "exact route")
+
+# Bodies: plain, large, chunked, empty POST; the handler reports size and checksum.
+for name, data, chunked in [("small", b"hello body", False), ("large", os.urandom(60000), False),
+                            ("chunked", os.urandom(30000), True), ("empty", b"", False)]:
+    status, _, body = request("POST", "/upload", body=iter([data]) if chunked else data,
+                              headers={"Content-Type": "application/octet-stream"},
+                              chunked=chunked)
+    f = fields(body)
+    check(status == 200, f"{name} POST status {status}")
+    check(f.get("body") == str(len(data)), f"{name} body size {f.get('body')}")
+    check(f.get("sum") == str(sum(data) & 0xffffffff), f"{name} body checksum")
+    check(f.get("env:CONTENT_TYPE") == "application/octet-stream" or name == "empty",
+          f"{name} content type")
+
+# Methods.
+for method in ["PUT", "DELETE", "PATCH"]:
+    status, _, body = request(method, "/m", body=b"x")
+    check(status == 200 and fields(body).get("env:REQUEST_METHOD") == method, f"{method}")
+
+# Handler-chosen status and redirects.
+status, _, _ = request("GET", "/?status=418")
+check(status == 418, f"handler status {status}")
+status, headers, _ = request("GET", "/?redirect=1")
+check(status == 302 and headers.get("Location") == "/elsewhere", f"redirect {status}")
+
+# Hostile and failing requests, each with its status.
+t0 = time.monotonic()
+status, _, body = request("GET", "/?loop=1")
+check(status == 504, f"infinite loop -> {status}")
+check(time.monotonic() - t0 < 5, "the deadline stopped the loop")
+check(b"trap" not in body and b"interrupted" not in body, "no details to the client")
+check(request("GET", "/?trap=1")[0] == 500, "trap -> 500")
+check(request("GET", "/?exit=7")[0] == 500, "exit 7 -> 500")
+check(request("GET", "/?garbage=1")[0] == 500, "not a CGI response -> 500")
+check(request("GET", "/?flood=1")[0] == 500, "output flood -> 500")
+check(request("GET", "/?hog=1")[0] in (200, 500), "memory hog is contained")
+check(request("POST", "/", body=b"x" * 70000)[0] == 413, "body over max_body -> 413")
+check(request("POST", "/", body=iter([b"x" * 70000]), chunked=True)[0] == 413,
+      "chunked body over max_body -> 413")
+check(request("POST", "/exact", body=b"x" * 70000)[0] == 200, "the route's own max_body")
+
+# Concurrent clients, with hostile ones among them: the good ones are all answered.
+results = []
+
+
+def client(i):
+    path = "/?loop=1" if i % 8 == 0 else f"/c{i}?n={i}"
+    status, _, body = request("GET", path)
+    results.append((i, status, body))
+
+
+threads = [threading.Thread(target=client, args=(i,)) for i in range(48)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+for i, status, body in results:
+    if i % 8 == 0:
+        check(status == 504, f"concurrent loop {i}: {status}")
+    else:
+        check(status == 200 and fields(body)["arg"] == [f"/c{i}", f"n={i}"],
+              f"concurrent client {i}: {status}")
+check(len(results) == 48, "every concurrent request answered")
+
+# The server's log has the details the clients did not get.
+server.send_signal(signal.SIGTERM)
+code = server.wait(timeout=20)
+check(code == 0, f"exit status after SIGTERM: {code}")
+log = "".join(log_lines)
+check("past its timeout" in log, "timeout logged")
+check("trap: unreachable" in log, "trap logged")
+check("exited with code 7" in log, "exit code logged")
+with open(os.path.join(WORK, "access.log")) as f:
+    access = f.read()
+check('"GET /items/a%20b?x=1&flag HTTP/1.1" 200' in access, "access log line")
+
+if failures:
+    print(f"{len(failures)} failure(s)")
+    sys.exit(1)
+print("serve: all checks passed")
