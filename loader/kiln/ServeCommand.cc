@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <tuple>
 
 #include "kiln/serve/Config.h"
 #include "kiln/serve/Server.h"
@@ -38,7 +39,8 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
       "blank line and the body to stdout). Give one artifact for every path, or --config\n"
       "with routes (see docs/serve.md). Status codes: 404 no route, 413 body too large, 504\n"
       "past the timeout, 500 a trap, a non-zero exit or bad output (details in the log).\n"
-      "SIGTERM or SIGINT stops accepting and lets requests in flight finish.");
+      "SIGTERM or SIGINT stops accepting and lets requests in flight finish; SIGHUP re-reads\n"
+      "the configuration and swaps in the new routes once their artifacts verify.");
   serve->add_option("artifact", o.artifact, "The handler (.so made by kilnc) for every path");
   serve->add_option("-c,--config", o.config, "Routes and limits from this TOML file")
       ->type_name("FILE");
@@ -58,6 +60,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
       ->type_name("BYTES");
   serve->add_option("--max-response", o.max_response, "Largest handler output (default 16M)")
       ->type_name("BYTES");
+  serve->add_option("--metrics", o.metrics,
+                    "Serve Prometheus metrics at http://HOST:PORT/metrics: requests by route\n"
+                    "and status, a latency histogram, traps, deadlines hit, live instances")
+      ->type_name("HOST:PORT");
   serve->add_option("--env", o.env, "Give the handler KEY=VALUE (repeatable)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
@@ -70,13 +76,15 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
   return serve;
 }
 
-int Serve(const ServeOptions& o) {
-  if (o.artifact.empty() == o.config.empty())
-    return Fail("kiln serve needs either an artifact or --config FILE (not both)", kExitUsage);
+namespace {
+
+// The configuration the options describe: the file (or one route for the artifact), then
+// the flags on top. Errors are usage errors.
+absl::StatusOr<serve::ServeConfig> BuildConfig(const ServeOptions& o) {
   serve::ServeConfig config;
   if (!o.config.empty()) {
     absl::StatusOr<serve::ServeConfig> c = serve::LoadConfig(o.config);
-    if (!c.ok()) return Fail(std::string(c.status().message()), kExitUsage);
+    if (!c.ok()) return c.status();
     config = *std::move(c);
   } else {
     serve::RouteConfig route;
@@ -85,14 +93,15 @@ int Serve(const ServeOptions& o) {
     route.limits = serve::DefaultLimits();
     config.routes.push_back(route);
   }
-  // Flags apply on top of the file.
   if (!o.listen.empty()) config.listen = o.listen;
   if (o.workers != 0) config.workers = o.workers;
   if (!o.access_log.empty()) config.access_log = o.access_log;
+  if (!o.metrics.empty()) config.metrics = o.metrics;
   serve::Limits flags;
   if (!o.timeout.empty()) {
     flags.timeout = serve::ParseDuration(o.timeout);
-    if (!flags.timeout) return Fail("--timeout expects a DURATION (e.g. 500ms, 2s)", kExitUsage);
+    if (!flags.timeout)
+      return absl::InvalidArgumentError("--timeout expects a DURATION (e.g. 500ms, 2s)");
   }
   for (const auto& [text, slot, name] :
        {std::tuple{&o.max_memory, &flags.max_memory_bytes, "--max-memory"},
@@ -100,17 +109,27 @@ int Serve(const ServeOptions& o) {
         std::tuple{&o.max_response, &flags.max_response_bytes, "--max-response"}}) {
     if (text->empty()) continue;
     *slot = serve::ParseBytes(*text);
-    if (!*slot) return Fail(std::string(name) + " expects BYTES (e.g. 64K, 16M)", kExitUsage);
+    if (!*slot) return absl::InvalidArgumentError(std::string(name) + " expects BYTES (e.g. 64K, 16M)");
   }
   for (const std::string& kv : o.env)
     if (kv.find('=') == std::string::npos || kv.front() == '=')
-      return Fail("--env expects KEY=VALUE, got \"" + kv + "\"", kExitUsage);
+      return absl::InvalidArgumentError("--env expects KEY=VALUE, got \"" + kv + "\"");
   for (serve::RouteConfig& r : config.routes) {
     r.limits = r.limits.With(flags);
     r.env.insert(r.env.end(), o.env.begin(), o.env.end());
     for (const std::string& d : o.dirs) r.dirs.push_back(GuestHost(d));
     for (const std::string& d : o.ro_dirs) r.ro_dirs.push_back(GuestHost(d));
   }
+  return config;
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& o) {
+  if (o.artifact.empty() == o.config.empty())
+    return Fail("kiln serve needs either an artifact or --config FILE (not both)", kExitUsage);
+  absl::StatusOr<serve::ServeConfig> config = BuildConfig(o);
+  if (!config.ok()) return Fail(std::string(config.status().message()), kExitUsage);
 
   // The signals are taken here, by sigwait: block them before any thread starts.
   sigset_t signals;
@@ -120,15 +139,27 @@ int Serve(const ServeOptions& o) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  absl::StatusOr<std::unique_ptr<serve::Server>> server = serve::Server::Start(std::move(config));
+  absl::StatusOr<std::unique_ptr<serve::Server>> server = serve::Server::Start(*std::move(config));
   if (!server.ok()) return Fail(std::string(server.status().message()));
-  std::fprintf(stderr, "kiln serve: listening on http://%s/\n", (*server)->address().c_str());
+  std::fprintf(stderr, "kiln serve: listening on http://%s/", (*server)->address().c_str());
+  if (!(*server)->metrics_address().empty())
+    std::fprintf(stderr, " (metrics: http://%s/metrics)", (*server)->metrics_address().c_str());
+  std::fprintf(stderr, "\n");
   std::fflush(stderr);
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      std::fprintf(stderr, "kiln serve: SIGHUP: reloading is not supported yet; still serving\n");
+      // Re-read the configuration, verify the new artifacts, swap; requests in flight
+      // finish on the old version. A bad configuration changes nothing.
+      absl::StatusOr<serve::ServeConfig> next = BuildConfig(o);
+      absl::Status s = next.ok() ? (*server)->Reload(*std::move(next)) : next.status();
+      if (s.ok()) {
+        std::fprintf(stderr, "kiln serve: SIGHUP: reloaded\n");
+      } else {
+        std::fprintf(stderr, "kiln serve: SIGHUP: not reloaded, still serving the previous "
+                     "version: %s\n", std::string(s.message()).c_str());
+      }
       continue;
     }
     std::fprintf(stderr, "kiln serve: %s: draining requests in flight\n", strsignal(sig));

@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string listen;
   unsigned workers = 0;
   std::string access_log;
+  std::string metrics;
   std::string timeout, max_memory, max_body, max_response;
   std::vector<std::string> env, dirs, ro_dirs;
 };

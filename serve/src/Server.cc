@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -95,12 +96,143 @@ struct Route {
   ImportPolicy policy;
 };
 
+// One version of the configuration: its routes, artifacts loaded and verified. A reload
+// makes a new one; a request keeps the one it started with until it is answered.
+struct Generation {
+  ServeConfig config;
+  std::vector<std::unique_ptr<Route>> routes;
+
+  const Route* Match(std::string_view path, std::string* path_info) const {
+    const RouteConfig* rc = config.Match(path, path_info);
+    for (const auto& r : routes)
+      if (r->config == rc) return r.get();
+    return nullptr;
+  }
+};
+
+// Loads and verifies every route's artifact; errors name the route.
+absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig config) {
+  auto gen = std::make_shared<Generation>();
+  gen->config = std::move(config);
+  for (const RouteConfig& rc : gen->config.routes) {
+    auto route = std::make_unique<Route>();
+    route->config = &rc;
+    const std::string where = absl::StrCat("route \"", rc.pattern.pattern(), "\"");
+    LoadOptions load;
+    if (!rc.require_signature.empty()) {
+      absl::StatusOr<PublicKey> key = ReadPublicKeyFile(rc.require_signature);
+      if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", key.status().message()));
+      load.required_signer = *key;
+    }
+    absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
+    if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
+    route->artifact = *a;
+    route->policy.Approve(wasi::kModuleName, "*");
+    route->policy.Approve(wasi::kSandboxModuleName, "*");
+    for (const auto& [list, approve] :
+         {std::pair{&rc.allow_imports, true}, std::pair{&rc.deny_imports, false}}) {
+      bool first = true;
+      for (const std::string& spec : *list) {
+        auto name = ImportPolicy::ParseName(spec);
+        if (!name.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", name.status().message()));
+        if (approve) {
+          if (first) route->policy.ClearApproved();
+          route->policy.Approve(name->first, name->second);
+        } else {
+          route->policy.Deny(name->first, name->second);
+        }
+        first = false;
+      }
+    }
+    gen->routes.push_back(std::move(route));
+  }
+  return std::shared_ptr<const Generation>(std::move(gen));
+}
+
+// What the metrics listener reports (Prometheus text format).
+class Metrics {
+ public:
+  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1,     2.5,   5,    10};
+  void Record(const std::string& route, int status, double seconds, bool trap, bool deadline) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++requests_[{route, status}];
+    PerRoute& r = routes_[route];
+    for (size_t i = 0; i < std::size(kBuckets); ++i)
+      if (seconds <= kBuckets[i]) ++r.buckets[i];
+    ++r.count;
+    r.sum += seconds;
+    r.traps += trap;
+    r.deadlines += deadline;
+  }
+  std::string Render(int live) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string out;
+    absl::StrAppend(&out, "# HELP kiln_serve_requests_total Requests answered, by route and status.\n",
+                    "# TYPE kiln_serve_requests_total counter\n");
+    for (const auto& [key, n] : requests_)
+      absl::StrAppend(&out, "kiln_serve_requests_total{route=\"", Label(key.first), "\",status=\"",
+                      key.second, "\"} ", n, "\n");
+    absl::StrAppend(&out, "# HELP kiln_serve_request_duration_seconds Time from the request "
+                          "line to the response, by route.\n",
+                    "# TYPE kiln_serve_request_duration_seconds histogram\n");
+    for (const auto& [route, r] : routes_) {
+      const std::string l = Label(route);
+      for (size_t i = 0; i < std::size(kBuckets); ++i)
+        absl::StrAppend(&out, "kiln_serve_request_duration_seconds_bucket{route=\"", l, "\",le=\"",
+                        kBuckets[i], "\"} ", r.buckets[i], "\n");
+      absl::StrAppend(&out, "kiln_serve_request_duration_seconds_bucket{route=\"", l,
+                      "\",le=\"+Inf\"} ", r.count, "\n",
+                      "kiln_serve_request_duration_seconds_sum{route=\"", l, "\"} ", r.sum, "\n",
+                      "kiln_serve_request_duration_seconds_count{route=\"", l, "\"} ", r.count, "\n");
+    }
+    absl::StrAppend(&out, "# HELP kiln_serve_traps_total Handlers that trapped or exited non-zero.\n",
+                    "# TYPE kiln_serve_traps_total counter\n");
+    for (const auto& [route, r] : routes_)
+      absl::StrAppend(&out, "kiln_serve_traps_total{route=\"", Label(route), "\"} ", r.traps, "\n");
+    absl::StrAppend(&out, "# HELP kiln_serve_deadlines_total Handlers stopped at their timeout.\n",
+                    "# TYPE kiln_serve_deadlines_total counter\n");
+    for (const auto& [route, r] : routes_)
+      absl::StrAppend(&out, "kiln_serve_deadlines_total{route=\"", Label(route), "\"} ",
+                      r.deadlines, "\n");
+    absl::StrAppend(&out, "# HELP kiln_serve_live_instances Instances running a request now.\n",
+                    "# TYPE kiln_serve_live_instances gauge\n", "kiln_serve_live_instances ",
+                    live, "\n");
+    return out;
+  }
+
+ private:
+  static std::string Label(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  }
+  struct PerRoute {
+    uint64_t buckets[std::size(kBuckets)] = {};
+    uint64_t count = 0;
+    double sum = 0;
+    uint64_t traps = 0;
+    uint64_t deadlines = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, PerRoute> routes_;
+};
+
 // One request, from its URI to the response.
 struct Exchange {
   std::string uri;  // as sent, before any decoding
   std::string body;
   bool started = false;
   bool too_large = false;
+  std::shared_ptr<const Generation> gen;  // the configuration it is served by
   const Route* route = nullptr;
   std::string path_info;
   Clock::time_point start;
@@ -119,9 +251,13 @@ std::string StatusText(int status) {
 }  // namespace
 
 struct Server::Impl {
-  ServeConfig config;
-  std::vector<std::unique_ptr<Route>> routes;
+  ServeConfig config;  // the first one: listen address, workers, logs
+  std::mutex gen_mu;
+  std::shared_ptr<const Generation> gen;
+  Metrics metrics;
+  MHD_Daemon* metrics_daemon = nullptr;
   std::string address;
+  std::string metrics_address;
   ServerInfo info;
   MHD_Daemon* daemon = nullptr;
   Deadlines deadlines;
@@ -129,7 +265,13 @@ struct Server::Impl {
   std::mutex log_mu;
   FILE* access_log = nullptr;
 
+  std::shared_ptr<const Generation> Current() {
+    std::lock_guard<std::mutex> lock(gen_mu);
+    return gen;
+  }
+
   ~Impl() {
+    if (metrics_daemon != nullptr) MHD_stop_daemon(metrics_daemon);
     if (daemon != nullptr) MHD_stop_daemon(daemon);
     if (access_log != nullptr && access_log != stderr) std::fclose(access_log);
   }
@@ -139,23 +281,19 @@ struct Server::Impl {
     std::fprintf(stderr, "kiln serve: %s\n", line.c_str());
   }
 
-  const Route* RouteFor(const RouteConfig* c) const {
-    for (const auto& r : routes)
-      if (r->config == c) return r.get();
-    return nullptr;
-  }
 
   // Runs the handler for `request`; the response, and what the log should say.
   Response Handle(const Route& route, const Request& request, const Exchange& ex,
-                  std::string* problem, std::chrono::nanoseconds* wasm_time);
+                  std::string* problem, std::chrono::nanoseconds* wasm_time, bool* trapped);
 
   MHD_Result Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
                    const Response& response, const std::string& problem,
-                   std::chrono::nanoseconds wasm_time);
+                   std::chrono::nanoseconds wasm_time, bool trapped = false);
 };
 
 Response Server::Impl::Handle(const Route& route, const Request& request, const Exchange& ex,
-                              std::string* problem, std::chrono::nanoseconds* wasm_time) {
+                              std::string* problem, std::chrono::nanoseconds* wasm_time,
+                              bool* trapped) {
   const RouteConfig& rc = *route.config;
   const Limits& limits = rc.limits;
   Response fail;
@@ -234,8 +372,12 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
       *problem = "past its timeout";
       return fail;
     }
+    *trapped = true;
     *problem = trap->is_exit() ? absl::StrCat("exited with code ", trap->exit_code)
                                : absl::StrCat("trap: ", trap->Describe());
+    for (size_t i = 1; i < trap->frames.size() && i < 8; ++i)
+      absl::StrAppend(problem, i == 1 ? "; called from " : ", ",
+                      Trap::DescribeFrame(trap->frames[i]));
     if (!err_text.empty()) absl::StrAppend(problem, "; stderr: ", PrintableName(err_text.substr(0, 512)));
     return fail;
   }
@@ -254,7 +396,7 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
 
 MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
                                const Response& response, const std::string& problem,
-                               std::chrono::nanoseconds wasm_time) {
+                               std::chrono::nanoseconds wasm_time, bool trapped) {
   MHD_Response* r = MHD_create_response_from_buffer(
       response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
   if (r == nullptr) return MHD_NO;
@@ -264,6 +406,7 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
   MHD_destroy_response(r);
   const auto total = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex->start);
   const std::string route = ex->route != nullptr ? ex->route->config->pattern.pattern() : "-";
+  metrics.Record(route, response.status, total.count() / 1e6, trapped, response.status == 504);
   if (!problem.empty())
     Log(absl::StrCat(route, ": ", request ? request->method : "", " ", PrintableName(ex->uri),
                      ": ", response.status, ": ", problem));
@@ -334,14 +477,14 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const cha
   if (!ex->started) {
     ex->started = true;
     const std::string path = ex->uri.substr(0, ex->uri.find('?'));
-    const RouteConfig* rc = impl->config.Match(path, &ex->path_info);
-    if (rc == nullptr) {
+    ex->gen = impl->Current();
+    ex->route = ex->gen->Match(path, &ex->path_info);
+    if (ex->route == nullptr) {
       simple.status = 404;
       simple.body = StatusText(404);
       request.remote_addr = RemoteAddress(conn);
       return impl->Reply(conn, ex, &request, simple, "", {});
     }
-    ex->route = impl->RouteFor(rc);
     const char* length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     uint64_t n = 0;
     if (length != nullptr && absl::SimpleAtoi(length, &n) &&
@@ -379,8 +522,9 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const cha
   ++impl->in_flight;
   std::string problem;
   std::chrono::nanoseconds wasm_time{0};
-  Response response = impl->Handle(*ex->route, request, *ex, &problem, &wasm_time);
-  const MHD_Result result = impl->Reply(conn, ex, &request, response, problem, wasm_time);
+  bool trapped = false;
+  Response response = impl->Handle(*ex->route, request, *ex, &problem, &wasm_time, &trapped);
+  const MHD_Result result = impl->Reply(conn, ex, &request, response, problem, wasm_time, trapped);
   --impl->in_flight;
   return result;
 }
@@ -390,6 +534,23 @@ void OnMhdError(void* cls, const char* fmt, va_list ap) {
   char buf[512];
   std::vsnprintf(buf, sizeof buf, fmt, ap);
   std::fprintf(stderr, "kiln serve: http: %s", buf);
+}
+
+MHD_Result OnMetrics(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                     const char*, const char*, size_t*, void**) {
+  auto* impl = static_cast<Server::Impl*>(cls);
+  const bool found = url != nullptr && std::strcmp(url, "/metrics") == 0 && method != nullptr &&
+                     std::strcmp(method, "GET") == 0;
+  const std::string body = found ? impl->metrics.Render(impl->in_flight.load())
+                                 : std::string("GET /metrics\n");
+  MHD_Response* r = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()),
+                                                    MHD_RESPMEM_MUST_COPY);
+  if (r == nullptr) return MHD_NO;
+  MHD_add_response_header(r, "Content-Type",
+                          found ? "text/plain; version=0.0.4" : "text/plain");
+  const MHD_Result queued = MHD_queue_response(conn, found ? 200 : 404, r);
+  MHD_destroy_response(r);
+  return queued;
 }
 
 // "HOST:PORT" / "[V6]:PORT" -> a socket address.
@@ -428,42 +589,14 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
 const std::string& Server::address() const { return impl_->address; }
+const std::string& Server::metrics_address() const { return impl_->metrics_address; }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
   auto impl = std::make_unique<Impl>();
+  absl::StatusOr<std::shared_ptr<const Generation>> gen = LoadGeneration(config);
+  if (!gen.ok()) return gen.status();
+  impl->gen = *gen;
   impl->config = std::move(config);
-  for (const RouteConfig& rc : impl->config.routes) {
-    auto route = std::make_unique<Route>();
-    route->config = &rc;
-    const std::string where = absl::StrCat("route \"", rc.pattern.pattern(), "\"");
-    LoadOptions load;
-    if (!rc.require_signature.empty()) {
-      absl::StatusOr<PublicKey> key = ReadPublicKeyFile(rc.require_signature);
-      if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", key.status().message()));
-      load.required_signer = *key;
-    }
-    absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
-    if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
-    route->artifact = *a;
-    route->policy.Approve(wasi::kModuleName, "*");
-    route->policy.Approve(wasi::kSandboxModuleName, "*");
-    for (const auto& [list, approve] :
-         {std::pair{&rc.allow_imports, true}, std::pair{&rc.deny_imports, false}}) {
-      bool first = true;
-      for (const std::string& spec : *list) {
-        auto name = ImportPolicy::ParseName(spec);
-        if (!name.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", name.status().message()));
-        if (approve) {
-          if (first) route->policy.ClearApproved();
-          route->policy.Approve(name->first, name->second);
-        } else {
-          route->policy.Deny(name->first, name->second);
-        }
-        first = false;
-      }
-    }
-    impl->routes.push_back(std::move(route));
-  }
   if (impl->config.access_log == "-") {
     impl->access_log = stderr;
   } else if (!impl->config.access_log.empty()) {
@@ -496,15 +629,46 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
   if (impl->daemon == nullptr)
     return absl::UnavailableError(absl::StrCat("cannot listen on ", impl->config.listen,
                                                " (in use, or not an address of this host?)"));
+  if (!impl->config.metrics.empty()) {
+    socklen_t mlen = 0;
+    absl::StatusOr<sockaddr_storage> maddr = ParseListen(impl->config.metrics, &mlen);
+    if (!maddr.ok()) return absl::InvalidArgumentError(absl::StrCat("metrics: ", maddr.status().message()));
+    impl->metrics_daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            (maddr->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, nullptr, nullptr, &OnMetrics, impl.get(),
+        MHD_OPTION_EXTERNAL_LOGGER, &OnMhdError, impl.get(),
+        MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*maddr),
+        MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+    if (impl->metrics_daemon == nullptr)
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", impl->config.metrics,
+                                                 " for metrics"));
+  }
   // The address actually bound (port 0: the one the kernel chose).
   const MHD_DaemonInfo* info = MHD_get_daemon_info(impl->daemon, MHD_DAEMON_INFO_BIND_PORT);
   const uint16_t port = info != nullptr ? info->port : 0;
   const std::string host = impl->config.listen.substr(0, impl->config.listen.rfind(':'));
   impl->address = absl::StrCat(host, ":", port);
+  if (impl->metrics_daemon != nullptr) {
+    const MHD_DaemonInfo* m = MHD_get_daemon_info(impl->metrics_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    impl->metrics_address = absl::StrCat(
+        impl->config.metrics.substr(0, impl->config.metrics.rfind(':')), ":", m != nullptr ? m->port : 0);
+  }
   impl->info.host = host;
   impl->info.port = port;
   impl->info.software = "kiln/" KILN_VERSION;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+absl::Status Server::Reload(ServeConfig config) {
+  if (config.listen != impl_->config.listen || config.metrics != impl_->config.metrics ||
+      config.workers != impl_->config.workers || config.access_log != impl_->config.access_log)
+    impl_->Log("reload: listen, metrics, workers and access_log stay as they were at start");
+  absl::StatusOr<std::shared_ptr<const Generation>> gen = LoadGeneration(std::move(config));
+  if (!gen.ok()) return gen.status();
+  std::lock_guard<std::mutex> lock(impl_->gen_mu);
+  impl_->gen = *gen;  // requests in flight keep the one they started with
+  return absl::OkStatus();
 }
 
 void Server::Shutdown(std::chrono::nanoseconds drain) {

@@ -39,8 +39,12 @@ def build(name):
 
 handler = build("wagi_handler")
 config = os.path.join(WORK, "serve.toml")
-with open(config, "w") as f:
-    f.write(f"""listen = "127.0.0.1:0"
+
+
+def write_config(greeting, artifact):
+    with open(config, "w") as f:
+        f.write(f"""listen = "127.0.0.1:0"
+metrics = "127.0.0.1:0"
 workers = 2
 access_log = "{os.path.join(WORK, 'access.log')}"
 
@@ -51,8 +55,8 @@ max_response = "256K"
 
 [[route]]
 path = "/..."
-artifact = "{handler}"
-env = {{ GREETING = "hello" }}
+artifact = "{artifact}"
+env = {{ GREETING = "{greeting}" }}
 
 [[route]]
 path = "/exact"
@@ -61,14 +65,17 @@ env = {{ GREETING = "exact" }}
 limits = {{ max_body = "1M" }}
 """)
 
+
+write_config("hello", handler)
+
 server = subprocess.Popen([os.path.join(BIN, "kiln"), "serve", "--config", config],
                           stderr=subprocess.PIPE, text=True)
 line = server.stderr.readline()
-m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
+m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/ \(metrics: http://127\.0\.0\.1:(\d+)/metrics\)", line)
 if not m:
     print("kiln serve did not start:", line, server.stderr.read())
     sys.exit(1)
-port = int(m.group(1))
+port, metrics_port = int(m.group(1)), int(m.group(2))
 log_lines = []
 threading.Thread(target=lambda: log_lines.extend(server.stderr), daemon=True).start()
 
@@ -179,6 +186,51 @@ for i, status, body in results:
               f"concurrent client {i}: {status}")
 check(len(results) == 48, "every concurrent request answered")
 
+# Metrics in the Prometheus text format.
+c = http.client.HTTPConnection("127.0.0.1", metrics_port, timeout=10)
+c.request("GET", "/metrics")
+r = c.getresponse()
+metrics = r.read().decode()
+check(r.status == 200, "metrics status")
+check(re.search(r'kiln_serve_requests_total\{route="/\.\.\.",status="200"\} \d+', metrics) is not None,
+      "requests by route and status")
+check(re.search(r'kiln_serve_requests_total\{route="/\.\.\.",status="504"\} 7', metrics) is not None,
+      "deadline requests counted (1 + 6 concurrent)")
+check('kiln_serve_request_duration_seconds_bucket{route="/...",le="+Inf"}' in metrics, "histogram")
+check(re.search(r'kiln_serve_traps_total\{route="/\.\.\."\} [1-9]', metrics) is not None, "traps")
+check(re.search(r'kiln_serve_deadlines_total\{route="/\.\.\."\} 7', metrics) is not None, "deadlines")
+check("kiln_serve_live_instances 0" in metrics, "live instances")
+
+# SIGHUP reload under load: no request fails, and new requests see the new version; a
+# configuration that does not verify changes nothing.
+stop = threading.Event()
+during = []
+
+
+def load():
+    while not stop.is_set():
+        during.append(request("GET", "/load")[0])
+
+
+loaders = [threading.Thread(target=load) for _ in range(4)]
+for t in loaders:
+    t.start()
+time.sleep(0.3)
+write_config("reloaded", handler)
+server.send_signal(signal.SIGHUP)
+time.sleep(0.5)
+stop.set()
+for t in loaders:
+    t.join()
+check(len(during) > 10 and all(s == 200 for s in during),
+      f"requests during reload: {len(during)}, failed {[s for s in during if s != 200][:5]}")
+check(fields(request("GET", "/after")[2]).get("env:GREETING") == "reloaded", "new version served")
+write_config("broken", os.path.join(WORK, "missing.so"))
+server.send_signal(signal.SIGHUP)
+time.sleep(0.3)
+check(fields(request("GET", "/after")[2]).get("env:GREETING") == "reloaded",
+      "a bad reload keeps the old version")
+
 # The server's log has the details the clients did not get.
 server.send_signal(signal.SIGTERM)
 code = server.wait(timeout=20)
@@ -187,6 +239,8 @@ log = "".join(log_lines)
 check("past its timeout" in log, "timeout logged")
 check("trap: unreachable" in log, "trap logged")
 check("exited with code 7" in log, "exit code logged")
+check("SIGHUP: reloaded" in log, "reload logged")
+check("not reloaded" in log and "missing.so" in log, "failed reload logged with the reason")
 with open(os.path.join(WORK, "access.log")) as f:
     access = f.read()
 check('"GET /items/a%20b?x=1&flag HTTP/1.1" 200' in access, "access log line")

@@ -34,6 +34,13 @@ class Server {
 
   // The address it listens on ("127.0.0.1:8080"; the port chosen when the config said 0).
   const std::string& address() const;
+  // The metrics listener's address, or empty.
+  const std::string& metrics_address() const;
+  // Replaces the routes with `config`'s once every artifact of it loads and verifies
+  // (otherwise nothing changes and the error says why). Requests in flight finish on the
+  // routes they started with. The listen address, metrics address, workers and access log
+  // stay as they were at start.
+  absl::Status Reload(ServeConfig config);
   // Stops accepting connections, lets requests in flight finish for up to `drain`, then
   // closes everything.
   void Shutdown(std::chrono::nanoseconds drain);
