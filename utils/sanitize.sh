@@ -29,7 +29,8 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 ninja -C "$build" -j"$jobs" \
   decoder_test validator_test frontend_conformance_test loader_test elf_verifier_test \
   signature_test runtime_objects_test wasi_test wasi_fs_test kiln_cli_test text_test \
-  exceptions_test memory_pool_test threads_test trap_frames_test kiln_h_test hostile_test kilnc \
+  exceptions_test memory_pool_test threads_test trap_frames_test kiln_h_test hostile_test \
+  wagi_test serve_config_test kilnc \
   kiln capi_wasm capi_hello capi_callback capi_global capi_memory capi_table capi_multi capi_reflect \
   capi_trap capi_frames capi_start capi_serialize capi_hostref capi_finalize capi_threads capi_wrong_types \
   kiln-fuzz-decode kiln-fuzz-text kiln-fuzz-artifact kiln-fuzz-wasi
