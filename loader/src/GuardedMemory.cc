@@ -1,6 +1,10 @@
 #include "kiln/GuardedMemory.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -86,6 +90,7 @@ ReservationPool& Pool() {
 }
 
 std::atomic<bool> g_images_enabled{true};
+std::atomic<uint64_t> g_keep_resident{kDefaultKeepResidentBytes};
 
 // Makes [0, bytes) of the clean reservation at `base` read-write, with `image` (if any)
 // mapped privately over its start.
@@ -106,9 +111,234 @@ bool Reset(uint8_t* base, uint64_t bytes) {
                             0) != MAP_FAILED;
 }
 
+// --- Resetting a memory in place -------------------------------------------------------
+// Discarding a released memory's pages with madvise costs, in a multi-threaded process, a
+// TLB shootdown on every other core running the process (an inter-processor interrupt,
+// expensive under a hypervisor), and the next instance then faults every page in again.
+// Instead, the kernel's page tables say which pages may differ from the module's initial
+// memory: only pages this process wrote are anonymous (a page of the copy-on-write image
+// that was only read is still the file's page; a page never touched is not present; a
+// page only read in the zero-filled part maps the shared zero page). Those are compared
+// with the image (or zero), rewritten where they differ, and stay resident for the next
+// instance. Once more pages than the keep-resident budget would stay, or if the kernel
+// does not answer as described, the memory is discarded with madvise as before.
+//
+// Pages are found with the PAGEMAP_SCAN ioctl on /proc/self/pagemap (Linux 6.7: runs of
+// matching pages, holes skipped) or, on older kernels, by reading one pagemap entry per
+// page.
+
+constexpr uint64_t kPage = 4096;
+
+// /proc/PID/pagemap entries (Documentation/admin-guide/mm/pagemap.rst).
+constexpr uint64_t kPmPresent = uint64_t{1} << 63;
+constexpr uint64_t kPmSwapped = uint64_t{1} << 62;
+constexpr uint64_t kPmFile = uint64_t{1} << 61;  // page of a file, or shared anonymous
+
+// The PAGEMAP_SCAN ioctl (include/uapi/linux/fs.h, Linux 6.7), declared here because
+// older kernel headers lack it.
+struct PmScanArg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+struct PageRegion {
+  uint64_t start, end, categories;
+};
+constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
+constexpr uint64_t kIsFile = 1u << 2, kIsPresent = 1u << 3, kIsSwapped = 1u << 4,
+                   kIsPfnZero = 1u << 5;
+
+enum class ScanMode { kUnavailable, kIoctl, kRead };
+
+// A page that may differ from what its mapping started with.
+bool MaybeWritten(uint64_t entry) {
+  return (entry & kPmSwapped) != 0 || ((entry & kPmPresent) != 0 && (entry & kPmFile) == 0);
+}
+
+bool ReadEntries(int fd, const void* addr, uint64_t count, uint64_t* out) {
+  uint64_t offset = reinterpret_cast<uintptr_t>(addr) / kPage * sizeof(uint64_t);
+  auto* dst = reinterpret_cast<uint8_t*>(out);
+  uint64_t want = count * sizeof(uint64_t);
+  while (want > 0) {
+    const ssize_t n = pread(fd, dst, want, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    dst += n;
+    want -= static_cast<uint64_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+// Calls `run(first_page, count)` for each run of pages of [base, base + pages * kPage)
+// that may have been written. False if the kernel did not answer, or if there are more
+// than `budget` such pages (then not all of them were reported).
+template <typename Run>
+bool ForEachWrittenRun(int fd, ScanMode mode, const uint8_t* base, uint64_t pages,
+                       uint64_t budget, Run run) {
+  uint64_t found = 0;
+  if (mode == ScanMode::kIoctl) {
+    const uint64_t begin = reinterpret_cast<uintptr_t>(base);
+    const uint64_t end = begin + pages * kPage;
+    uint64_t at = begin;
+    PageRegion regions[32];
+    while (at < end) {
+      PmScanArg arg{};
+      arg.size = sizeof arg;
+      arg.start = at;
+      arg.end = end;
+      arg.vec = reinterpret_cast<uintptr_t>(regions);
+      arg.vec_len = std::size(regions);
+      arg.max_pages = budget - found + 1;  // one more than allowed: then it is too many
+      // Anonymous (not of a file), not the zero page, and present or swapped out.
+      arg.category_inverted = kIsFile | kIsPfnZero;
+      arg.category_mask = kIsFile | kIsPfnZero;
+      arg.category_anyof_mask = kIsPresent | kIsSwapped;
+      arg.return_mask = kIsPresent | kIsSwapped;
+      const int n = ioctl(fd, kPagemapScan, &arg);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      for (int i = 0; i < n; ++i) {
+        const PageRegion& r = regions[i];
+        if (r.start < at || r.end > end || r.end <= r.start || r.start % kPage != 0 ||
+            r.end % kPage != 0)
+          return false;
+        const uint64_t count = (r.end - r.start) / kPage;
+        found += count;
+        if (found > budget) return false;
+        run((r.start - begin) / kPage, count);
+      }
+      if (arg.walk_end <= at || arg.walk_end > end) return false;
+      at = arg.walk_end;
+    }
+    return true;
+  }
+  if (mode != ScanMode::kRead) return false;
+  constexpr uint64_t kBatch = 512;
+  uint64_t entries[kBatch];
+  for (uint64_t first = 0; first < pages; first += kBatch) {
+    const uint64_t n = std::min(kBatch, pages - first);
+    if (!ReadEntries(fd, base + first * kPage, n, entries)) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      if (!MaybeWritten(entries[i])) continue;
+      if (++found > budget) return false;
+      run(first + i, 1);
+    }
+  }
+  return true;
+}
+
+// Checks that `mode` tells apart the pages this mechanism relies on, with a private
+// mapping of a file (one page read, one written, one untouched) followed by an anonymous
+// one (one page read, one written). Any surprise disables the mechanism.
+bool ScanBehaves(int fd, ScanMode mode) {
+  const int file = memfd_create("kiln-pagemap-probe", MFD_CLOEXEC);
+  if (file < 0) return false;
+  bool ok = false;
+  void* m = mmap(nullptr, 6 * kPage, kRw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (ftruncate(file, 3 * kPage) == 0 && m != MAP_FAILED &&
+      mmap(m, 3 * kPage, kRw, MAP_PRIVATE | MAP_FIXED, file, 0) != MAP_FAILED) {
+    auto* p = static_cast<volatile uint8_t*>(m);
+    (void)p[0];           // file page, read: the file's page
+    p[kPage] = 1;         // file page, written: a private copy
+    (void)p[3 * kPage];   // anonymous, read: the zero page (or, with THP, a real page)
+    p[4 * kPage] = 1;     // anonymous, written
+    std::vector<uint64_t> written;
+    ok = ForEachWrittenRun(fd, mode, static_cast<uint8_t*>(m), 6, 6,
+                           [&](uint64_t first, uint64_t count) {
+                             for (uint64_t i = 0; i < count; ++i) written.push_back(first + i);
+                           });
+    // Page 3 may be reported (a huge zero page is not the zero PFN): that is harmless.
+    std::erase(written, uint64_t{3});
+    ok = ok && written == std::vector<uint64_t>{1, 4};
+  }
+  if (m != MAP_FAILED) munmap(m, 6 * kPage);
+  close(file);
+  return ok;
+}
+
+std::mutex g_pagemap_mu;
+int g_pagemap_fd = -2;  // -2: not opened yet; -1: unavailable
+ScanMode g_scan_mode = ScanMode::kUnavailable;
+std::atomic<bool> g_force_read{false};
+
+void ForgetPagemapInChild() {
+  // The descriptor names the parent's /proc/PID: a child must open its own.
+  if (g_pagemap_fd >= 0) close(g_pagemap_fd);
+  g_pagemap_fd = -2;
+  g_scan_mode = ScanMode::kUnavailable;
+}
+
+int PagemapFd(ScanMode* mode) {
+  std::lock_guard<std::mutex> lock(g_pagemap_mu);
+  if (g_pagemap_fd == -2) {
+    static const bool registered = pthread_atfork(nullptr, nullptr, ForgetPagemapInChild) == 0;
+    g_pagemap_fd = -1;
+    const int fd = registered && sysconf(_SC_PAGESIZE) == static_cast<long>(kPage)
+                       ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+                       : -1;
+    if (fd >= 0) {
+      for (ScanMode m : {ScanMode::kIoctl, ScanMode::kRead}) {
+        if (ScanBehaves(fd, m)) {
+          g_scan_mode = m;
+          g_pagemap_fd = fd;
+          break;
+        }
+      }
+      if (g_pagemap_fd < 0) close(fd);
+    }
+  }
+  *mode = g_scan_mode;
+  if (g_force_read && g_pagemap_fd >= 0) *mode = ScanMode::kRead;
+  return g_pagemap_fd;
+}
+
+bool IsZero(const uint8_t* p, uint64_t bytes) {
+  uint64_t acc = 0;
+  for (uint64_t i = 0; i < bytes; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    acc |= w;
+  }
+  return acc == 0;
+}
+
+// Puts [0, bytes) of `base` back to `image` (then zeros) without releasing a page.
+// False if it could not (the caller discards the pages instead; what was already rewritten
+// does no harm).
+bool ResetInPlace(uint8_t* base, const MemoryImage* image, uint64_t bytes) {
+  const uint64_t budget = g_keep_resident.load(std::memory_order_relaxed) / kPage;
+  if (budget == 0) return false;
+  ScanMode mode;
+  const int fd = PagemapFd(&mode);
+  if (fd < 0) return false;
+  const uint64_t image_bytes = image != nullptr ? image->size() : 0;
+  if (image != nullptr && image->bytes() == nullptr) return false;
+  return ForEachWrittenRun(fd, mode, base, bytes / kPage, budget,
+                           [&](uint64_t first, uint64_t count) {
+    for (uint64_t offset = first * kPage; offset < (first + count) * kPage; offset += kPage) {
+      uint8_t* page = base + offset;
+      if (offset < image_bytes) {
+        const uint8_t* want = image->bytes() + offset;
+        if (std::memcmp(page, want, kPage) != 0) std::memcpy(page, want, kPage);
+      } else if (!IsZero(page, kPage)) {
+        std::memset(page, 0, kPage);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void GuardedMemory::SetPoolCapacity(size_t reservations) { Pool().SetCapacity(reservations); }
+void GuardedMemory::SetKeepResidentBytes(uint64_t bytes) { g_keep_resident = bytes; }
+const char* GuardedMemory::ResetInPlaceMethod() {
+  ScanMode mode;
+  if (PagemapFd(&mode) < 0) return "off";
+  return mode == ScanMode::kIoctl ? "pagemap-scan" : "pagemap-read";
+}
+void GuardedMemory::UsePagemapReadForTesting(bool enabled) { g_force_read = enabled; }
 void GuardedMemory::SetCopyOnWriteImages(bool enabled) { g_images_enabled = enabled; }
 bool GuardedMemory::CopyOnWriteImages() { return g_images_enabled; }
 
@@ -173,12 +403,13 @@ GuardedMemory::~GuardedMemory() {
   MemoryReservations().Remove(registry_slot_);
   if (mem_.base == nullptr) return;
   // Clean it for the pool: what grew beyond the initial size goes back to PROT_NONE, the
-  // initial pages are discarded. Anything that fails is simply unmapped.
+  // initial pages are put back in place or discarded. Anything that fails is unmapped.
   ReservationPool::Entry e{mem_.base, image_, initial_bytes_};
   const bool clean =
       (mem_.length <= initial_bytes_ ||
        Reset(mem_.base + initial_bytes_, mem_.length - initial_bytes_)) &&
-      (initial_bytes_ == 0 || madvise(mem_.base, initial_bytes_, MADV_DONTNEED) == 0);
+      (initial_bytes_ == 0 || ResetInPlace(mem_.base, image_.get(), initial_bytes_) ||
+       madvise(mem_.base, initial_bytes_, MADV_DONTNEED) == 0);
   if (!clean || !Pool().Put(std::move(e))) munmap(mem_.base, KILN_GUARDED_RESERVATION);
 }
 

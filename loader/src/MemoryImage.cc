@@ -68,10 +68,14 @@ std::shared_ptr<const MemoryImage> MemoryImage::Build(const kiln_module_desc& d,
   // Sealed: the file can no longer change, so every mapping of it starts from these bytes.
   if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
     return nullptr;
+  void* view = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (view == MAP_FAILED) return nullptr;
+  image->bytes_ = static_cast<const uint8_t*>(view);
   return image;
 }
 
 MemoryImage::~MemoryImage() {
+  if (bytes_ != nullptr) munmap(const_cast<uint8_t*>(bytes_), size_);
   if (fd_ >= 0) close(fd_);
 }
 

@@ -27,11 +27,14 @@ class MemoryImage {
   int fd() const { return fd_; }
   // Bytes to map from offset 0 (a multiple of the host page size).
   uint64_t size() const { return size_; }
+  // The image itself, mapped read-only and shared (what a reused memory is reset to).
+  const uint8_t* bytes() const { return bytes_; }
 
  private:
   MemoryImage() = default;
   int fd_ = -1;
   uint64_t size_ = 0;
+  const uint8_t* bytes_ = nullptr;
 };
 
 // Images are used only from this much data up (below it, copying is cheaper than mapping).

@@ -32,7 +32,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Interrupts each request's instance at its deadline: one thread for the server.
+// Interrupts each request's instance at its deadline: one thread for the server. It sleeps
+// until the earliest deadline and is woken only by a deadline earlier than that (with one
+// timeout per route, rarely): registering and cancelling a request's deadline costs a
+// lock, not a wakeup (a wakeup per request costs more than the request itself).
 class Deadlines {
  public:
   Deadlines() : thread_([this] { Loop(); }) {}
@@ -44,49 +47,45 @@ class Deadlines {
     cv_.notify_all();
     thread_.join();
   }
-  uint64_t Add(Clock::time_point when, std::shared_ptr<InterruptHandle> handle) {
-    std::lock_guard<std::mutex> lock(mu_);
-    const uint64_t id = next_++;
-    pending_[id] = {when, std::move(handle)};
-    cv_.notify_all();
+  using Id = std::multimap<Clock::time_point, std::shared_ptr<InterruptHandle>>::iterator;
+  Id Add(Clock::time_point when, std::shared_ptr<InterruptHandle> handle) {
+    bool wake = false;
+    Id id;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      id = pending_.emplace(when, std::move(handle));
+      wake = when < sleeping_until_;
+    }
+    if (wake) cv_.notify_all();
     return id;
   }
-  void Cancel(uint64_t id) {
+  void Cancel(Id id) {
     std::lock_guard<std::mutex> lock(mu_);
     pending_.erase(id);
   }
 
  private:
-  struct Entry {
-    Clock::time_point when;
-    std::shared_ptr<InterruptHandle> handle;
-  };
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
-      Clock::time_point next = Clock::time_point::max();
       const Clock::time_point now = Clock::now();
-      for (auto it = pending_.begin(); it != pending_.end();) {
-        if (it->second.when <= now) {
-          it->second.handle->Interrupt();
-          it = pending_.erase(it);
-        } else {
-          next = std::min(next, it->second.when);
-          ++it;
-        }
-      }
-      if (next == Clock::time_point::max()) {
+      auto it = pending_.begin();
+      for (; it != pending_.end() && it->first <= now; ++it) it->second->Interrupt();
+      // Interrupted entries stay until their request cancels them (a handle is cheap).
+      sleeping_until_ = it == pending_.end() ? Clock::time_point::max() : it->first;
+      if (sleeping_until_ == Clock::time_point::max()) {
         cv_.wait(lock);
       } else {
-        cv_.wait_until(lock, next);
+        cv_.wait_until(lock, sleeping_until_);
       }
+      sleeping_until_ = Clock::time_point::min();  // awake: nobody needs to wake it
     }
   }
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  uint64_t next_ = 1;
-  std::map<uint64_t, Entry> pending_;
+  Clock::time_point sleeping_until_ = Clock::time_point::min();
+  std::multimap<Clock::time_point, std::shared_ptr<InterruptHandle>> pending_;
   std::thread thread_;
 };
 
@@ -333,7 +332,7 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   if (limits.max_stack_bytes) options.max_stack_bytes = *limits.max_stack_bytes;
   options.interrupt = std::make_shared<InterruptHandle>();
   const Clock::time_point began = Clock::now();
-  const uint64_t deadline = deadlines.Add(
+  const Deadlines::Id deadline = deadlines.Add(
       ex.start + limits.timeout.value_or(std::chrono::seconds(10)), options.interrupt);
   std::optional<Trap> trap;
   {

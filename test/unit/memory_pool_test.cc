@@ -161,6 +161,91 @@ TEST_P(MemoryPool, OffsetsFromGlobalsAreCopied) {
   EXPECT_EQ(Invoke(*at200, "load", {I32(20199)}).value, 'x');
 }
 
+// Released memories are put back in place (their written pages rewritten from the image or
+// zeroed, and kept) rather than discarded. Every byte of every page of the next instance
+// is checked, whichever way the written pages are found, and when there are more of them
+// than the keep-resident budget (then they are discarded instead).
+class ResetInPlace : public ::testing::TestWithParam<std::tuple<bool, uint64_t>> {
+ protected:
+  void SetUp() override {
+    GuardedMemory::UsePagemapReadForTesting(std::get<0>(GetParam()));
+    GuardedMemory::SetKeepResidentBytes(std::get<1>(GetParam()));
+  }
+  void TearDown() override {
+    GuardedMemory::UsePagemapReadForTesting(false);
+    GuardedMemory::SetKeepResidentBytes(kDefaultKeepResidentBytes);
+  }
+};
+
+// 4 pages; 20,000 bytes of a pattern at 5000 (an image); `sum` hashes every byte in order.
+std::string HashModuleText(bool image) {
+  std::string pattern;
+  for (int i = 0; i < 20000; ++i) pattern.push_back(static_cast<char>('a' + i % 23));
+  if (!image) pattern.resize(200);
+  return "(module (memory (export \"memory\") 4 8)\n"
+         "  (data (i32.const 5000) \"" + pattern + "\")\n"
+         "  (func (export \"sum\") (result i32) (local $i i32) (local $h i32)\n"
+         "    (block $done (loop $l\n"
+         "      (br_if $done (i32.ge_u (local.get $i) (i32.mul (memory.size) (i32.const 65536))))\n"
+         "      (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 31))\n"
+         "                             (i32.load8_u (local.get $i))))\n"
+         "      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))\n"
+         "    (local.get $h))\n"
+         "  (func (export \"fill\") (param $step i32) (param $v i32) (local $i i32)\n"
+         "    (block $done (loop $l\n"
+         "      (br_if $done (i32.ge_u (local.get $i) (i32.mul (memory.size) (i32.const 65536))))\n"
+         "      (i32.store8 (local.get $i) (local.get $v))\n"
+         "      (local.set $i (i32.add (local.get $i) (local.get $step))) (br $l))))\n"
+         "  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))";
+}
+
+TEST_P(ResetInPlace, NothingWrittenSurvivesIntoTheNextInstance) {
+  ASSERT_NE(std::string(GuardedMemory::ResetInPlaceMethod()), "off")
+      << "this kernel gives no pagemap: released memories are always discarded";
+  for (bool image : {true, false}) {
+    auto a = Build(HashModuleText(image));
+    ASSERT_NE(a, nullptr);
+    auto fresh = [&] {
+      auto inst = Instance::Instantiate(a, [](const ImportRequest&) { return std::nullopt; });
+      EXPECT_TRUE(inst.ok()) << inst.status();
+      return inst.ok() ? *inst : nullptr;
+    };
+    int32_t want = 0;
+    {
+      auto first = fresh();
+      ASSERT_NE(first, nullptr);
+      want = Invoke(*first, "sum", {}).value;
+    }
+    // Every byte, every 4096th, every 5000th (pages skipped), one byte; with growth.
+    for (int32_t step : {1, 4096, 5000, 300000, 1}) {
+      for (bool grow : {false, true}) {
+        {
+          auto inst = fresh();
+          ASSERT_NE(inst, nullptr);
+          EXPECT_EQ(Invoke(*inst, "sum", {}).value, want) << "image " << image << " step " << step;
+          if (grow) EXPECT_EQ(Invoke(*inst, "grow", {I32(2)}).value, 4);
+          Invoke(*inst, "fill", {I32(step), I32(0x5a)});
+        }
+        auto next = fresh();
+        ASSERT_NE(next, nullptr);
+        EXPECT_EQ(Invoke(*next, "sum", {}).value, want) << "image " << image << " step " << step;
+        EXPECT_EQ(Invoke(*next, "grow", {I32(0)}).value, 4);
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ScanAndBudget, ResetInPlace,
+                         ::testing::Combine(::testing::Bool(),
+                                            ::testing::Values(kDefaultKeepResidentBytes,
+                                                              uint64_t{8192})),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param) ? "Read" : "Scan") +
+                                  (std::get<1>(info.param) == kDefaultKeepResidentBytes
+                                       ? "Default"
+                                       : "TwoPages");
+                         });
+
 INSTANTIATE_TEST_SUITE_P(PoolAndImages, MemoryPool,
                          ::testing::Combine(::testing::Bool(), ::testing::Bool()),
                          [](const auto& info) {

@@ -17,6 +17,9 @@ namespace kiln {
 inline constexpr uint64_t kMaxMemoryPages32 = 65536;  // 4 GiB
 // Released reservations kept for reuse, process-wide, by default.
 inline constexpr size_t kDefaultMemoryPoolCapacity = 64;
+// Pages of a released memory that are rewritten in place (and stay resident) rather than
+// discarded, by default, per reservation.
+inline constexpr uint64_t kDefaultKeepResidentBytes = uint64_t{1} << 20;
 
 class MemoryImage;
 
@@ -36,6 +39,17 @@ class GuardedMemory {
   static void SetPoolCapacity(size_t reservations);
   static void SetCopyOnWriteImages(bool enabled);
   static bool CopyOnWriteImages();
+  // Up to this many bytes of a released memory's written pages are put back to the
+  // module's initial contents in place and kept resident for the next instance (no
+  // madvise: no TLB shootdown across cores, no page faults next time); beyond it, or with
+  // 0, the pages are discarded. True if this process can do it (it reads
+  // /proc/self/pagemap to find the written pages).
+  static void SetKeepResidentBytes(uint64_t bytes);
+  // How released pages are found: "pagemap-scan" (the PAGEMAP_SCAN ioctl, Linux 6.7),
+  // "pagemap-read" (one pagemap entry per page) or "off" (pages are discarded).
+  static const char* ResetInPlaceMethod();
+  // Tests: find released pages by reading pagemap entries even where the ioctl works.
+  static void UsePagemapReadForTesting(bool enabled);
   // True if this memory was initialised from a copy-on-write image (its data segments
   // need no copying).
   bool from_image() const { return image_ != nullptr; }
