@@ -47,7 +47,8 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
   serve->add_option("--listen", o.listen, "Address to listen on (default 127.0.0.1:8080; "
                                           "port 0 picks a free one)")
       ->type_name("HOST:PORT");
-  serve->add_option("--workers", o.workers, "Worker threads (default: one per core)")
+  serve->add_option("--workers", o.workers, "Run N event loops that each run their connections' handlers in turn (default: a "
+                     "thread per connection, busy handlers demoted to idle priority)")
       ->check(CLI::Range(1u, 1024u));
   serve->add_option("--access-log", o.access_log,
                     "One line per request to FILE (\"-\": stderr): address, request, status,\n"

@@ -70,7 +70,9 @@ Resender& TheResender() {
 void StartInterruptResender() { TheResender().Start(); }
 
 void InterruptHandle::Interrupt() {
-  epoch_.store(1, std::memory_order_relaxed);
+  // Once is enough: the resender keeps signalling until the threads have left (a second
+  // Interrupt would queue the handle for it again).
+  if (epoch_.exchange(1, std::memory_order_relaxed) != 0) return;
   if (SignalThreads()) {
     std::weak_ptr<InterruptHandle> self = weak_from_this();
     if (!self.expired()) TheResender().Add(std::move(self));

@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/Artifact.h"
@@ -32,14 +36,33 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Interrupts each request's instance at its deadline: one thread for the server. It sleeps
-// until the earliest deadline and is woken only by a deadline earlier than that (with one
-// timeout per route, rarely): registering and cancelling a request's deadline costs a
-// lock, not a wakeup (a wakeup per request costs more than the request itself).
-class Deadlines {
+// Watches every running handler: interrupts it at its deadline and, with a thread per
+// connection, demotes the thread of a handler that keeps a core busy. Each thread that
+// runs handlers has a slot, registered once; starting and finishing a request only sets
+// its slot's fields under the slot's own (uncontended) lock. One thread scans the slots
+// every kTick while handlers run, and sleeps while none does: a request costs no wakeup
+// and no shared lock (a wakeup per request would cost more than the request itself).
+class Watchdog {
  public:
-  Deadlines() : thread_([this] { Loop(); }) {}
-  ~Deadlines() {
+  static constexpr auto kTick = std::chrono::milliseconds(2);
+  // Demoted: a handler that used more than this much CPU time in one tick.
+  static constexpr int64_t kBusyCpuNs = 1'000'000;
+
+  struct Slot {
+    std::mutex mu;
+    pid_t tid = 0;
+    clockid_t cpu_clock{};
+    bool has_clock = false;
+    bool active = false;
+    bool may_demote = false;
+    bool demoted = false;
+    Clock::time_point deadline;
+    InterruptHandle* interrupt = nullptr;  // valid while active
+    int64_t cpu_seen_ns = -1;
+  };
+
+  Watchdog() : thread_([this] { Loop(); }) {}
+  ~Watchdog() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
@@ -47,45 +70,102 @@ class Deadlines {
     cv_.notify_all();
     thread_.join();
   }
-  using Id = std::multimap<Clock::time_point, std::shared_ptr<InterruptHandle>>::iterator;
-  Id Add(Clock::time_point when, std::shared_ptr<InterruptHandle> handle) {
-    bool wake = false;
-    Id id;
-    {
+
+  // The calling thread's slot (registered on first use, unregistered when it exits).
+  Slot& ThisThread() {
+    struct Registration {
+      Watchdog* owner = nullptr;
+      std::shared_ptr<Slot> slot;
+      ~Registration() {
+        if (owner != nullptr) owner->Unregister(slot.get());
+      }
+    };
+    thread_local Registration r;
+    if (r.owner != this) {
+      if (r.owner != nullptr) r.owner->Unregister(r.slot.get());
+      r.slot = std::make_shared<Slot>();
+      r.slot->tid = static_cast<pid_t>(gettid());
+      r.slot->has_clock = pthread_getcpuclockid(pthread_self(), &r.slot->cpu_clock) == 0;
+      r.owner = this;
       std::lock_guard<std::mutex> lock(mu_);
-      id = pending_.emplace(when, std::move(handle));
-      wake = when < sleeping_until_;
+      slots_.push_back(r.slot);
     }
-    if (wake) cv_.notify_all();
-    return id;
+    return *r.slot;
   }
-  void Cancel(Id id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.erase(id);
+
+  void Begin(Slot& slot, InterruptHandle* interrupt, Clock::time_point deadline,
+             bool may_demote) {
+    {
+      std::lock_guard<std::mutex> lock(slot.mu);
+      slot.active = true;
+      slot.interrupt = interrupt;
+      slot.deadline = deadline;
+      slot.may_demote = may_demote && slot.has_clock;
+      slot.demoted = false;
+      slot.cpu_seen_ns = -1;
+    }
+    running_.fetch_add(1, std::memory_order_seq_cst);
+    if (idle_.load(std::memory_order_seq_cst)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      cv_.notify_all();
+    }
+  }
+  // True if the handler was demoted on the way.
+  bool End(Slot& slot) {
+    running_.fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(slot.mu);
+    slot.active = false;
+    slot.interrupt = nullptr;
+    return slot.demoted;
   }
 
  private:
+  void Unregister(Slot* slot) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(slots_, [&](const std::shared_ptr<Slot>& s) { return s.get() == slot; });
+  }
+
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
       const Clock::time_point now = Clock::now();
-      auto it = pending_.begin();
-      for (; it != pending_.end() && it->first <= now; ++it) it->second->Interrupt();
-      // Interrupted entries stay until their request cancels them (a handle is cheap).
-      sleeping_until_ = it == pending_.end() ? Clock::time_point::max() : it->first;
-      if (sleeping_until_ == Clock::time_point::max()) {
-        cv_.wait(lock);
-      } else {
-        cv_.wait_until(lock, sleeping_until_);
+      bool any = false;
+      for (const std::shared_ptr<Slot>& s : slots_) {
+        std::lock_guard<std::mutex> slot_lock(s->mu);
+        if (!s->active) continue;
+        any = true;
+        if (now >= s->deadline && s->interrupt != nullptr) {
+          s->interrupt->Interrupt();
+          s->interrupt = nullptr;  // once
+        }
+        if (!s->may_demote || s->demoted) continue;
+        timespec ts{};
+        if (clock_gettime(s->cpu_clock, &ts) != 0) continue;
+        const int64_t cpu = ts.tv_sec * int64_t{1'000'000'000} + ts.tv_nsec;
+        if (s->cpu_seen_ns >= 0 && cpu - s->cpu_seen_ns >= kBusyCpuNs) {
+          sched_param idle{};
+          s->demoted = sched_setscheduler(s->tid, SCHED_IDLE, &idle) == 0;
+        }
+        s->cpu_seen_ns = cpu;
       }
-      sleeping_until_ = Clock::time_point::min();  // awake: nobody needs to wake it
+      if (any) {
+        cv_.wait_for(lock, kTick);
+        continue;
+      }
+      // Nothing runs: sleep until a request begins. Either Begin sees idle_ (and wakes this
+      // thread, under mu_ so the wakeup is not lost) or this thread sees running_.
+      idle_.store(true, std::memory_order_seq_cst);
+      if (running_.load(std::memory_order_seq_cst) == 0) cv_.wait(lock);
+      idle_.store(false, std::memory_order_relaxed);
     }
   }
+
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  Clock::time_point sleeping_until_ = Clock::time_point::min();
-  std::multimap<Clock::time_point, std::shared_ptr<InterruptHandle>> pending_;
+  std::atomic<bool> idle_{false};
+  std::atomic<int> running_{0};
+  std::vector<std::shared_ptr<Slot>> slots_;
   std::thread thread_;
 };
 
@@ -153,7 +233,8 @@ class Metrics {
  public:
   static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                         0.1,    0.25,  0.5,    1,     2.5,   5,    10};
-  void Record(const std::string& route, int status, double seconds, bool trap, bool deadline) {
+  void Record(const std::string& route, int status, double seconds, bool trap, bool deadline,
+              bool demoted) {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_[{route, status}];
     PerRoute& r = routes_[route];
@@ -163,6 +244,7 @@ class Metrics {
     r.sum += seconds;
     r.traps += trap;
     r.deadlines += deadline;
+    r.demoted += demoted;
   }
   std::string Render(int live) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -194,6 +276,12 @@ class Metrics {
     for (const auto& [route, r] : routes_)
       absl::StrAppend(&out, "kiln_serve_deadlines_total{route=\"", Label(route), "\"} ",
                       r.deadlines, "\n");
+    absl::StrAppend(&out, "# HELP kiln_serve_demoted_total Handlers moved to idle priority "
+                          "for keeping a core busy.\n",
+                    "# TYPE kiln_serve_demoted_total counter\n");
+    for (const auto& [route, r] : routes_)
+      absl::StrAppend(&out, "kiln_serve_demoted_total{route=\"", Label(route), "\"} ",
+                      r.demoted, "\n");
     absl::StrAppend(&out, "# HELP kiln_serve_live_instances Instances running a request now.\n",
                     "# TYPE kiln_serve_live_instances gauge\n", "kiln_serve_live_instances ",
                     live, "\n");
@@ -219,6 +307,7 @@ class Metrics {
     double sum = 0;
     uint64_t traps = 0;
     uint64_t deadlines = 0;
+    uint64_t demoted = 0;
   };
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
@@ -231,6 +320,7 @@ struct Exchange {
   std::string body;
   bool started = false;
   bool too_large = false;
+  bool demoted = false;  // its handler was moved to idle priority
   std::shared_ptr<const Generation> gen;  // the configuration it is served by
   const Route* route = nullptr;
   std::string path_info;
@@ -259,7 +349,8 @@ struct Server::Impl {
   std::string metrics_address;
   ServerInfo info;
   MHD_Daemon* daemon = nullptr;
-  Deadlines deadlines;
+  Watchdog watchdog;
+  bool thread_per_connection = false;
   std::atomic<int> in_flight{0};
   std::mutex log_mu;
   FILE* access_log = nullptr;
@@ -283,7 +374,8 @@ struct Server::Impl {
 
   // Runs the handler for `request`; the response, and what the log should say.
   Response Handle(const Route& route, const Request& request, const Exchange& ex,
-                  std::string* problem, std::chrono::nanoseconds* wasm_time, bool* trapped);
+                  std::string* problem, std::chrono::nanoseconds* wasm_time, bool* trapped,
+                  bool* close_connection, bool* demoted);
 
   MHD_Result Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
                    const Response& response, const std::string& problem,
@@ -292,7 +384,7 @@ struct Server::Impl {
 
 Response Server::Impl::Handle(const Route& route, const Request& request, const Exchange& ex,
                               std::string* problem, std::chrono::nanoseconds* wasm_time,
-                              bool* trapped) {
+                              bool* trapped, bool* close_connection, bool* demoted_out) {
   const RouteConfig& rc = *route.config;
   const Limits& limits = rc.limits;
   Response fail;
@@ -332,8 +424,26 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   if (limits.max_stack_bytes) options.max_stack_bytes = *limits.max_stack_bytes;
   options.interrupt = std::make_shared<InterruptHandle>();
   const Clock::time_point began = Clock::now();
-  const Deadlines::Id deadline = deadlines.Add(
-      ex.start + limits.timeout.value_or(std::chrono::seconds(10)), options.interrupt);
+  // The watchdog interrupts the instance at the deadline and, with a thread per
+  // connection, moves a handler that keeps its core busy to SCHED_IDLE: loops until the
+  // timeout cannot slow good requests down.
+  Watchdog::Slot& slot = watchdog.ThisThread();
+  watchdog.Begin(slot, options.interrupt.get(),
+                 ex.start + limits.timeout.value_or(std::chrono::seconds(10)),
+                 thread_per_connection);
+  // On every way out: a demoted thread goes back to normal scheduling or, where this
+  // process may not do that (unprivileged, RLIMIT_NICE), its connection is closed after
+  // this response so that the thread ends.
+  bool ended = false;
+  auto end = [&] {
+    if (ended) return;
+    ended = true;
+    if (!watchdog.End(slot)) return;
+    *demoted_out = true;
+    sched_param normal{};
+    if (sched_setscheduler(0, SCHED_OTHER, &normal) != 0) *close_connection = true;
+  };
+  auto end_on_return = absl::MakeCleanup(end);
   std::optional<Trap> trap;
   {
     absl::StatusOr<std::shared_ptr<Instance>> instance =
@@ -341,27 +451,24 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
     if (!instance.ok()) {
       trap = TrapFromStatus(instance.status());
       if (!trap) {
-        deadlines.Cancel(deadline);
         *problem = std::string(instance.status().message());
         return fail;
       }
     } else {
       std::optional<Extern> entry = (*instance)->GetExport(rc.entrypoint);
       if (!entry || entry->kind != ExternKind::kFunc) {
-        deadlines.Cancel(deadline);
         *problem = absl::StrCat("the artifact exports no function '", rc.entrypoint, "'");
         return fail;
       }
       absl::StatusOr<CallResult> r = Call(*entry, {});
       if (!r.ok()) {
-        deadlines.Cancel(deadline);
         *problem = std::string(r.status().message());
         return fail;
       }
       trap = r->trap;
     }
   }
-  deadlines.Cancel(deadline);
+  end();
   *wasm_time = Clock::now() - began;
   const std::string& err_text = err->data;
   if (trap && !(trap->is_exit() && trap->exit_code == 0)) {
@@ -405,7 +512,8 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
   MHD_destroy_response(r);
   const auto total = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex->start);
   const std::string route = ex->route != nullptr ? ex->route->config->pattern.pattern() : "-";
-  metrics.Record(route, response.status, total.count() / 1e6, trapped, response.status == 504);
+  metrics.Record(route, response.status, total.count() / 1e6, trapped, response.status == 504,
+                 ex->demoted);
   if (!problem.empty())
     Log(absl::StrCat(route, ": ", request ? request->method : "", " ", PrintableName(ex->uri),
                      ": ", response.status, ": ", problem));
@@ -521,8 +629,10 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const cha
   ++impl->in_flight;
   std::string problem;
   std::chrono::nanoseconds wasm_time{0};
-  bool trapped = false;
-  Response response = impl->Handle(*ex->route, request, *ex, &problem, &wasm_time, &trapped);
+  bool trapped = false, close_connection = false;
+  Response response = impl->Handle(*ex->route, request, *ex, &problem, &wasm_time, &trapped,
+                                   &close_connection, &ex->demoted);
+  if (close_connection) response.headers.emplace_back("Connection", "close");
   const MHD_Result result = impl->Reply(conn, ex, &request, response, problem, wasm_time, trapped);
   --impl->in_flight;
   return result;
@@ -606,18 +716,27 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
   socklen_t len = 0;
   absl::StatusOr<sockaddr_storage> addr = ParseListen(impl->config.listen, &len);
   if (!addr.ok()) return addr.status();
-  unsigned workers = impl->config.workers;
-  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  // Without a worker count, a thread per connection: a handler never waits for another
+  // connection's handler, and one that runs long is demoted. With one, that many event
+  // loops, each running its connections' handlers in turn.
+  const unsigned workers = impl->config.workers;
+  impl->thread_per_connection = workers == 0;
   // Wasm code needs signals for interruption: the interrupt resender thread exists before
   // the workers.
   StartInterruptResender();
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  flags |= impl->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL
+                                       : MHD_USE_EPOLL;
   if (addr->ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  MHD_OptionItem pool[] = {
+      {impl->thread_per_connection ? MHD_OPTION_END : MHD_OPTION_THREAD_POOL_SIZE,
+       static_cast<intptr_t>(workers), nullptr},
+      {MHD_OPTION_END, 0, nullptr}};
   impl->daemon = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &OnRequest, impl.get(),
       MHD_OPTION_EXTERNAL_LOGGER, &OnMhdError, impl.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*addr),
-      MHD_OPTION_THREAD_POOL_SIZE, workers,
+      MHD_OPTION_ARRAY, pool,
       MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(8) << 20,
       MHD_OPTION_URI_LOG_CALLBACK, &OnUri, impl.get(),
       MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, impl.get(),

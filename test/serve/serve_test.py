@@ -6,7 +6,8 @@ infinite loop, a trap, a non-zero exit, a body over the limit, output that is no
 get their documented status while good requests keep being served, also from concurrent
 clients; SIGTERM stops the server cleanly.
 
-usage: serve_test.py BIN_DIR WORK_DIR SOURCE_DIR
+usage: serve_test.py BIN_DIR WORK_DIR SOURCE_DIR [WORKERS]
+(without WORKERS, the default: a thread per connection; with it, that many event loops)
 """
 import http.client
 import os
@@ -18,6 +19,7 @@ import threading
 import time
 
 BIN, WORK, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
+WORKERS = sys.argv[4] if len(sys.argv) > 4 else ""
 os.makedirs(WORK, exist_ok=True)
 failures = []
 
@@ -45,7 +47,7 @@ def write_config(greeting, artifact):
     with open(config, "w") as f:
         f.write(f"""listen = "127.0.0.1:0"
 metrics = "127.0.0.1:0"
-workers = 2
+{"workers = " + WORKERS if WORKERS else ""}
 access_log = "{os.path.join(WORK, 'access.log')}"
 
 [limits]
@@ -73,6 +75,7 @@ server = subprocess.Popen([os.path.join(BIN, "kiln"), "serve", "--config", confi
 line = server.stderr.readline()
 m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/ \(metrics: http://127\.0\.0\.1:(\d+)/metrics\)", line)
 if not m:
+    server.kill()
     print("kiln serve did not start:", line, server.stderr.read())
     sys.exit(1)
 port, metrics_port = int(m.group(1)), int(m.group(2))
@@ -197,6 +200,13 @@ check(re.search(r'kiln_serve_requests_total\{route="/\.\.\.",status="200"\} \d+'
 check(re.search(r'kiln_serve_requests_total\{route="/\.\.\.",status="504"\} 7', metrics) is not None,
       "deadline requests counted (1 + 6 concurrent)")
 check('kiln_serve_request_duration_seconds_bucket{route="/...",le="+Inf"}' in metrics, "histogram")
+# A loop keeps its core busy for its whole second: with a thread per connection it is
+# moved to idle priority (then the thread goes back to normal for the next request).
+demoted = re.search(r'kiln_serve_demoted_total\{route="/\.\.\."\} (\d+)', metrics)
+check(demoted is not None, "demotions reported")
+if demoted is not None:
+    check((int(demoted.group(1)) >= 7) if not WORKERS else int(demoted.group(1)) == 0,
+          f"demoted handlers: {demoted.group(1)}")
 check(re.search(r'kiln_serve_traps_total\{route="/\.\.\."\} [1-9]', metrics) is not None, "traps")
 check(re.search(r'kiln_serve_deadlines_total\{route="/\.\.\."\} 7', metrics) is not None, "deadlines")
 check("kiln_serve_live_instances 0" in metrics, "live instances")

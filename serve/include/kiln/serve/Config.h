@@ -3,7 +3,7 @@
 // policy and required signature. Every error names the file, line and column.
 //
 //   listen = "127.0.0.1:8080"       # default
-//   workers = 2                     # default: one per core
+//   workers = 2                     # default: a thread per connection
 //   metrics = "127.0.0.1:9090"      # Prometheus text format; default: none
 //   access_log = "-"                # "-" (stderr), a file, or "" (off, the default)
 //
@@ -77,7 +77,7 @@ struct RouteConfig {
 struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   std::string metrics;     // empty: no metrics listener
-  unsigned workers = 0;    // 0: one per core
+  unsigned workers = 0;    // 0: a thread per connection; N: N event loops
   std::string access_log;  // "-": stderr; empty: off
   std::vector<RouteConfig> routes;
 
