@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct IsolationGrants {
   std::optional<std::chrono::nanoseconds> timeout;
   std::optional<uint64_t> max_memory_bytes;  // all linear memories together
   uint32_t max_open_files = 1024;
+  // kiln serve: a server that accepts connections on its listeners, starts threads, moves
+  // busy handlers to idle priority, and reads /proc/self/pagemap (already open) to reset
+  // memories. Path calls without pre-opens fail with EACCES instead of stopping it.
+  bool server = false;
 };
 
 // Forks the isolated child. In the child: returns nullopt (go on setting up, then call
@@ -60,6 +65,13 @@ std::optional<int> ForkIsolated();
 // In the child, once everything the instance needs is open and before any guest code
 // runs: applies all of the above. The error says what could not be set up.
 absl::Status EnterIsolation(const IsolationGrants& grants);
+
+// kiln serve --isolate, in the server process itself (no child), before its first thread:
+// privileges dropped, Landlock on the pre-opened directories (host paths; read-only ones
+// for reading), no TCP bind or connect, and the seccomp filter's server profile. A
+// forbidden system call ends the server with a report of which call it was (exit 159).
+absl::Status RestrictServer(const std::vector<std::pair<std::string, bool>>& directories,
+                            uint32_t max_connections);
 
 // Whether the running kernel offers Landlock (its ABI version, 0 if not).
 int LandlockAbi();

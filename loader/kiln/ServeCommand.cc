@@ -1,11 +1,14 @@
 #include "ServeCommand.h"
 
+#include "Isolate.h"
+
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <tuple>
 
+#include "Isolate.h"
 #include "kiln/serve/Config.h"
 #include "kiln/serve/Server.h"
 #include "kiln/serve/Units.h"
@@ -50,6 +53,11 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
   serve->add_option("--workers", o.workers, "Run N event loops that each run their connections' handlers in turn (default: a "
                      "thread per connection, busy handlers demoted to idle priority)")
       ->check(CLI::Range(1u, 1024u));
+  serve->add_flag("--isolate", o.isolate,
+                  "Restrict the server itself once it listens: no privileges, files only\n"
+                  "under the pre-opened directories (Landlock), a seccomp filter allowing\n"
+                  "only what serving needs (no exec, no new sockets, no new executable\n"
+                  "memory). A forbidden call stops the server (exit 159). No SIGHUP reload.");
   serve->add_option("--access-log", o.access_log,
                     "One line per request to FILE (\"-\": stderr): address, request, status,\n"
                     "bytes, total time and time in Wasm");
@@ -96,6 +104,7 @@ absl::StatusOr<serve::ServeConfig> BuildConfig(const ServeOptions& o) {
   }
   if (!o.listen.empty()) config.listen = o.listen;
   if (o.workers != 0) config.workers = o.workers;
+  if (o.isolate) config.isolate = true;
   if (!o.access_log.empty()) config.access_log = o.access_log;
   if (!o.metrics.empty()) config.metrics = o.metrics;
   serve::Limits flags;
@@ -140,7 +149,15 @@ int Serve(const ServeOptions& o) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  absl::StatusOr<std::unique_ptr<serve::Server>> server = serve::Server::Start(*std::move(config));
+  serve::Server::Restrict restrict;
+  const bool isolated = config->isolate;
+  if (isolated) {
+    restrict = [](const serve::ServerResources& res) {
+      return RestrictServer(res.directories, /*max_connections=*/1000);
+    };
+  }
+  absl::StatusOr<std::unique_ptr<serve::Server>> server =
+      serve::Server::Start(*std::move(config), restrict);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   std::fprintf(stderr, "kiln serve: listening on http://%s/", (*server)->address().c_str());
   if (!(*server)->metrics_address().empty())
@@ -153,7 +170,9 @@ int Serve(const ServeOptions& o) {
     if (sig == SIGHUP) {
       // Re-read the configuration, verify the new artifacts, swap; requests in flight
       // finish on the old version. A bad configuration changes nothing.
-      absl::StatusOr<serve::ServeConfig> next = BuildConfig(o);
+      // (Under --isolate the configuration cannot even be read again: Reload refuses.)
+      absl::StatusOr<serve::ServeConfig> next =
+          isolated ? serve::ServeConfig{} : BuildConfig(o);
       absl::Status s = next.ok() ? (*server)->Reload(*std::move(next)) : next.status();
       if (s.ok()) {
         std::fprintf(stderr, "kiln serve: SIGHUP: reloaded\n");

@@ -16,6 +16,7 @@ struct ServeOptions {
   std::string config;    // routes from a file
   std::string listen;
   unsigned workers = 0;
+  bool isolate = false;
   std::string access_log;
   std::string metrics;
   std::string timeout, max_memory, max_body, max_response;

@@ -354,6 +354,9 @@ int Run(const RunOptions& opts) {
                                 std::max<uint32_t>(1, (*artifact)->desc().num_memories);
     }
     grants.max_open_files = opts.max_open_files;
+    // Released memories are reset through /proc/self/pagemap: open it while files can be.
+    if (const int pagemap = kiln::GuardedMemory::PrepareResetInPlace(); pagemap >= 0)
+      grants.keep_fds.push_back(pagemap);
     kiln::PrepareThreadForWasm();
     if (absl::Status s = kiln::cli::EnterIsolation(grants); !s.ok()) {
       return Error(std::string(s.message()));

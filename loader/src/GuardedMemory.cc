@@ -338,6 +338,10 @@ const char* GuardedMemory::ResetInPlaceMethod() {
   if (PagemapFd(&mode) < 0) return "off";
   return mode == ScanMode::kIoctl ? "pagemap-scan" : "pagemap-read";
 }
+int GuardedMemory::PrepareResetInPlace() {
+  ScanMode mode;
+  return PagemapFd(&mode);
+}
 void GuardedMemory::UsePagemapReadForTesting(bool enabled) { g_force_read = enabled; }
 void GuardedMemory::SetCopyOnWriteImages(bool enabled) { g_images_enabled = enabled; }
 bool GuardedMemory::CopyOnWriteImages() { return g_images_enabled; }

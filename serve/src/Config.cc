@@ -258,6 +258,10 @@ absl::StatusOr<ServeConfig> ParseConfig(std::string_view text, const std::string
       absl::StatusOr<std::string> s = reader.String(v, key);
       if (!s.ok()) return s.status();
       (key == "listen" ? config.listen : key == "metrics" ? config.metrics : config.access_log) = *s;
+    } else if (key == "isolate") {
+      const auto* b = v.as_boolean();
+      if (b == nullptr) return reader.Error(v, "'isolate' is true or false");
+      config.isolate = b->get();
     } else if (key == "workers") {
       const auto* i = v.as_integer();
       if (i == nullptr || i->get() < 1 || i->get() > 1024)
@@ -279,7 +283,7 @@ absl::StatusOr<ServeConfig> ParseConfig(std::string_view text, const std::string
     } else {
       return reader.Error(k.source(),
                           absl::StrCat("unknown key '", key, "' (listen, workers, metrics, "
-                                       "access_log, [limits], [[route]])"));
+                                       "access_log, isolate, [limits], [[route]])"));
     }
   }
   if (config.routes.empty())

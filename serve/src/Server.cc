@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "kiln/Artifact.h"
 #include "kiln/Call.h"
+#include "kiln/GuardedMemory.h"
 #include "kiln/ImportPolicy.h"
 #include "kiln/Instance.h"
 #include "kiln/Signature.h"
@@ -61,14 +62,15 @@ class Watchdog {
     int64_t cpu_seen_ns = -1;
   };
 
-  Watchdog() : thread_([this] { Loop(); }) {}
+  Watchdog() = default;
+  void Start() { thread_ = std::thread([this] { Loop(); }); }
   ~Watchdog() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
 
   // The calling thread's slot (registered on first use, unregistered when it exits).
@@ -351,6 +353,9 @@ struct Server::Impl {
   MHD_Daemon* daemon = nullptr;
   Watchdog watchdog;
   bool thread_per_connection = false;
+  bool restricted = false;
+  bool quiesced = false;
+  std::vector<int> listen_fds;  // the server's, then the metrics listener's
   std::atomic<int> in_flight{0};
   std::mutex log_mu;
   FILE* access_log = nullptr;
@@ -361,8 +366,18 @@ struct Server::Impl {
   }
 
   ~Impl() {
-    if (metrics_daemon != nullptr) MHD_stop_daemon(metrics_daemon);
-    if (daemon != nullptr) MHD_stop_daemon(daemon);
+    // A listener whose daemon never started is still ours to close (a started daemon
+    // closes its own, or gave it back in Shutdown).
+    if (metrics_daemon != nullptr) {
+      MHD_stop_daemon(metrics_daemon);
+    } else if (listen_fds.size() > 1) {
+      close(listen_fds[1]);
+    }
+    if (daemon != nullptr) {
+      MHD_stop_daemon(daemon);
+    } else if (!listen_fds.empty() && !quiesced) {
+      close(listen_fds[0]);
+    }
     if (access_log != nullptr && access_log != stderr) std::fclose(access_log);
   }
 
@@ -700,7 +715,32 @@ Server::~Server() = default;
 const std::string& Server::address() const { return impl_->address; }
 const std::string& Server::metrics_address() const { return impl_->metrics_address; }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
+// A listening TCP socket on `addr` (bound here rather than by libmicrohttpd, so that it
+// exists before any restriction and any thread).
+absl::StatusOr<int> Listen(const sockaddr_storage& addr, socklen_t len, const std::string& text) {
+  const int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("socket: ", std::strerror(errno)));
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (addr.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0 || listen(fd, 4096) != 0) {
+    const int err = errno;
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", text, ": ",
+                                               std::strerror(err)));
+  }
+  return fd;
+}
+
+uint16_t BoundPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restrict restrict) {
   auto impl = std::make_unique<Impl>();
   absl::StatusOr<std::shared_ptr<const Generation>> gen = LoadGeneration(config);
   if (!gen.ok()) return gen.status();
@@ -716,6 +756,31 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
   socklen_t len = 0;
   absl::StatusOr<sockaddr_storage> addr = ParseListen(impl->config.listen, &len);
   if (!addr.ok()) return addr.status();
+  absl::StatusOr<int> listen_fd = Listen(*addr, len, impl->config.listen);
+  if (!listen_fd.ok()) return listen_fd.status();
+  impl->listen_fds.push_back(*listen_fd);
+  int metrics_fd = -1;
+  if (!impl->config.metrics.empty()) {
+    socklen_t mlen = 0;
+    absl::StatusOr<sockaddr_storage> maddr = ParseListen(impl->config.metrics, &mlen);
+    if (!maddr.ok()) return absl::InvalidArgumentError(absl::StrCat("metrics: ", maddr.status().message()));
+    absl::StatusOr<int> fd = Listen(*maddr, mlen, impl->config.metrics + " for metrics");
+    if (!fd.ok()) return fd.status();
+    metrics_fd = *fd;
+    impl->listen_fds.push_back(metrics_fd);
+  }
+  if (restrict) {
+    ServerResources res;
+    for (const auto& gen_route : impl->gen->config.routes) {
+      for (const auto& [guest, host] : gen_route.dirs) res.directories.emplace_back(host, false);
+      for (const auto& [guest, host] : gen_route.ro_dirs) res.directories.emplace_back(host, true);
+    }
+    res.listen_fds = impl->listen_fds;
+    // Opens /proc/self/pagemap now, while the restriction does not apply yet.
+    res.uses_pagemap = std::string(GuardedMemory::ResetInPlaceMethod()) != "off";
+    if (absl::Status s = restrict(res); !s.ok()) return s;
+    impl->restricted = true;
+  }
   // Without a worker count, a thread per connection: a handler never waits for another
   // connection's handler, and one that runs long is demoted. With one, that many event
   // loops, each running its connections' handlers in turn.
@@ -724,6 +789,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
   // Wasm code needs signals for interruption: the interrupt resender thread exists before
   // the workers.
   StartInterruptResender();
+  impl->watchdog.Start();
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   flags |= impl->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL
                                        : MHD_USE_EPOLL;
@@ -735,7 +801,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
   impl->daemon = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &OnRequest, impl.get(),
       MHD_OPTION_EXTERNAL_LOGGER, &OnMhdError, impl.get(),
-      MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*addr),
+      MHD_OPTION_LISTEN_SOCKET, *listen_fd,
       MHD_OPTION_ARRAY, pool,
       MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(8) << 20,
       MHD_OPTION_URI_LOG_CALLBACK, &OnUri, impl.get(),
@@ -745,32 +811,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
       MHD_OPTION_CONNECTION_LIMIT, 1000u,
       MHD_OPTION_END);
   if (impl->daemon == nullptr)
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", impl->config.listen,
-                                               " (in use, or not an address of this host?)"));
-  if (!impl->config.metrics.empty()) {
-    socklen_t mlen = 0;
-    absl::StatusOr<sockaddr_storage> maddr = ParseListen(impl->config.metrics, &mlen);
-    if (!maddr.ok()) return absl::InvalidArgumentError(absl::StrCat("metrics: ", maddr.status().message()));
+    return absl::UnavailableError(absl::StrCat("cannot serve on ", impl->config.listen));
+  if (metrics_fd >= 0) {
     impl->metrics_daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-            (maddr->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
         0, nullptr, nullptr, &OnMetrics, impl.get(),
         MHD_OPTION_EXTERNAL_LOGGER, &OnMhdError, impl.get(),
-        MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&*maddr),
+        MHD_OPTION_LISTEN_SOCKET, metrics_fd,
         MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
     if (impl->metrics_daemon == nullptr)
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", impl->config.metrics,
-                                                 " for metrics"));
+      return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", impl->config.metrics));
   }
   // The address actually bound (port 0: the one the kernel chose).
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(impl->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  const uint16_t port = info != nullptr ? info->port : 0;
+  const uint16_t port = BoundPort(*listen_fd);
   const std::string host = impl->config.listen.substr(0, impl->config.listen.rfind(':'));
   impl->address = absl::StrCat(host, ":", port);
-  if (impl->metrics_daemon != nullptr) {
-    const MHD_DaemonInfo* m = MHD_get_daemon_info(impl->metrics_daemon, MHD_DAEMON_INFO_BIND_PORT);
+  if (metrics_fd >= 0) {
     impl->metrics_address = absl::StrCat(
-        impl->config.metrics.substr(0, impl->config.metrics.rfind(':')), ":", m != nullptr ? m->port : 0);
+        impl->config.metrics.substr(0, impl->config.metrics.rfind(':')), ":", BoundPort(metrics_fd));
   }
   impl->info.host = host;
   impl->info.port = port;
@@ -779,6 +837,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config) {
 }
 
 absl::Status Server::Reload(ServeConfig config) {
+  if (impl_->restricted)
+    return absl::FailedPreconditionError(
+        "reload is not possible under --isolate (new artifacts need files and executable "
+        "mappings the isolation forbids): restart the server to change its routes");
   if (config.listen != impl_->config.listen || config.metrics != impl_->config.metrics ||
       config.workers != impl_->config.workers || config.access_log != impl_->config.access_log)
     impl_->Log("reload: listen, metrics, workers and access_log stay as they were at start");
@@ -793,6 +855,7 @@ void Server::Shutdown(std::chrono::nanoseconds drain) {
   if (impl_->daemon == nullptr) return;
   const MHD_socket listen = MHD_quiesce_daemon(impl_->daemon);
   if (listen != MHD_INVALID_SOCKET) close(listen);
+  impl_->quiesced = true;
   const Clock::time_point until = Clock::now() + drain;
   while (impl_->in_flight.load() > 0 && Clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -41,6 +41,13 @@ def build(name):
 
 handler = build("wagi_handler")
 config = os.path.join(WORK, "serve.toml")
+DATA = os.path.join(WORK, "data")
+SECRET_PATH = os.path.join(WORK, "secret.txt")
+os.makedirs(DATA, exist_ok=True)
+with open(os.path.join(DATA, "hello.txt"), "w") as f:
+    f.write("pre-opened content\n")
+with open(os.path.join(WORK, "secret.txt"), "w") as f:
+    f.write("outside the pre-open\n")
 
 
 def write_config(greeting, artifact):
@@ -65,6 +72,16 @@ path = "/exact"
 artifact = "{handler}"
 env = {{ GREETING = "exact" }}
 limits = {{ max_body = "1M" }}
+
+[[route]]
+path = "/files/..."
+artifact = "{handler}"
+ro_dirs = {{ "/data" = "{DATA}" }}
+
+[[route]]
+path = "/noenv/..."
+artifact = "{handler}"
+deny_imports = ["wasi_snapshot_preview1::environ_get"]
 """)
 
 
@@ -166,6 +183,22 @@ check(request("POST", "/", body=iter([b"x" * 70000]), chunked=True)[0] == 413,
       "chunked body over max_body -> 413")
 check(request("POST", "/exact", body=b"x" * 70000)[0] == 200, "the route's own max_body")
 
+# Files: only beneath the route's pre-open (read-only), and nowhere on other routes.
+def file_probe(path):
+    status, _, body = request("GET", path)
+    return status, body.decode().strip()
+
+
+check(file_probe("/files/x?read=/data/hello.txt") == (200, "file pre-opened content"),
+      f"read in the pre-open: {file_probe('/files/x?read=/data/hello.txt')}")
+for outside in ["/data/../secret.txt", SECRET_PATH, "/etc/passwd"]:
+    check(file_probe("/files/x?read=" + outside)[1].startswith("file-error"),
+          f"read outside the pre-open refused: {outside}")
+check(file_probe("/items?read=/data/hello.txt")[1].startswith("file-error"),
+      "a route without pre-opens reads nothing")
+# An import the route's policy does not approve: the instance is refused, 500.
+check(request("GET", "/noenv/x")[0] == 500, "unapproved import: 500")
+
 # Concurrent clients, with hostile ones among them: the good ones are all answered.
 results = []
 
@@ -254,6 +287,41 @@ check("not reloaded" in log and "missing.so" in log, "failed reload logged with 
 with open(os.path.join(WORK, "access.log")) as f:
     access = f.read()
 check('"GET /items/a%20b?x=1&flag HTTP/1.1" 200' in access, "access log line")
+
+# --isolate: the same server restricted (privileges, Landlock, seccomp) serves, reads only
+# its pre-open, stops loops at their timeout, refuses SIGHUP reloads and stops on SIGTERM.
+write_config("isolated", handler)
+iso = subprocess.Popen([os.path.join(BIN, "kiln"), "serve", "--isolate", "--config", config],
+                       stderr=subprocess.PIPE, text=True)
+line = iso.stderr.readline()
+m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
+check(m is not None, f"--isolate server started: {line!r}")
+if m:
+    port = int(m.group(1))
+    iso_log = []
+    threading.Thread(target=lambda: iso_log.extend(iso.stderr), daemon=True).start()
+    with open(f"/proc/{iso.pid}/status") as f:
+        st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+    check(st.get("Seccomp", "").strip() == "2", f"isolated: seccomp filter on: {st.get('Seccomp')}")
+    check(st.get("NoNewPrivs", "").strip() == "1", "isolated: no_new_privs")
+    check(int(st.get("CapEff", "1").strip(), 16) == 0, f"isolated: no capabilities: {st.get('CapEff')}")
+    status, _, body = request("GET", "/iso?q=1")
+    check(status == 200 and fields(body)["arg"] == ["/iso", "q=1"], f"isolated GET: {status}")
+    check(file_probe("/files/x?read=/data/hello.txt") == (200, "file pre-opened content"),
+          "isolated: read in the pre-open")
+    check(file_probe("/files/x?read=" + SECRET_PATH)[1].startswith("file-error"),
+          "isolated: read outside refused")
+    check(request("GET", "/x?loop=1")[0] == 504, "isolated: loop stopped at its timeout")
+    check(request("POST", "/x", body=b"z" * 100000)[0] == 413, "isolated: body too large")
+    iso.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    check(request("GET", "/after-hup")[0] == 200, "isolated: still serving after SIGHUP")
+    iso.send_signal(signal.SIGTERM)
+    code = iso.wait(timeout=20)
+    check(code == 0, f"isolated: exit status after SIGTERM: {code} {''.join(iso_log)[-300:]}")
+    check("not possible under --isolate" in "".join(iso_log), "isolated: reload refused in the log")
+else:
+    iso.kill()
 
 if failures:
     print(f"{len(failures)} failure(s)")

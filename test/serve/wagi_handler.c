@@ -32,6 +32,23 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 100000; i++)
       if (malloc(1 << 20) == NULL) break;
   }
+  if (has(q, "read=")) {  /* read=PATH: the file's first line, or why it cannot be read */
+    char path[256];
+    snprintf(path, sizeof path, "%s", strstr(q, "read=") + 5);
+    char* amp = strchr(path, '&');
+    if (amp) *amp = 0;
+    FILE* f = fopen(path, "r");
+    char line[128] = "";
+    fputs("Content-Type: text/plain\n\n", stdout);
+    if (f == NULL) {
+      printf("file-error %s\n", path);
+    } else {
+      if (fgets(line, sizeof line, f) == NULL) line[0] = 0;
+      printf("file %s", line);
+      fclose(f);
+    }
+    return 0;
+  }
   if (has(q, "redirect=")) {
     fputs("Location: /elsewhere\n\n", stdout);
     return 0;

@@ -48,6 +48,9 @@ class GuardedMemory {
   // How released pages are found: "pagemap-scan" (the PAGEMAP_SCAN ioctl, Linux 6.7),
   // "pagemap-read" (one pagemap entry per page) or "off" (pages are discarded).
   static const char* ResetInPlaceMethod();
+  // Opens /proc/self/pagemap now (before a sandbox that forbids opening files) and returns
+  // its descriptor, to be kept open, or -1 when memories are not reset in place.
+  static int PrepareResetInPlace();
   // Tests: find released pages by reading pagemap entries even where the ioctl works.
   static void UsePagemapReadForTesting(bool enabled);
   // True if this memory was initialised from a copy-on-write image (its data segments

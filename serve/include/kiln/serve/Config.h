@@ -79,6 +79,7 @@ struct ServeConfig {
   std::string metrics;     // empty: no metrics listener
   unsigned workers = 0;    // 0: a thread per connection; N: N event loops
   std::string access_log;  // "-": stderr; empty: off
+  bool isolate = false;    // kiln serve --isolate: the server restricts itself at start
   std::vector<RouteConfig> routes;
 
   // The route for a request path: an exact route first, then the wildcard route with the

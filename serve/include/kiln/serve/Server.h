@@ -16,18 +16,37 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "kiln/serve/Config.h"
 
 namespace kiln::serve {
 
+// What the server holds once it is set up and before its first thread starts: what a
+// self-restriction (kiln serve --isolate) must leave it.
+struct ServerResources {
+  std::vector<std::pair<std::string, bool>> directories;  // host paths of pre-opens, read-only
+  std::vector<int> listen_fds;                            // bound and listening
+  bool uses_pagemap = false;  // reads /proc/self/pagemap (an open descriptor) to reset memories
+};
+
 class Server {
  public:
+  // Called once every artifact is loaded and the listeners are bound, before any thread
+  // starts (so that whatever it applies to this thread holds for all of them). An error
+  // stops the start.
+  using Restrict = std::function<absl::Status(const ServerResources&)>;
+
   // Loads and verifies every route's artifact, then listens. Errors say which route.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(ServeConfig config);
+  // With `restrict`, the server can no longer reload (SIGHUP): new artifacts would need
+  // files and executable mappings the restriction forbids.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServeConfig config,
+                                                        Restrict restrict = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
