@@ -1,5 +1,7 @@
 #include "ConstExpr.h"
 
+#include "absl/container/inlined_vector.h"
+
 #include <cstring>
 #include <vector>
 
@@ -72,7 +74,7 @@ class Reader {
 absl::StatusOr<ConstValue> EvaluateConstExpr(std::span<const uint8_t> bytes,
                                              const ConstExprEnv& env, size_t* consumed) {
   Reader r(bytes);
-  std::vector<ConstValue> stack;
+  absl::InlinedVector<ConstValue, 4> stack;  // most expressions are one constant
   for (;;) {
     uint8_t op;
     if (!r.Byte(&op)) return Malformed("missing end");

@@ -98,6 +98,7 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   inst->func_a2n_.resize(d.num_funcs);
   inst->func_callee_.resize(d.num_funcs);
 
+  inst->host_context_ = options.host_context;
   if (absl::Status s = inst->ResolveImports(resolver, options.import_policy); !s.ok()) return s;
   if (absl::Status s = inst->CreateDefinitions(options); !s.ok()) return s;
   inst->WriteVmctxArrays();
@@ -132,6 +133,8 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
 absl::Status Instance::ResolveImports(const ImportResolver& resolver,
                                       const ImportPolicy* policy) {
   const kiln_module_desc& d = artifact_->desc();
+  host_functions_.reserve(d.num_imports);
+  host_bindings_.reserve(d.num_imports);
   for (uint32_t i = 0; i < d.num_imports; ++i) {
     const kiln_import_desc& im = d.imports[i];
     ImportRequest req;

@@ -175,6 +175,11 @@ struct Route {
   const RouteConfig* config = nullptr;
   std::shared_ptr<const Artifact> artifact;
   ImportPolicy policy;
+  // The artifact's function imports resolved once (by import index in the function index
+  // space) against the shared WASI module, whose functions find each request's WASI
+  // context through the instance: a request sets up no host functions. Unresolved ones
+  // stay empty and fail instantiation as unknown imports.
+  std::vector<std::optional<Extern>> funcs;
 };
 
 // One version of the configuration: its routes, artifacts loaded and verified. A reload
@@ -208,6 +213,18 @@ absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig con
     absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
     if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
     route->artifact = *a;
+    const kiln_module_desc& d = (*a)->desc();
+    for (uint32_t i = 0; i < d.num_imports; ++i) {
+      if (d.imports[i].kind != KILN_EXTERN_FUNC) continue;
+      ImportRequest req;
+      req.module = (*a)->import_module(i);
+      req.name = (*a)->import_name(i);
+      req.kind = ExternKind::kFunc;
+      req.index = d.imports[i].index;
+      req.func_type = &(*a)->func_type(req.index);
+      if (route->funcs.size() <= req.index) route->funcs.resize(req.index + 1);
+      route->funcs[req.index] = wasi::WasiModule::Shared()->Resolve(req);
+    }
     route->policy.Approve(wasi::kModuleName, "*");
     route->policy.Approve(wasi::kSandboxModuleName, "*");
     for (const auto& [list, approve] :
@@ -429,10 +446,8 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
       }
     }
   }
-  auto wasi = std::make_shared<wasi::WasiModule>(context);
-  ImportMap imports;
-  imports.SetFallback(wasi::WasiModule::AsResolver(wasi));
   InstanceOptions options;
+  options.host_context = context.get();  // what the route's shared WASI functions use
   options.import_policy = &route.policy;
   if (limits.max_memory_bytes) options.max_memory_pages = *limits.max_memory_bytes / 65536;
   if (limits.fuel) options.fuel = static_cast<int64_t>(*limits.fuel);
@@ -462,7 +477,13 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   std::optional<Trap> trap;
   {
     absl::StatusOr<std::shared_ptr<Instance>> instance =
-        Instance::Instantiate(route.artifact, imports.AsResolver(), options);
+        Instance::Instantiate(route.artifact,
+                              [&route](const ImportRequest& r) -> std::optional<Extern> {
+                                if (r.kind != ExternKind::kFunc || r.index >= route.funcs.size())
+                                  return std::nullopt;
+                                return route.funcs[r.index];
+                              },
+                              options);
     if (!instance.ok()) {
       trap = TrapFromStatus(instance.status());
       if (!trap) {

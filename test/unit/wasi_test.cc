@@ -280,5 +280,42 @@ TEST(WasiCommand, RunsStartWritesAndExits) {
   close(out[1]);
 }
 
+// The shared WASI module: one set of host functions for every instance, each call using
+// the calling instance's own context (InstanceOptions::host_context); two instances with
+// different contexts see their own arguments and write to their own output; an instance
+// without a context traps instead of reaching another's.
+TEST(WasiShared, EachInstanceUsesItsOwnContext) {
+  auto artifact = LoadOrDie("fake_wasi.so");
+  auto shared = wasi::WasiModule::Shared();
+  std::vector<int> fds;
+  auto run = [&](std::vector<std::string> args, wasi::WasiContext* ctx) {
+    InstanceOptions options;
+    options.host_context = ctx;
+    auto inst = Instance::Instantiate(artifact, wasi::WasiModule::AsResolver(shared), options);
+    EXPECT_TRUE(inst.ok()) << inst.status();
+    absl::StatusOr<CallResult> r = Call(*(*inst)->GetExport("_start"), {});
+    EXPECT_TRUE(r.ok() && r->trap.has_value());
+    return r.ok() && r->trap ? *r->trap : Trap{};
+  };
+  auto make = [&](std::vector<std::string> args) {
+    auto out = std::make_shared<wasi::MemoryOutput>();
+    out->cap = 1024;
+    wasi::WasiConfig config;
+    config.args = std::move(args);
+    config.stdout_memory = out;
+    return std::pair{std::make_shared<wasi::WasiContext>(config), out};
+  };
+  auto [one, one_out] = make({"prog"});
+  auto [three, three_out] = make({"prog", "a", "b"});
+  EXPECT_EQ(run({}, three.get()).exit_code, 3);
+  EXPECT_EQ(run({}, one.get()).exit_code, 1);
+  EXPECT_EQ(three_out->data, "hello\n");
+  EXPECT_EQ(one_out->data, "hello\n");
+  const Trap none = run({}, nullptr);
+  EXPECT_FALSE(none.is_exit());
+  EXPECT_EQ(none.code, KILN_TRAP_HOST);
+  EXPECT_NE(none.message.find("without a WASI context"), std::string::npos) << none.message;
+}
+
 }  // namespace
 }  // namespace kiln

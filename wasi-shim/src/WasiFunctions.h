@@ -39,9 +39,19 @@ struct BoundWasi {
 };
 
 // Runs `handler` as the host function `host`: the guest's memory, the errno result.
+// A function of WasiModule::Shared() (no context of its own) uses the calling instance's
+// host context.
 inline void RunWasi(const BoundWasi& bound, HostCall& host, WasiHandler handler) {
+  WasiContext* ctx = bound.ctx;
+  if (ctx == nullptr && host.caller != nullptr)
+    ctx = static_cast<WasiContext*>(host.caller->host_context());
+  if (ctx == nullptr) {
+    host.Trap(KILN_TRAP_HOST, "a shared WASI function was called by an instance without a "
+                              "WASI context (InstanceOptions::host_context)");
+    return;
+  }
   GuestMemory memory(host.caller);
-  WasiCall call{*bound.ctx, memory, host.values, host};
+  WasiCall call{*ctx, memory, host.values, host};
   const uint32_t err = handler(call);
   if (bound.has_result && host.trap_code == KILN_TRAP_NONE) {
     host.values[0].i64 = 0;

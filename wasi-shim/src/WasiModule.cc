@@ -47,6 +47,11 @@ std::optional<Extern> WasiModule::Resolve(const ImportRequest& request) const {
   return std::nullopt;  // not a wasi_snapshot_preview1 function
 }
 
+std::shared_ptr<WasiModule> WasiModule::Shared() {
+  static const std::shared_ptr<WasiModule> shared = std::make_shared<WasiModule>(nullptr);
+  return shared;
+}
+
 ImportResolver WasiModule::AsResolver(std::shared_ptr<WasiModule> module) {
   return [module](const ImportRequest& request) { return module->Resolve(request); };
 }

@@ -67,6 +67,10 @@ struct InstanceOptions {
   // Native stack a call from the host may use (0: what the thread has, less a safety
   // margin). Deeper recursion traps "call stack exhausted".
   uint64_t max_stack_bytes = 0;
+  // The embedder's per-instance context, handed to host functions through
+  // HostCall::caller->host_context() (e.g. the WASI context of shared WASI functions, see
+  // WasiModule::Shared). Not owned: it must outlive every call into the instance.
+  void* host_context = nullptr;
 };
 
 struct HostBinding;
@@ -94,6 +98,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   int64_t fuel_left() const { return store_->fuel(); }
   uint64_t max_stack_bytes() const { return store_->max_stack_bytes(); }
   void* vmctx() const { return vmctx_; }
+  // InstanceOptions::host_context.
+  void* host_context() const { return host_context_; }
 
   std::optional<Extern> GetExport(std::string_view name);
   // All exports in descriptor order.
@@ -137,6 +143,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::shared_ptr<Store> store_;
   GuardedMemory* exported_memory_ = nullptr;
   void* vmctx_ = nullptr;
+  void* host_context_ = nullptr;
   kiln_vmctx_layout layout_{};
   std::vector<std::shared_ptr<GuardedMemory>> memories_;
   std::vector<std::shared_ptr<Table>> tables_;

@@ -40,6 +40,13 @@ class WasiModule {
   // A resolver that keeps this module alive.
   static ImportResolver AsResolver(std::shared_ptr<WasiModule> module);
 
+  // The process-wide module whose functions belong to no context: each call uses the
+  // WasiContext the calling instance was given as InstanceOptions::host_context (a call
+  // from an instance without one traps). Its functions can be resolved once and shared by
+  // every instance, so a fresh instance per request sets up no host functions (kiln serve
+  // resolves each route's imports once). context() must not be used on it.
+  static std::shared_ptr<WasiModule> Shared();
+
   // Names of the functions implemented (all of preview 1).
   std::vector<std::string_view> ImplementedFunctions() const;
   WasiContext& context() const { return *context_; }
