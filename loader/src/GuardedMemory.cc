@@ -57,6 +57,12 @@ class ReservationPool {
     return e;
   }
 
+  // Whether a released reservation would be kept (otherwise cleaning it is wasted work).
+  bool HasRoom() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return free_.size() < capacity_.load(std::memory_order_relaxed);
+  }
+
   // Keeps `e` if there is room; returns false if the caller must unmap it.
   bool Put(Entry e) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -409,6 +415,10 @@ GuardedMemory::~GuardedMemory() {
   // Clean it for the pool: what grew beyond the initial size goes back to PROT_NONE, the
   // initial pages are put back in place or discarded. Anything that fails is unmapped.
   ReservationPool::Entry e{mem_.base, image_, initial_bytes_};
+  if (!Pool().HasRoom()) {
+    munmap(mem_.base, KILN_GUARDED_RESERVATION);
+    return;
+  }
   const bool clean =
       (mem_.length <= initial_bytes_ ||
        Reset(mem_.base + initial_bytes_, mem_.length - initial_bytes_)) &&
