@@ -105,58 +105,97 @@ std::string PercentDecode(std::string_view s) {
 std::vector<std::string> Environment(const Request& request, const RoutePattern& route,
                                      const std::string& path_info, const ServerInfo& server,
                                      const std::vector<std::string>& route_env) {
-  // Later entries win; std::map keeps the output in a stable order.
-  std::map<std::string, std::string> vars;
+  // Every variable as "KEY=VALUE" with a rank: the route's environment, then the request's
+  // headers (HTTP_*), then the CGI variables; for a key given more than once the highest
+  // rank (then the latest) wins. Sorted by key for a stable order. One string per variable
+  // (this runs for every request).
+  struct Var {
+    std::string text;
+    size_t key_len;
+    int rank;
+  };
+  std::vector<Var> vars;
+  vars.reserve(route_env.size() + request.headers.size() + 24);
+  auto add = [&](std::string_view key, std::string_view value, int rank) {
+    std::string text;
+    text.reserve(key.size() + 1 + value.size());
+    text.append(key).append(1, '=').append(value);
+    vars.push_back({std::move(text), key.size(), rank});
+  };
   for (const std::string& kv : route_env) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) continue;
-    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+    vars.push_back({kv, eq, 0});
   }
-  std::map<std::string, std::string> http;  // HTTP_* from the headers
-  std::string host_header, content_type;
+  std::string_view host_header, content_type;
+  bool have_host = false, have_type = false;
+  const size_t first_http = vars.size();
   for (const auto& [name, value] : request.headers) {
-    if (absl::EqualsIgnoreCase(A(name), "host") && host_header.empty()) host_header = value;
-    if (absl::EqualsIgnoreCase(A(name), "content-type") && content_type.empty()) content_type = value;
-    std::string key = absl::StrCat("HTTP_", absl::AsciiStrToUpper(name));
-    std::replace(key.begin(), key.end(), '-', '_');
-    if (key == "HTTP_AUTHORIZATION" || key == "HTTP_CONNECTION") continue;
-    if (!std::all_of(key.begin(), key.end(),
-                     [](char c) { return std::isupper(static_cast<unsigned char>(c)) ||
-                                         std::isdigit(static_cast<unsigned char>(c)) || c == '_'; }))
-      continue;
-    auto [it, added] = http.try_emplace(key, value);
-    if (!added) absl::StrAppend(&it->second, ", ", value);
+    if (!have_host && absl::EqualsIgnoreCase(A(name), "host")) {
+      host_header = value;
+      have_host = true;
+    }
+    if (!have_type && absl::EqualsIgnoreCase(A(name), "content-type")) {
+      content_type = value;
+      have_type = true;
+    }
+    std::string key = "HTTP_";
+    key.reserve(5 + name.size());
+    bool valid = true;
+    for (char c : name) {
+      const char u = c == '-' ? '_' : absl::ascii_toupper(static_cast<unsigned char>(c));
+      valid = valid && (absl::ascii_isupper(static_cast<unsigned char>(u)) ||
+                        absl::ascii_isdigit(static_cast<unsigned char>(u)) || u == '_');
+      key.push_back(u);
+    }
+    if (!valid || key == "HTTP_AUTHORIZATION" || key == "HTTP_CONNECTION") continue;
+    // A header sent more than once: one variable, the values joined (as CGI does).
+    bool joined = false;
+    for (size_t i = first_http; i < vars.size() && !joined; ++i) {
+      if (std::string_view(vars[i].text).substr(0, vars[i].key_len) == key) {
+        absl::StrAppend(&vars[i].text, ", ", value);
+        joined = true;
+      }
+    }
+    if (!joined) add(key, value, 1);
   }
-  for (auto& [k, v] : http) vars[k] = v;
 
   auto [host, port] = SplitHost(host_header);
   if (host.empty()) host = server.host;
   if (port.empty()) port = std::to_string(server.port);
   const std::string decoded = PercentDecode(path_info);
-  vars["AUTH_TYPE"] = "";
-  vars["CONTENT_LENGTH"] = std::to_string(request.body_size);
-  vars["CONTENT_TYPE"] = content_type;
-  vars["GATEWAY_INTERFACE"] = "CGI/1.1";
-  vars["PATH_INFO"] = decoded;
-  vars["PATH_TRANSLATED"] = decoded;
-  vars["QUERY_STRING"] = request.query;
-  vars["REMOTE_ADDR"] = request.remote_addr;
-  vars["REMOTE_HOST"] = request.remote_addr;
-  vars["REMOTE_USER"] = "";
-  vars["REQUEST_METHOD"] = request.method;
-  vars["SCRIPT_NAME"] = route.prefix().empty() ? "/" : route.prefix();
-  vars["SERVER_NAME"] = host;
-  vars["SERVER_PORT"] = port;
-  vars["SERVER_PROTOCOL"] = request.protocol;
-  vars["SERVER_SOFTWARE"] = server.software;
-  vars["X_FULL_URL"] = absl::StrCat("http://", host, ":", port, request.path,
-                                    request.query.empty() ? "" : "?", request.query);
-  vars["X_MATCHED_ROUTE"] = route.pattern();
-  vars["X_RAW_PATH_INFO"] = path_info;
+  add("AUTH_TYPE", "", 2);
+  add("CONTENT_LENGTH", std::to_string(request.body_size), 2);
+  add("CONTENT_TYPE", content_type, 2);
+  add("GATEWAY_INTERFACE", "CGI/1.1", 2);
+  add("PATH_INFO", decoded, 2);
+  add("PATH_TRANSLATED", decoded, 2);
+  add("QUERY_STRING", request.query, 2);
+  add("REMOTE_ADDR", request.remote_addr, 2);
+  add("REMOTE_HOST", request.remote_addr, 2);
+  add("REMOTE_USER", "", 2);
+  add("REQUEST_METHOD", request.method, 2);
+  add("SCRIPT_NAME", route.prefix().empty() ? "/" : route.prefix(), 2);
+  add("SERVER_NAME", host, 2);
+  add("SERVER_PORT", port, 2);
+  add("SERVER_PROTOCOL", request.protocol, 2);
+  add("SERVER_SOFTWARE", server.software, 2);
+  add("X_FULL_URL", absl::StrCat("http://", host, ":", port, request.path,
+                                 request.query.empty() ? "" : "?", request.query), 2);
+  add("X_MATCHED_ROUTE", route.pattern(), 2);
+  add("X_RAW_PATH_INFO", path_info, 2);
 
+  auto key = [](const Var& v) { return std::string_view(v.text).substr(0, v.key_len); };
+  std::stable_sort(vars.begin(), vars.end(), [&](const Var& x, const Var& y) {
+    const int c = key(x).compare(key(y));
+    return c != 0 ? c < 0 : x.rank < y.rank;
+  });
   std::vector<std::string> out;
   out.reserve(vars.size());
-  for (const auto& [k, v] : vars) out.push_back(absl::StrCat(k, "=", v));
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (i + 1 < vars.size() && key(vars[i]) == key(vars[i + 1])) continue;  // a later one wins
+    out.push_back(std::move(vars[i].text));
+  }
   return out;
 }
 
