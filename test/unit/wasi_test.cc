@@ -163,6 +163,38 @@ TEST_F(WasiTest, StdioThroughTheConfiguredDescriptors) {
   EXPECT_EQ(CallWasi("fd_close", {I32(1)}), kBadf);
 }
 
+// Stdio in memory (kiln serve's): the body read from bytes, the output into a capped
+// buffer, and fd_fdstat_get answers for them as for any stream (no host descriptor to ask).
+TEST_F(WasiTest, StdioInMemory) {
+  auto out = std::make_shared<wasi::MemoryOutput>();
+  out->cap = 6;
+  wasi::WasiConfig config;
+  config.stdin_bytes = std::make_shared<const std::string>("body");
+  config.stdout_memory = out;
+  wasi_ = std::make_shared<wasi::WasiModule>(std::make_shared<wasi::WasiContext>(config));
+  for (uint32_t fd : {0u, 1u}) {
+    std::memset(memory_ + 300, 0xff, 24);
+    EXPECT_EQ(CallWasi("fd_fdstat_get", {I32(fd), I32(300)}), kSuccess) << fd;
+    uint16_t flags;
+    std::memcpy(&flags, memory_ + 302, 2);
+    EXPECT_EQ(flags, 0) << fd;
+  }
+  const uint32_t in_iov[2] = {200, 64};
+  std::memcpy(memory_ + 40, in_iov, 8);
+  EXPECT_EQ(CallWasi("fd_read", {I32(0), I32(40), I32(1), I32(48)}), kSuccess);
+  uint32_t got;
+  std::memcpy(&got, memory_ + 48, 4);
+  EXPECT_EQ(got, 4u);
+  EXPECT_EQ(std::memcmp(memory_ + 200, "body", 4), 0);
+  std::memcpy(memory_ + 100, "hello!!", 7);
+  const uint32_t iov[2] = {100, 5};
+  std::memcpy(memory_ + 0, iov, 8);
+  EXPECT_EQ(CallWasi("fd_write", {I32(1), I32(0), I32(1), I32(32)}), kSuccess);
+  EXPECT_EQ(out->data, "hello");
+  EXPECT_NE(CallWasi("fd_write", {I32(1), I32(0), I32(1), I32(32)}), kSuccess);  // past the cap
+  EXPECT_TRUE(out->overflowed);
+}
+
 // One buffer takes the inline system call path (fd_write/fd_read as direct host functions):
 // same results, host errors mapped to WASI's, and a function resolved twice is one object.
 TEST_F(WasiTest, SingleBufferReadsAndWrites) {

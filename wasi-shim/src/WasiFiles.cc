@@ -236,7 +236,8 @@ uint32_t FdFdstatGet(WasiCall& c) {
   const uint32_t ptr = Arg32(c, 1);
   uint8_t* out = c.memory.At(ptr, abi::kFdstatSize);
   if (out == nullptr) return kFault;
-  const int fl = fcntl(d->host_fd, F_GETFL);
+  // In-memory stdio (no host descriptor) has no flags.
+  const int fl = d->host_fd < 0 ? 0 : fcntl(d->host_fd, F_GETFL);
   if (fl < 0) return Fail();
   uint16_t flags = 0;
   if (fl & O_APPEND) flags |= abi::kFdflagAppend;
