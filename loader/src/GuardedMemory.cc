@@ -71,6 +71,14 @@ class ReservationPool {
     return true;
   }
 
+  // Discards the pages kept resident by pooled reservations (their contents are the
+  // module's initial memory, so discarding them changes nothing but the RSS).
+  void ReleaseResident() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Entry& e : free_)
+      if (e.committed > 0) madvise(e.base, e.committed, MADV_DONTNEED);
+  }
+
   void SetCapacity(size_t n) {
     std::vector<Entry> drop;
     {
@@ -339,6 +347,7 @@ bool ResetInPlace(uint8_t* base, const MemoryImage* image, uint64_t bytes) {
 
 void GuardedMemory::SetPoolCapacity(size_t reservations) { Pool().SetCapacity(reservations); }
 void GuardedMemory::SetKeepResidentBytes(uint64_t bytes) { g_keep_resident = bytes; }
+void GuardedMemory::ReleasePooledPages() { Pool().ReleaseResident(); }
 const char* GuardedMemory::ResetInPlaceMethod() {
   ScanMode mode;
   if (PagemapFd(&mode) < 0) return "off";

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@ using Clock = std::chrono::steady_clock;
 class Watchdog {
  public:
   static constexpr auto kTick = std::chrono::milliseconds(2);
+  static constexpr auto kTrimAfter = std::chrono::milliseconds(200);
   // Demoted: a handler that used more than this much CPU time in one tick.
   static constexpr int64_t kBusyCpuNs = 1'000'000;
 
@@ -107,6 +109,7 @@ class Watchdog {
       slot.cpu_seen_ns = -1;
     }
     running_.fetch_add(1, std::memory_order_seq_cst);
+    begun_.fetch_add(1, std::memory_order_relaxed);
     if (idle_.load(std::memory_order_seq_cst)) {
       std::lock_guard<std::mutex> lock(mu_);
       cv_.notify_all();
@@ -155,9 +158,24 @@ class Watchdog {
         continue;
       }
       // Nothing runs: sleep until a request begins. Either Begin sees idle_ (and wakes this
-      // thread, under mu_ so the wakeup is not lost) or this thread sees running_.
+      // thread, under mu_ so the wakeup is not lost) or this thread sees running_. After
+      // kTrimAfter of idleness, memory kept for the next requests is given back (pages
+      // pooled memories keep resident, free heap), so an idle server's RSS returns to
+      // where it started.
       idle_.store(true, std::memory_order_seq_cst);
-      if (running_.load(std::memory_order_seq_cst) == 0) cv_.wait(lock);
+      if (running_.load(std::memory_order_seq_cst) == 0) {
+        const uint64_t begun = begun_.load(std::memory_order_relaxed);
+        if (begun != trimmed_at_ && cv_.wait_for(lock, kTrimAfter) == std::cv_status::timeout &&
+            running_.load(std::memory_order_seq_cst) == 0 &&
+            begun_.load(std::memory_order_relaxed) == begun) {
+          GuardedMemory::ReleasePooledPages();
+          malloc_trim(0);
+          trimmed_at_ = begun;
+        }
+        if (begun_.load(std::memory_order_relaxed) == trimmed_at_ &&
+            running_.load(std::memory_order_seq_cst) == 0)
+          cv_.wait(lock);
+      }
       idle_.store(false, std::memory_order_relaxed);
     }
   }
@@ -167,6 +185,8 @@ class Watchdog {
   bool stop_ = false;
   std::atomic<bool> idle_{false};
   std::atomic<int> running_{0};
+  std::atomic<uint64_t> begun_{0};  // requests begun so far
+  uint64_t trimmed_at_ = 0;          // begun_ at the last trim (nothing before the first)
   std::vector<std::shared_ptr<Slot>> slots_;
   std::thread thread_;
 };
@@ -790,6 +810,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
     metrics_fd = *fd;
     impl->listen_fds.push_back(metrics_fd);
   }
+  // /proc/self/pagemap (memory reset in place) is opened now, not by the first request:
+  // the server's descriptors after requests are the ones it started with.
+  const bool uses_pagemap = GuardedMemory::PrepareResetInPlace() >= 0;
   if (restrict) {
     ServerResources res;
     for (const auto& gen_route : impl->gen->config.routes) {
@@ -797,8 +820,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
       for (const auto& [guest, host] : gen_route.ro_dirs) res.directories.emplace_back(host, true);
     }
     res.listen_fds = impl->listen_fds;
-    // Opens /proc/self/pagemap now, while the restriction does not apply yet.
-    res.uses_pagemap = std::string(GuardedMemory::ResetInPlaceMethod()) != "off";
+    res.uses_pagemap = uses_pagemap;
     if (absl::Status s = restrict(res); !s.ok()) return s;
     impl->restricted = true;
   }

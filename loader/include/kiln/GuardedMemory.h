@@ -45,6 +45,9 @@ class GuardedMemory {
   // 0, the pages are discarded. True if this process can do it (it reads
   // /proc/self/pagemap to find the written pages).
   static void SetKeepResidentBytes(uint64_t bytes);
+  // Gives back the pages pooled reservations keep resident (a server going idle calls it;
+  // the next instances fault them in again).
+  static void ReleasePooledPages();
   // How released pages are found: "pagemap-scan" (the PAGEMAP_SCAN ioctl, Linux 6.7),
   // "pagemap-read" (one pagemap entry per page) or "off" (pages are discarded).
   static const char* ResetInPlaceMethod();
