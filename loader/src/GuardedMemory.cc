@@ -272,40 +272,48 @@ bool ScanBehaves(int fd, ScanMode mode) {
   return ok;
 }
 
+// Opened once (a released memory reads them without a lock); -2: not yet, -1: unavailable.
 std::mutex g_pagemap_mu;
-int g_pagemap_fd = -2;  // -2: not opened yet; -1: unavailable
-ScanMode g_scan_mode = ScanMode::kUnavailable;
+std::atomic<int> g_pagemap_fd{-2};
+std::atomic<ScanMode> g_scan_mode{ScanMode::kUnavailable};
 std::atomic<bool> g_force_read{false};
 
 void ForgetPagemapInChild() {
   // The descriptor names the parent's /proc/PID: a child must open its own.
-  if (g_pagemap_fd >= 0) close(g_pagemap_fd);
-  g_pagemap_fd = -2;
+  const int fd = g_pagemap_fd.exchange(-2);
+  if (fd >= 0) close(fd);
   g_scan_mode = ScanMode::kUnavailable;
 }
 
 int PagemapFd(ScanMode* mode) {
-  std::lock_guard<std::mutex> lock(g_pagemap_mu);
-  if (g_pagemap_fd == -2) {
-    static const bool registered = pthread_atfork(nullptr, nullptr, ForgetPagemapInChild) == 0;
-    g_pagemap_fd = -1;
-    const int fd = registered && sysconf(_SC_PAGESIZE) == static_cast<long>(kPage)
-                       ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
-                       : -1;
-    if (fd >= 0) {
+  int fd = g_pagemap_fd.load(std::memory_order_acquire);
+  if (fd == -2) {
+    std::lock_guard<std::mutex> lock(g_pagemap_mu);
+    fd = g_pagemap_fd.load(std::memory_order_acquire);
+    if (fd == -2) {
+      static const bool registered =
+          pthread_atfork(nullptr, nullptr, ForgetPagemapInChild) == 0;
+      fd = registered && sysconf(_SC_PAGESIZE) == static_cast<long>(kPage)
+               ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+               : -1;
+      ScanMode found = ScanMode::kUnavailable;
       for (ScanMode m : {ScanMode::kIoctl, ScanMode::kRead}) {
-        if (ScanBehaves(fd, m)) {
-          g_scan_mode = m;
-          g_pagemap_fd = fd;
+        if (fd >= 0 && ScanBehaves(fd, m)) {
+          found = m;
           break;
         }
       }
-      if (g_pagemap_fd < 0) close(fd);
+      if (fd >= 0 && found == ScanMode::kUnavailable) {
+        close(fd);
+        fd = -1;
+      }
+      g_scan_mode.store(found, std::memory_order_relaxed);
+      g_pagemap_fd.store(fd, std::memory_order_release);  // the mode is visible with it
     }
   }
-  *mode = g_scan_mode;
-  if (g_force_read && g_pagemap_fd >= 0) *mode = ScanMode::kRead;
-  return g_pagemap_fd;
+  *mode = g_scan_mode.load(std::memory_order_relaxed);
+  if (g_force_read && fd >= 0) *mode = ScanMode::kRead;
+  return fd;
 }
 
 bool IsZero(const uint8_t* p, uint64_t bytes) {

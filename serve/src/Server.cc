@@ -812,7 +812,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
   }
   // /proc/self/pagemap (memory reset in place) is opened now, not by the first request:
   // the server's descriptors after requests are the ones it started with.
-  const bool uses_pagemap = GuardedMemory::PrepareResetInPlace() >= 0;
+  GuardedMemory::PrepareResetInPlace();
   if (restrict) {
     ServerResources res;
     for (const auto& gen_route : impl->gen->config.routes) {
@@ -820,7 +820,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
       for (const auto& [guest, host] : gen_route.ro_dirs) res.directories.emplace_back(host, true);
     }
     res.listen_fds = impl->listen_fds;
-    res.uses_pagemap = uses_pagemap;
     if (absl::Status s = restrict(res); !s.ok()) return s;
     impl->restricted = true;
   }

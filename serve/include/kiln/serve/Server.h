@@ -32,7 +32,6 @@ namespace kiln::serve {
 struct ServerResources {
   std::vector<std::pair<std::string, bool>> directories;  // host paths of pre-opens, read-only
   std::vector<int> listen_fds;                            // bound and listening
-  bool uses_pagemap = false;  // reads /proc/self/pagemap (an open descriptor) to reset memories
 };
 
 class Server {
