@@ -50,8 +50,8 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
   serve->add_option("--listen", o.listen, "Address to listen on (default 127.0.0.1:8080; "
                                           "port 0 picks a free one)")
       ->type_name("HOST:PORT");
-  serve->add_option("--workers", o.workers, "Run N event loops that each run their connections' handlers in turn (default: a "
-                     "thread per connection, busy handlers demoted to idle priority)")
+  serve->add_option("--workers", o.workers, "Number of event loops (default: one per core); a handler that keeps its "
+                     "loop busy moves to a thread of its own")
       ->check(CLI::Range(1u, 1024u));
   serve->add_flag("--isolate", o.isolate,
                   "Restrict the server itself once it listens: no privileges, files only\n"

@@ -13,6 +13,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <functional>
+#include <list>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
@@ -38,18 +41,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Watches every running handler: interrupts it at its deadline and, with a thread per
-// connection, demotes the thread of a handler that keeps a core busy. Each thread that
-// runs handlers has a slot, registered once; starting and finishing a request only sets
-// its slot's fields under the slot's own (uncontended) lock. One thread scans the slots
-// every kTick while handlers run, and sleeps while none does: a request costs no wakeup
-// and no shared lock (a wakeup per request would cost more than the request itself).
+// Watches every running handler: interrupts it at its deadline; asks a handler that keeps
+// an event loop busy to move off it; demotes an offloaded handler that keeps a core busy. Each thread that runs handlers has a slot,
+// registered once; starting and finishing a request only sets its slot's fields under
+// the slot's own (uncontended) lock. One thread scans the slots every kTick while
+// handlers run, and sleeps while none does: a request costs no wakeup and no shared lock
+// (a wakeup per request would cost more than the request itself).
 class Watchdog {
  public:
   static constexpr auto kTick = std::chrono::milliseconds(2);
   static constexpr auto kTrimAfter = std::chrono::milliseconds(200);
-  // Demoted: a handler that used more than this much CPU time in one tick.
+  // Busy: a handler that used more than this much CPU time in one tick. A busy handler
+  // on an event loop is moved to an offload thread (so within 2-4 ms); a busy offloaded
+  // one is demoted to SCHED_IDLE.
   static constexpr int64_t kBusyCpuNs = 1'000'000;
+
+  enum class Mode { kOnLoop, kOffloaded };
 
   struct Slot {
     std::mutex mu;
@@ -57,11 +64,17 @@ class Watchdog {
     clockid_t cpu_clock{};
     bool has_clock = false;
     bool active = false;
-    bool may_demote = false;
+    Mode mode = Mode::kOnLoop;
     bool demoted = false;
+    bool migrate = false;  // asked to move off its event loop (interrupted for that)
     Clock::time_point deadline;
+    Clock::time_point busy_check_at;  // its CPU time is first sampled then
     InterruptHandle* interrupt = nullptr;  // valid while active
     int64_t cpu_seen_ns = -1;
+  };
+  struct Outcome {
+    bool demoted = false;
+    bool migrate = false;
   };
 
   Watchdog() = default;
@@ -97,15 +110,17 @@ class Watchdog {
     return *r.slot;
   }
 
-  void Begin(Slot& slot, InterruptHandle* interrupt, Clock::time_point deadline,
-             bool may_demote) {
+  void Begin(Slot& slot, InterruptHandle* interrupt, Clock::time_point deadline, Mode mode) {
     {
       std::lock_guard<std::mutex> lock(slot.mu);
       slot.active = true;
       slot.interrupt = interrupt;
       slot.deadline = deadline;
-      slot.may_demote = may_demote && slot.has_clock;
+      slot.mode = mode;
+      // A request that is done within a tick (nearly all) costs the watchdog nothing.
+      slot.busy_check_at = Clock::now() + kTick / 2;
       slot.demoted = false;
+      slot.migrate = false;
       slot.cpu_seen_ns = -1;
     }
     running_.fetch_add(1, std::memory_order_seq_cst);
@@ -115,13 +130,23 @@ class Watchdog {
       cv_.notify_all();
     }
   }
-  // True if the handler was demoted on the way.
-  bool End(Slot& slot) {
+  Outcome End(Slot& slot) {
     running_.fetch_sub(1, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(slot.mu);
     slot.active = false;
     slot.interrupt = nullptr;
-    return slot.demoted;
+    return {slot.demoted, slot.migrate};
+  }
+  // Interrupts every running handler (shutdown, after the drain period).
+  void InterruptAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::shared_ptr<Slot>& s : slots_) {
+      std::lock_guard<std::mutex> slot_lock(s->mu);
+      if (s->active && s->interrupt != nullptr) {
+        s->interrupt->Interrupt();
+        s->interrupt = nullptr;
+      }
+    }
   }
 
  private:
@@ -143,13 +168,24 @@ class Watchdog {
           s->interrupt->Interrupt();
           s->interrupt = nullptr;  // once
         }
-        if (!s->may_demote || s->demoted) continue;
+        if (!s->has_clock || s->demoted || s->migrate || now < s->busy_check_at) continue;
+        // Busy: it used most of a tick's CPU time (a handler that merely waited for a
+        // core, the machine being loaded, is left alone).
         timespec ts{};
         if (clock_gettime(s->cpu_clock, &ts) != 0) continue;
         const int64_t cpu = ts.tv_sec * int64_t{1'000'000'000} + ts.tv_nsec;
         if (s->cpu_seen_ns >= 0 && cpu - s->cpu_seen_ns >= kBusyCpuNs) {
-          sched_param idle{};
-          s->demoted = sched_setscheduler(s->tid, SCHED_IDLE, &idle) == 0;
+          if (s->mode == Mode::kOnLoop) {
+            // Its loop's other connections wait: stop it here, it runs again offloaded.
+            if (s->interrupt != nullptr) {
+              s->migrate = true;
+              s->interrupt->Interrupt();
+              s->interrupt = nullptr;
+            }
+          } else {
+            sched_param idle{};
+            s->demoted = sched_setscheduler(s->tid, SCHED_IDLE, &idle) == 0;
+          }
         }
         s->cpu_seen_ns = cpu;
       }
@@ -191,6 +227,97 @@ class Watchdog {
   std::thread thread_;
 };
 
+// Threads for handlers that must not run on an event loop: those of routes that may not
+// run twice (a read-write pre-open) and those moved off a loop for running long. A job
+// gets an idle thread or a new one (so a slow handler never delays another); a thread
+// idle for kIdleExit ends. A thread whose handler was demoted and may not be promoted
+// back (unprivileged) ends after its job, so no thread stays demoted.
+class OffloadPool {
+ public:
+  static constexpr auto kIdleExit = std::chrono::seconds(1);
+  static constexpr size_t kMaxThreads = 1024;
+
+  ~OffloadPool() { Stop(); }
+
+  // False if no thread could take the job.
+  bool Submit(std::function<void()> job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return false;
+    JoinFinished();
+    jobs_.push_back(std::move(job));
+    if (idle_ >= jobs_.size()) {
+      cv_.notify_one();
+      return true;
+    }
+    if (threads_.size() >= kMaxThreads) {
+      jobs_.pop_back();
+      return false;
+    }
+    try {
+      threads_.emplace_back([this] { Run(); });
+    } catch (const std::system_error&) {
+      jobs_.pop_back();
+      return false;
+    }
+    return true;
+  }
+
+  // Runs the queued jobs, then joins every thread.
+  void Stop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    stop_ = true;
+    cv_.notify_all();
+    std::list<std::thread> threads = std::move(threads_);
+    lock.unlock();
+    for (std::thread& t : threads)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (jobs_.empty()) {
+        if (stop_) return;
+        ++idle_;
+        const bool woken = cv_.wait_for(lock, kIdleExit, [&] { return stop_ || !jobs_.empty(); });
+        --idle_;
+        if (!woken) break;  // idle for kIdleExit
+        continue;
+      }
+      std::function<void()> job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      const bool normal = sched_getscheduler(0) == SCHED_OTHER;
+      lock.lock();
+      if (!normal) break;
+    }
+    finished_.push_back(std::this_thread::get_id());
+  }
+
+  // Joins the threads that ended (under mu_; they no longer take it).
+  void JoinFinished() {
+    for (std::thread::id id : finished_) {
+      for (auto it = threads_.begin(); it != threads_.end(); ++it) {
+        if (it->get_id() != id) continue;
+        it->join();
+        threads_.erase(it);
+        break;
+      }
+    }
+    finished_.clear();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  size_t idle_ = 0;
+  std::deque<std::function<void()>> jobs_;
+  std::list<std::thread> threads_;
+  std::vector<std::thread::id> finished_;
+};
+
 struct Route {
   const RouteConfig* config = nullptr;
   std::shared_ptr<const Artifact> artifact;
@@ -200,6 +327,12 @@ struct Route {
   // context through the instance: a request sets up no host functions. Unresolved ones
   // stay empty and fail instantiation as unknown imports.
   std::vector<std::optional<Extern>> funcs;
+  // A handler with a read-write pre-open may change files: it never runs twice, so it is
+  // never started on an event loop (where it would be stopped and run again offloaded).
+  bool replayable = true;
+  // Until when (steady clock, ns) its handlers start offloaded: one of them recently ran
+  // long on an event loop.
+  mutable std::atomic<int64_t> offload_until_ns{0};
 };
 
 // One version of the configuration: its routes, artifacts loaded and verified. A reload
@@ -233,6 +366,7 @@ absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig con
     absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
     if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
     route->artifact = *a;
+    route->replayable = rc.dirs.empty();
     const kiln_module_desc& d = (*a)->desc();
     for (uint32_t i = 0; i < d.num_imports; ++i) {
       if (d.imports[i].kind != KILN_EXTERN_FUNC) continue;
@@ -364,6 +498,15 @@ struct Exchange {
   const Route* route = nullptr;
   std::string path_info;
   Clock::time_point start;
+  // An offloaded handler's result, kept until libmicrohttpd resumes the connection.
+  bool answered = false;
+  bool counted = false;  // in Server::Impl::in_flight until completed
+  std::atomic<bool> suspended{false};
+  Request request;
+  Response response;
+  std::string problem;
+  std::chrono::nanoseconds wasm_time{0};
+  bool trapped = false;
 };
 
 std::string StatusText(int status) {
@@ -389,11 +532,12 @@ struct Server::Impl {
   ServerInfo info;
   MHD_Daemon* daemon = nullptr;
   Watchdog watchdog;
-  bool thread_per_connection = false;
+  OffloadPool offload;  // declared after the watchdog: its jobs use it
   bool restricted = false;
   bool quiesced = false;
   std::vector<int> listen_fds;  // the server's, then the metrics listener's
-  std::atomic<int> in_flight{0};
+  std::atomic<int> in_flight{0};  // requests from their handler's start to their end
+  std::atomic<int> live{0};       // handlers running
   std::mutex log_mu;
   FILE* access_log = nullptr;
 
@@ -411,6 +555,7 @@ struct Server::Impl {
       close(listen_fds[1]);
     }
     if (daemon != nullptr) {
+      offload.Stop();  // offloaded handlers resume their connections first
       MHD_stop_daemon(daemon);
     } else if (!listen_fds.empty() && !quiesced) {
       close(listen_fds[0]);
@@ -424,10 +569,15 @@ struct Server::Impl {
   }
 
 
-  // Runs the handler for `request`; the response, and what the log should say.
+  // Runs the handler for `request`; the response, and what the log should say. On an
+  // event loop (kOnLoop), a handler that runs long is stopped and *migrate set: nothing
+  // was answered, the request is to run again offloaded.
   Response Handle(const Route& route, const Request& request, const Exchange& ex,
-                  std::string* problem, std::chrono::nanoseconds* wasm_time, bool* trapped,
-                  bool* close_connection, bool* demoted);
+                  Watchdog::Mode mode, std::string* problem, std::chrono::nanoseconds* wasm_time,
+                  bool* trapped, bool* demoted, bool* migrate);
+  // Runs the request's handler on an offload thread; the connection is suspended until
+  // it is answered. False if that was not possible (then nothing was suspended).
+  bool Offload(MHD_Connection* conn, Exchange* ex);
 
   MHD_Result Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
                    const Response& response, const std::string& problem,
@@ -435,10 +585,13 @@ struct Server::Impl {
 };
 
 Response Server::Impl::Handle(const Route& route, const Request& request, const Exchange& ex,
-                              std::string* problem, std::chrono::nanoseconds* wasm_time,
-                              bool* trapped, bool* close_connection, bool* demoted_out) {
+                              Watchdog::Mode mode, std::string* problem,
+                              std::chrono::nanoseconds* wasm_time, bool* trapped,
+                              bool* demoted_out, bool* migrate) {
   const RouteConfig& rc = *route.config;
   const Limits& limits = rc.limits;
+  ++live;
+  auto not_live = absl::MakeCleanup([this] { --live; });
   Response fail;
   fail.status = 500;
   fail.headers = {{"Content-Type", "text/plain"}};
@@ -474,24 +627,26 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   if (limits.max_stack_bytes) options.max_stack_bytes = *limits.max_stack_bytes;
   options.interrupt = std::make_shared<InterruptHandle>();
   const Clock::time_point began = Clock::now();
-  // The watchdog interrupts the instance at the deadline and, with a thread per
-  // connection, moves a handler that keeps its core busy to SCHED_IDLE: loops until the
-  // timeout cannot slow good requests down.
+  // The watchdog interrupts the instance at the deadline, stops a handler that holds an
+  // event loop too long (it runs again offloaded), and moves an offloaded handler that
+  // keeps its core busy to SCHED_IDLE: loops until the timeout cannot slow good requests
+  // down.
   Watchdog::Slot& slot = watchdog.ThisThread();
-  watchdog.Begin(slot, options.interrupt.get(),
-                 ex.start + limits.timeout.value_or(std::chrono::seconds(10)),
-                 thread_per_connection);
-  // On every way out: a demoted thread goes back to normal scheduling or, where this
-  // process may not do that (unprivileged, RLIMIT_NICE), its connection is closed after
-  // this response so that the thread ends.
+  const Clock::time_point deadline = ex.start + limits.timeout.value_or(std::chrono::seconds(10));
+  watchdog.Begin(slot, options.interrupt.get(), deadline, mode);
+  // On every way out: a demoted thread goes back to normal scheduling (where this process
+  // may not do that, unprivileged, its offload thread ends after this job).
   bool ended = false;
+  bool migrated = false;
   auto end = [&] {
     if (ended) return;
     ended = true;
-    if (!watchdog.End(slot)) return;
+    const Watchdog::Outcome outcome = watchdog.End(slot);
+    migrated = outcome.migrate;
+    if (!outcome.demoted) return;
     *demoted_out = true;
     sched_param normal{};
-    if (sched_setscheduler(0, SCHED_OTHER, &normal) != 0) *close_connection = true;
+    sched_setscheduler(0, SCHED_OTHER, &normal);
   };
   auto end_on_return = absl::MakeCleanup(end);
   std::optional<Trap> trap;
@@ -529,6 +684,10 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   const std::string& err_text = err->data;
   if (trap && !(trap->is_exit() && trap->exit_code == 0)) {
     if (trap->code == KILN_TRAP_INTERRUPTED) {
+      if (migrated && migrate != nullptr && Clock::now() < deadline) {
+        *migrate = true;
+        return fail;
+      }
       fail.status = 504;
       fail.body = StatusText(504);
       *problem = "past its timeout";
@@ -586,7 +745,27 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
   return queued;
 }
 
+bool Server::Impl::Offload(MHD_Connection* conn, Exchange* ex) {
+  ex->suspended.store(false, std::memory_order_relaxed);
+  const bool submitted = offload.Submit([this, conn, ex] {
+    ex->response = Handle(*ex->route, ex->request, *ex, Watchdog::Mode::kOffloaded, &ex->problem,
+                          &ex->wasm_time, &ex->trapped, &ex->demoted, nullptr);
+    ex->answered = true;
+    // Not before the event loop has suspended the connection (it does right after
+    // submitting; a handler takes longer than that, so this rarely waits).
+    while (!ex->suspended.load(std::memory_order_acquire)) std::this_thread::yield();
+    MHD_resume_connection(conn);  // libmicrohttpd calls OnRequest again: it replies
+  });
+  if (!submitted) return false;
+  MHD_suspend_connection(conn);
+  ex->suspended.store(true, std::memory_order_release);
+  return true;
+}
+
 namespace {
+
+// How long a route's handlers start offloaded after one of them held an event loop.
+constexpr auto kOffloadRouteFor = std::chrono::seconds(1);
 
 void* OnUri(void* cls, const char* uri, MHD_Connection*) {
   (void)cls;
@@ -597,8 +776,9 @@ void* OnUri(void* cls, const char* uri, MHD_Connection*) {
 }
 
 void OnCompleted(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
-  (void)cls;
-  delete static_cast<Exchange*>(*con_cls);
+  auto* ex = static_cast<Exchange*>(*con_cls);
+  if (ex != nullptr && ex->counted) --static_cast<Server::Impl*>(cls)->in_flight;
+  delete ex;
   *con_cls = nullptr;
 }
 
@@ -670,6 +850,10 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const cha
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if (ex->answered) {  // an offloaded handler's result: the connection was resumed for it
+    return impl->Reply(conn, ex, &ex->request, ex->response, ex->problem, ex->wasm_time,
+                       ex->trapped);
+  }
   request.remote_addr = RemoteAddress(conn);
   if (ex->too_large) {
     simple.status = 413;
@@ -683,15 +867,31 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const cha
   MHD_get_connection_values(conn, MHD_HEADER_KIND, CollectHeader, &request.headers);
   request.body_size = ex->body.size();
   ++impl->in_flight;
+  ex->counted = true;
+  const Route& route = *ex->route;
+  const int64_t now_ns = Clock::now().time_since_epoch().count();
+  if (!route.replayable || now_ns < route.offload_until_ns.load(std::memory_order_relaxed)) {
+    ex->request = std::move(request);
+    if (impl->Offload(conn, ex)) return MHD_YES;
+    request = std::move(ex->request);  // no thread for it: it runs here
+  }
   std::string problem;
   std::chrono::nanoseconds wasm_time{0};
-  bool trapped = false, close_connection = false;
-  Response response = impl->Handle(*ex->route, request, *ex, &problem, &wasm_time, &trapped,
-                                   &close_connection, &ex->demoted);
-  if (close_connection) response.headers.emplace_back("Connection", "close");
-  const MHD_Result result = impl->Reply(conn, ex, &request, response, problem, wasm_time, trapped);
-  --impl->in_flight;
-  return result;
+  bool trapped = false, migrate = false;
+  Response response = impl->Handle(route, request, *ex, Watchdog::Mode::kOnLoop, &problem,
+                                   &wasm_time, &trapped, &ex->demoted, &migrate);
+  if (migrate) {
+    // It held this event loop too long: it starts again offloaded, and so do the route's
+    // next handlers for a while.
+    route.offload_until_ns.store(
+        (Clock::now() + kOffloadRouteFor).time_since_epoch().count(), std::memory_order_relaxed);
+    ex->request = std::move(request);
+    if (impl->Offload(conn, ex)) return MHD_YES;
+    response.status = 503;
+    response.body = "no thread for the request\n";
+    problem = "stopped on an event loop, and no offload thread could take it";
+  }
+  return impl->Reply(conn, ex, &request, response, problem, wasm_time, trapped);
 }
 
 void OnMhdError(void* cls, const char* fmt, va_list ap) {
@@ -706,7 +906,7 @@ MHD_Result OnMetrics(void* cls, MHD_Connection* conn, const char* url, const cha
   auto* impl = static_cast<Server::Impl*>(cls);
   const bool found = url != nullptr && std::strcmp(url, "/metrics") == 0 && method != nullptr &&
                      std::strcmp(method, "GET") == 0;
-  const std::string body = found ? impl->metrics.Render(impl->in_flight.load())
+  const std::string body = found ? impl->metrics.Render(impl->live.load())
                                  : std::string("GET /metrics\n");
   MHD_Response* r = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()),
                                                     MHD_RESPMEM_MUST_COPY);
@@ -823,21 +1023,25 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
     if (absl::Status s = restrict(res); !s.ok()) return s;
     impl->restricted = true;
   }
-  // Without a worker count, a thread per connection: a handler never waits for another
-  // connection's handler, and one that runs long is demoted. With one, that many event
-  // loops, each running its connections' handlers in turn.
-  const unsigned workers = impl->config.workers;
-  impl->thread_per_connection = workers == 0;
+  // Event loops (one per core by default) run their connections' handlers; a handler
+  // that keeps its loop busy (Watchdog::kBusyCpuNs), or that may not run twice,
+  // runs on an offload thread while the loop serves its other connections.
+  unsigned workers = impl->config.workers;
+  if (workers == 0) {
+    cpu_set_t cpus;
+    workers = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+    if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  }
   // Wasm code needs signals for interruption: the interrupt resender thread exists before
   // the workers.
   StartInterruptResender();
   impl->watchdog.Start();
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-  flags |= impl->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL
-                                       : MHD_USE_EPOLL;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                   MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
   if (addr->ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  // One loop: libmicrohttpd's thread pool option is for two or more.
   MHD_OptionItem pool[] = {
-      {impl->thread_per_connection ? MHD_OPTION_END : MHD_OPTION_THREAD_POOL_SIZE,
+      {workers > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
        static_cast<intptr_t>(workers), nullptr},
       {MHD_OPTION_END, 0, nullptr}};
   impl->daemon = MHD_start_daemon(
@@ -901,6 +1105,18 @@ void Server::Shutdown(std::chrono::nanoseconds drain) {
   const Clock::time_point until = Clock::now() + drain;
   while (impl_->in_flight.load() > 0 && Clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Past the drain period, handlers still running are stopped; offloaded ones must have
+  // resumed their connections before libmicrohttpd stops.
+  std::atomic<bool> joined{false};
+  std::thread interrupter([&] {
+    while (!joined.load()) {
+      impl_->watchdog.InterruptAll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  impl_->offload.Stop();
+  joined = true;
+  interrupter.join();
   MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
 }

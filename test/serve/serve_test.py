@@ -7,7 +7,7 @@ get their documented status while good requests keep being served, also from con
 clients; SIGTERM stops the server cleanly.
 
 usage: serve_test.py BIN_DIR WORK_DIR SOURCE_DIR [WORKERS]
-(without WORKERS, the default: a thread per connection; with it, that many event loops)
+(without WORKERS, the default: an event loop per core; with it, that many event loops)
 """
 import http.client
 import os
@@ -205,8 +205,9 @@ results = []
 
 def client(i):
     path = "/?loop=1" if i % 8 == 0 else f"/c{i}?n={i}"
+    began = time.monotonic()
     status, _, body = request("GET", path)
-    results.append((i, status, body))
+    results.append((i, status, body, time.monotonic() - began))
 
 
 threads = [threading.Thread(target=client, args=(i,)) for i in range(48)]
@@ -214,12 +215,15 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-for i, status, body in results:
+for i, status, body, took in results:
     if i % 8 == 0:
         check(status == 504, f"concurrent loop {i}: {status}")
     else:
         check(status == 200 and fields(body)["arg"] == [f"/c{i}", f"n={i}"],
               f"concurrent client {i}: {status}")
+        # Not held up by the loops (each runs to its 1 s timeout): a handler that holds
+        # an event loop is moved off it within milliseconds.
+        check(took < 0.5, f"concurrent client {i} waited {took:.3f} s")
 check(len(results) == 48, "every concurrent request answered")
 
 # Metrics in the Prometheus text format.
@@ -233,13 +237,11 @@ check(re.search(r'kiln_serve_requests_total\{route="/\.\.\.",status="200"\} \d+'
 check(re.search(r'kiln_serve_requests_total\{route="/\.\.\.",status="504"\} 7', metrics) is not None,
       "deadline requests counted (1 + 6 concurrent)")
 check('kiln_serve_request_duration_seconds_bucket{route="/...",le="+Inf"}' in metrics, "histogram")
-# A loop keeps its core busy for its whole second: with a thread per connection it is
-# moved to idle priority (then the thread goes back to normal for the next request).
+# A loop keeps its core busy for its whole second: it is moved off its event loop, then
+# to idle priority.
 demoted = re.search(r'kiln_serve_demoted_total\{route="/\.\.\."\} (\d+)', metrics)
-check(demoted is not None, "demotions reported")
-if demoted is not None:
-    check((int(demoted.group(1)) >= 7) if not WORKERS else int(demoted.group(1)) == 0,
-          f"demoted handlers: {demoted.group(1)}")
+check(demoted is not None and int(demoted.group(1)) >= 7,
+      f"demoted handlers: {demoted.group(1) if demoted else None}")
 check(re.search(r'kiln_serve_traps_total\{route="/\.\.\."\} [1-9]', metrics) is not None, "traps")
 check(re.search(r'kiln_serve_deadlines_total\{route="/\.\.\."\} 7', metrics) is not None, "deadlines")
 check("kiln_serve_live_instances 0" in metrics, "live instances")
