@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 namespace kiln {
 
@@ -29,10 +28,11 @@ class AddressRangeRegistry {
     std::atomic<uintptr_t> end{0};  // 0: free
     std::atomic<const void*> owner{nullptr};
   };
-  std::mutex mu_;
+  static constexpr uintptr_t kClaimed = 1;  // `end` of a slot being filled in
   size_t capacity_;
   std::unique_ptr<Slot[]> slots_;
   std::atomic<size_t> high_water_{0};
+  std::atomic<size_t> next_{0};  // where Add starts looking (a hint)
 };
 
 // Executable ranges of loaded artifacts (owner: the Artifact).

@@ -54,13 +54,13 @@ class ReservationPool {
     Entry e = std::move(free_[pick]);
     free_[pick] = std::move(free_.back());
     free_.pop_back();
+    size_.store(free_.size(), std::memory_order_relaxed);
     return e;
   }
 
   // Whether a released reservation would be kept (otherwise cleaning it is wasted work).
-  bool HasRoom() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return free_.size() < capacity_.load(std::memory_order_relaxed);
+  bool HasRoom() {  // without the lock: a hint
+    return size_.load(std::memory_order_relaxed) < capacity_.load(std::memory_order_relaxed);
   }
 
   // Keeps `e` if there is room; returns false if the caller must unmap it.
@@ -68,6 +68,7 @@ class ReservationPool {
     std::lock_guard<std::mutex> lock(mu_);
     if (free_.size() >= capacity_.load(std::memory_order_relaxed)) return false;
     free_.push_back(std::move(e));
+    size_.store(free_.size(), std::memory_order_relaxed);
     return true;
   }
 
@@ -88,6 +89,7 @@ class ReservationPool {
         drop.push_back(std::move(free_.back()));
         free_.pop_back();
       }
+      size_.store(free_.size(), std::memory_order_relaxed);
     }
     for (Entry& e : drop) munmap(e.base, KILN_GUARDED_RESERVATION);
   }
@@ -95,6 +97,7 @@ class ReservationPool {
  private:
   std::mutex mu_;
   std::vector<Entry> free_;
+  std::atomic<size_t> size_{0};  // free_.size(), readable without the lock
   std::atomic<size_t> capacity_{kDefaultMemoryPoolCapacity};
 };
 
@@ -316,16 +319,6 @@ int PagemapFd(ScanMode* mode) {
   return fd;
 }
 
-bool IsZero(const uint8_t* p, uint64_t bytes) {
-  uint64_t acc = 0;
-  for (uint64_t i = 0; i < bytes; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    acc |= w;
-  }
-  return acc == 0;
-}
-
 // Puts [0, bytes) of `base` back to `image` (then zeros) without releasing a page.
 // False if it could not (the caller discards the pages instead; what was already rewritten
 // does no harm).
@@ -337,17 +330,14 @@ bool ResetInPlace(uint8_t* base, const MemoryImage* image, uint64_t bytes) {
   if (fd < 0) return false;
   const uint64_t image_bytes = image != nullptr ? image->size() : 0;
   if (image != nullptr && image->bytes() == nullptr) return false;
+  // A written page nearly always differs: rewriting it outright is cheaper than reading
+  // it first to compare.
   return ForEachWrittenRun(fd, mode, base, bytes / kPage, budget,
                            [&](uint64_t first, uint64_t count) {
-    for (uint64_t offset = first * kPage; offset < (first + count) * kPage; offset += kPage) {
-      uint8_t* page = base + offset;
-      if (offset < image_bytes) {
-        const uint8_t* want = image->bytes() + offset;
-        if (std::memcmp(page, want, kPage) != 0) std::memcpy(page, want, kPage);
-      } else if (!IsZero(page, kPage)) {
-        std::memset(page, 0, kPage);
-      }
-    }
+    const uint64_t begin = first * kPage, end = (first + count) * kPage;
+    const uint64_t split = std::clamp(image_bytes, begin, end);
+    if (split > begin) std::memcpy(base + begin, image->bytes() + begin, split - begin);
+    if (end > split) std::memset(base + split, 0, end - split);
   });
 }
 

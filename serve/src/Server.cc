@@ -189,24 +189,29 @@ class Watchdog {
         }
         s->cpu_seen_ns = cpu;
       }
-      if (any) {
+      // While requests keep coming, tick on even when none runs at this instant: going to
+      // sleep would make the next request's Begin take mu_ and wake this thread.
+      const uint64_t begun = begun_.load(std::memory_order_relaxed);
+      if (any || begun != begun_at_last_tick_) {
+        begun_at_last_tick_ = begun;
         cv_.wait_for(lock, kTick);
         continue;
       }
-      // Nothing runs: sleep until a request begins. Either Begin sees idle_ (and wakes this
-      // thread, under mu_ so the wakeup is not lost) or this thread sees running_. After
-      // kTrimAfter of idleness, memory kept for the next requests is given back (pages
-      // pooled memories keep resident, free heap), so an idle server's RSS returns to
-      // where it started.
+      // Nothing runs nor began for a tick: sleep until a request begins. Either Begin sees
+      // idle_ (and wakes this thread, under mu_ so the wakeup is not lost) or this thread
+      // sees running_. After kTrimAfter of idleness, memory kept for the next requests is
+      // given back (pages pooled memories keep resident, free heap), so an idle server's
+      // RSS returns to where it started.
       idle_.store(true, std::memory_order_seq_cst);
       if (running_.load(std::memory_order_seq_cst) == 0) {
-        const uint64_t begun = begun_.load(std::memory_order_relaxed);
-        if (begun != trimmed_at_ && cv_.wait_for(lock, kTrimAfter) == std::cv_status::timeout &&
+        const uint64_t begun_now = begun_.load(std::memory_order_relaxed);
+        if (begun_now != trimmed_at_ &&
+            cv_.wait_for(lock, kTrimAfter) == std::cv_status::timeout &&
             running_.load(std::memory_order_seq_cst) == 0 &&
-            begun_.load(std::memory_order_relaxed) == begun) {
+            begun_.load(std::memory_order_relaxed) == begun_now) {
           GuardedMemory::ReleasePooledPages();
           malloc_trim(0);
-          trimmed_at_ = begun;
+          trimmed_at_ = begun_now;
         }
         if (begun_.load(std::memory_order_relaxed) == trimmed_at_ &&
             running_.load(std::memory_order_seq_cst) == 0)
@@ -223,6 +228,7 @@ class Watchdog {
   std::atomic<int> running_{0};
   std::atomic<uint64_t> begun_{0};  // requests begun so far
   uint64_t trimmed_at_ = 0;          // begun_ at the last trim (nothing before the first)
+  uint64_t begun_at_last_tick_ = 0;
   std::vector<std::shared_ptr<Slot>> slots_;
   std::thread thread_;
 };
