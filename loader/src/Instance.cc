@@ -134,7 +134,10 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver,
                                       const ImportPolicy* policy) {
   const kiln_module_desc& d = artifact_->desc();
   host_functions_.reserve(d.num_imports);
-  host_bindings_.reserve(d.num_imports);
+  uint32_t func_imports = 0;
+  for (uint32_t i = 0; i < d.num_imports; ++i) func_imports += d.imports[i].kind == KILN_EXTERN_FUNC;
+  // One allocation for every binding (their addresses are taken: they never move).
+  if (func_imports > 0) host_bindings_ = std::make_unique<HostBinding[]>(func_imports);
   for (uint32_t i = 0; i < d.num_imports; ++i) {
     const kiln_import_desc& im = d.imports[i];
     ImportRequest req;
@@ -205,9 +208,9 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver,
                 artifact_->name(), ": no host-call stub for the type of import ",
                 Quoted(req.module, req.name)));
           }
-          auto binding = std::make_unique<HostBinding>();
+          HostBinding* binding = &host_bindings_[num_host_bindings_++];
           binding->raw.callback = HostBindingEntry;
-          binding->raw.env = binding.get();
+          binding->raw.env = binding;
           binding->function = e.host_function.get();
           binding->importer = this;
           binding->funcref.code = td.native_to_array;
@@ -217,7 +220,6 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver,
           func_a2n_[im.index] = td.array_to_native;
           func_callee_[im.index] = nullptr;
           host_functions_.push_back(e.host_function);
-          host_bindings_.push_back(std::move(binding));
         } else {
           funcrefs_[im.index] = e.funcref;
           func_a2n_[im.index] = e.array_to_native ? e.array_to_native : td.array_to_native;

@@ -339,6 +339,7 @@ struct Route {
   // Until when (steady clock, ns) its handlers start offloaded: one of them recently ran
   // long on an event loop.
   mutable std::atomic<int64_t> offload_until_ns{0};
+  mutable std::atomic<void*> metrics{nullptr};  // its Metrics::PerRoute, once known
 };
 
 // One version of the configuration: its routes, artifacts loaded and verified. A reload
@@ -407,32 +408,59 @@ absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig con
   return std::shared_ptr<const Generation>(std::move(gen));
 }
 
-// What the metrics listener reports (Prometheus text format).
+// What the metrics listener reports (Prometheus text format). Each route label has its
+// counters in atomics, found once per route (Route::metrics): recording a request takes
+// no lock (a lock shared by the event loops was contended on every request).
 class Metrics {
  public:
   static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                         0.1,    0.25,  0.5,    1,     2.5,   5,    10};
-  void Record(const std::string& route, int status, double seconds, bool trap, bool deadline,
-              bool demoted) {
+  struct PerRoute {
+    std::atomic<uint64_t> statuses[600] = {};  // by HTTP status (100-599; others at 0)
+    std::atomic<uint64_t> buckets[std::size(kBuckets)] = {};
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> sum_ns{0};
+    std::atomic<uint64_t> traps{0};
+    std::atomic<uint64_t> deadlines{0};
+    std::atomic<uint64_t> demoted{0};
+  };
+
+  // The counters of `route` (made on first use; they live as long as the server).
+  PerRoute* For(const std::string& route) {
     std::lock_guard<std::mutex> lock(mu_);
-    ++requests_[{route, status}];
-    PerRoute& r = routes_[route];
-    for (size_t i = 0; i < std::size(kBuckets); ++i)
-      if (seconds <= kBuckets[i]) ++r.buckets[i];
-    ++r.count;
-    r.sum += seconds;
-    r.traps += trap;
-    r.deadlines += deadline;
-    r.demoted += demoted;
+    std::unique_ptr<PerRoute>& r = routes_[route];
+    if (r == nullptr) r = std::make_unique<PerRoute>();
+    return r.get();
   }
+
+  static void Record(PerRoute* r, int status, std::chrono::nanoseconds took, bool trap,
+                     bool deadline, bool demoted) {
+    constexpr auto kRelaxed = std::memory_order_relaxed;
+    r->statuses[status >= 100 && status < 600 ? status : 0].fetch_add(1, kRelaxed);
+    const double seconds = std::chrono::duration<double>(took).count();
+    for (size_t i = 0; i < std::size(kBuckets); ++i)
+      if (seconds <= kBuckets[i]) r->buckets[i].fetch_add(1, kRelaxed);
+    r->count.fetch_add(1, kRelaxed);
+    r->sum_ns.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, took.count())), kRelaxed);
+    if (trap) r->traps.fetch_add(1, kRelaxed);
+    if (deadline) r->deadlines.fetch_add(1, kRelaxed);
+    if (demoted) r->demoted.fetch_add(1, kRelaxed);
+  }
+
   std::string Render(int live) const {
     std::lock_guard<std::mutex> lock(mu_);
     std::string out;
     absl::StrAppend(&out, "# HELP kiln_serve_requests_total Requests answered, by route and status.\n",
                     "# TYPE kiln_serve_requests_total counter\n");
-    for (const auto& [key, n] : requests_)
-      absl::StrAppend(&out, "kiln_serve_requests_total{route=\"", Label(key.first), "\",status=\"",
-                      key.second, "\"} ", n, "\n");
+    for (const auto& [route, r] : routes_) {
+      const std::string l = Label(route);
+      for (int status = 0; status < 600; ++status) {
+        const uint64_t n = r->statuses[status].load();
+        if (n != 0)
+          absl::StrAppend(&out, "kiln_serve_requests_total{route=\"", l, "\",status=\"", status,
+                          "\"} ", n, "\n");
+      }
+    }
     absl::StrAppend(&out, "# HELP kiln_serve_request_duration_seconds Time from the request "
                           "line to the response, by route.\n",
                     "# TYPE kiln_serve_request_duration_seconds histogram\n");
@@ -440,27 +468,30 @@ class Metrics {
       const std::string l = Label(route);
       for (size_t i = 0; i < std::size(kBuckets); ++i)
         absl::StrAppend(&out, "kiln_serve_request_duration_seconds_bucket{route=\"", l, "\",le=\"",
-                        kBuckets[i], "\"} ", r.buckets[i], "\n");
+                        kBuckets[i], "\"} ", r->buckets[i].load(), "\n");
       absl::StrAppend(&out, "kiln_serve_request_duration_seconds_bucket{route=\"", l,
-                      "\",le=\"+Inf\"} ", r.count, "\n",
-                      "kiln_serve_request_duration_seconds_sum{route=\"", l, "\"} ", r.sum, "\n",
-                      "kiln_serve_request_duration_seconds_count{route=\"", l, "\"} ", r.count, "\n");
+                      "\",le=\"+Inf\"} ", r->count.load(), "\n",
+                      "kiln_serve_request_duration_seconds_sum{route=\"", l, "\"} ",
+                      r->sum_ns.load() / 1e9, "\n",
+                      "kiln_serve_request_duration_seconds_count{route=\"", l, "\"} ",
+                      r->count.load(), "\n");
     }
     absl::StrAppend(&out, "# HELP kiln_serve_traps_total Handlers that trapped or exited non-zero.\n",
                     "# TYPE kiln_serve_traps_total counter\n");
     for (const auto& [route, r] : routes_)
-      absl::StrAppend(&out, "kiln_serve_traps_total{route=\"", Label(route), "\"} ", r.traps, "\n");
+      absl::StrAppend(&out, "kiln_serve_traps_total{route=\"", Label(route), "\"} ", r->traps.load(),
+                      "\n");
     absl::StrAppend(&out, "# HELP kiln_serve_deadlines_total Handlers stopped at their timeout.\n",
                     "# TYPE kiln_serve_deadlines_total counter\n");
     for (const auto& [route, r] : routes_)
       absl::StrAppend(&out, "kiln_serve_deadlines_total{route=\"", Label(route), "\"} ",
-                      r.deadlines, "\n");
+                      r->deadlines.load(), "\n");
     absl::StrAppend(&out, "# HELP kiln_serve_demoted_total Handlers moved to idle priority "
                           "for keeping a core busy.\n",
                     "# TYPE kiln_serve_demoted_total counter\n");
     for (const auto& [route, r] : routes_)
       absl::StrAppend(&out, "kiln_serve_demoted_total{route=\"", Label(route), "\"} ",
-                      r.demoted, "\n");
+                      r->demoted.load(), "\n");
     absl::StrAppend(&out, "# HELP kiln_serve_live_instances Instances running a request now.\n",
                     "# TYPE kiln_serve_live_instances gauge\n", "kiln_serve_live_instances ",
                     live, "\n");
@@ -480,17 +511,8 @@ class Metrics {
     }
     return out;
   }
-  struct PerRoute {
-    uint64_t buckets[std::size(kBuckets)] = {};
-    uint64_t count = 0;
-    double sum = 0;
-    uint64_t traps = 0;
-    uint64_t deadlines = 0;
-    uint64_t demoted = 0;
-  };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, PerRoute> routes_;
+  std::map<std::string, std::unique_ptr<PerRoute>> routes_;
 };
 
 // One request, from its URI to the response.
@@ -532,6 +554,7 @@ struct Server::Impl {
   std::mutex gen_mu;
   std::shared_ptr<const Generation> gen;
   Metrics metrics;
+  Metrics::PerRoute* no_route_metrics = metrics.For("-");
   MHD_Daemon* metrics_daemon = nullptr;
   std::string address;
   std::string metrics_address;
@@ -611,7 +634,9 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   err->cap = 64 * 1024;
   wasi::WasiConfig wc;
   wc.args = Arguments(request);
-  wc.env = Environment(request, rc.pattern, ex.path_info, info, rc.env);
+  EnvBlock env = EnvironmentBlock(request, rc.pattern, ex.path_info, info, rc.env);
+  wc.env_block = std::move(env.block);
+  wc.env_count = env.count;
   wc.stdin_bytes = std::make_shared<const std::string>(ex.body);
   wc.stdout_memory = out;
   wc.stderr_memory = err;
@@ -732,9 +757,19 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
   const MHD_Result queued = MHD_queue_response(conn, static_cast<unsigned>(response.status), r);
   MHD_destroy_response(r);
   const auto total = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex->start);
-  const std::string route = ex->route != nullptr ? ex->route->config->pattern.pattern() : "-";
-  metrics.Record(route, response.status, total.count() / 1e6, trapped, response.status == 504,
-                 ex->demoted);
+  static const std::string kNoRoute = "-";
+  const std::string& route = ex->route != nullptr ? ex->route->config->pattern.pattern() : kNoRoute;
+  Metrics::PerRoute* counters = nullptr;
+  if (ex->route != nullptr) {
+    counters = static_cast<Metrics::PerRoute*>(ex->route->metrics.load(std::memory_order_acquire));
+    if (counters == nullptr) {
+      counters = metrics.For(route);
+      ex->route->metrics.store(counters, std::memory_order_release);
+    }
+  } else {
+    counters = no_route_metrics;
+  }
+  Metrics::Record(counters, response.status, total, trapped, response.status == 504, ex->demoted);
   if (!problem.empty())
     Log(absl::StrCat(route, ": ", request ? request->method : "", " ", PrintableName(ex->uri),
                      ": ", response.status, ": ", problem));

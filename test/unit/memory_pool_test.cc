@@ -223,7 +223,9 @@ TEST_P(ResetInPlace, NothingWrittenSurvivesIntoTheNextInstance) {
           auto inst = fresh();
           ASSERT_NE(inst, nullptr);
           EXPECT_EQ(Invoke(*inst, "sum", {}).value, want) << "image " << image << " step " << step;
-          if (grow) EXPECT_EQ(Invoke(*inst, "grow", {I32(2)}).value, 4);
+          if (grow) {
+            EXPECT_EQ(Invoke(*inst, "grow", {I32(2)}).value, 4);
+          }
           Invoke(*inst, "fill", {I32(step), I32(0x5a)});
         }
         auto next = fresh();

@@ -141,12 +141,37 @@ uint32_t ArgsGet(WasiCall& c) { return WriteStrings(c, c.ctx.args(), Arg32(c, 0)
 uint32_t ArgsSizesGet(WasiCall& c) {
   return WriteSizes(c, c.ctx.args(), Arg32(c, 0), Arg32(c, 1));
 }
+// The environment given as one block (WasiConfig::env_block): copied in one piece.
+uint32_t WriteBlock(const WasiCall& c, const std::string& block, uint32_t count, uint32_t ptrs,
+                    uint32_t buf) {
+  if (c.memory.At(ptrs, 4ull * count) == nullptr || c.memory.At(buf, block.size()) == nullptr)
+    return kFault;
+  c.memory.StoreBytes(buf, block);
+  uint64_t offset = 0;
+  for (uint32_t i = 0; i < count && offset < block.size(); ++i) {
+    c.memory.Store<uint32_t>(ptrs + 4 * i, static_cast<uint32_t>(buf + offset));
+    const size_t nul = block.find('\0', offset);
+    offset = nul == std::string::npos ? block.size() : nul + 1;
+  }
+  return kSuccess;
+}
+
 uint32_t EnvironGet(WasiCall& c) {
   if (!c.ctx.Has(kCapEnv)) return kNotcapable;
+  if (c.ctx.env_count() > 0)
+    return WriteBlock(c, c.ctx.env_block(), c.ctx.env_count(), Arg32(c, 0), Arg32(c, 1));
   return WriteStrings(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1));
 }
 uint32_t EnvironSizesGet(WasiCall& c) {
   if (!c.ctx.Has(kCapEnv)) return kNotcapable;
+  if (c.ctx.env_count() > 0) {
+    if (c.ctx.env_block().size() > UINT32_MAX) return kOverflow;
+    if (c.memory.At(Arg32(c, 0), 4) == nullptr || c.memory.At(Arg32(c, 1), 4) == nullptr)
+      return kFault;
+    c.memory.Store<uint32_t>(Arg32(c, 0), c.ctx.env_count());
+    c.memory.Store<uint32_t>(Arg32(c, 1), static_cast<uint32_t>(c.ctx.env_block().size()));
+    return kSuccess;
+  }
   return WriteSizes(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1));
 }
 

@@ -168,7 +168,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::vector<void*> func_a2n_;                  // entry trampoline per function
   std::vector<Instance*> func_callee_;           // instance owning each function's vmctx
   std::unique_ptr<kiln_funcref[]> defined_funcrefs_;
-  std::vector<std::unique_ptr<HostBinding>> host_bindings_;
+  std::unique_ptr<HostBinding[]> host_bindings_;  // one per imported host function
+  uint32_t num_host_bindings_ = 0;
   std::vector<std::shared_ptr<const void>> import_owners_;
   std::vector<std::shared_ptr<HostFunction>> host_functions_;
   std::vector<std::vector<void*>> elem_segments_;

@@ -72,6 +72,15 @@ std::string PercentDecode(std::string_view s);
 std::vector<std::string> Environment(const Request& request, const RoutePattern& route,
                                      const std::string& path_info, const ServerInfo& server,
                                      const std::vector<std::string>& route_env = {});
+// The same as one block: each "KEY=VALUE" followed by a NUL (what the server hands to
+// WASI: WasiConfig::env_block).
+struct EnvBlock {
+  std::string block;
+  uint32_t count = 0;
+};
+EnvBlock EnvironmentBlock(const Request& request, const RoutePattern& route,
+                          const std::string& path_info, const ServerInfo& server,
+                          const std::vector<std::string>& route_env = {});
 
 // The handler's arguments: the request path, then each '&'-separated item of the query as
 // sent (WAGI passes them undecoded).

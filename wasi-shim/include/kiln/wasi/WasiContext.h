@@ -58,6 +58,11 @@ struct MemoryOutput {
 struct WasiConfig {
   std::vector<std::string> args;  // argv, including argv[0]
   std::vector<std::string> env;   // "KEY=VALUE" strings, exactly as given
+  // Or, when env_count > 0, the environment as one block instead of `env`: env_count
+  // "KEY=VALUE" strings, each followed by a NUL (one allocation instead of one per
+  // variable: a server makes one per request).
+  std::string env_block;
+  uint32_t env_count = 0;
   int stdin_host_fd = 0;          // -1: the guest has no such descriptor
   int stdout_host_fd = 1;
   int stderr_host_fd = 2;
@@ -94,6 +99,8 @@ class WasiContext {
 
   const std::vector<std::string>& args() const { return config_.args; }
   const std::vector<std::string>& env() const { return config_.env; }
+  const std::string& env_block() const { return config_.env_block; }
+  uint32_t env_count() const { return config_.env_count; }
   const WasiConfig& config() const { return config_; }
 
   // A subtree a narrowed pre-open still shows: the directory, opened when the pre-open was
