@@ -99,7 +99,7 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
   inst->func_callee_.resize(d.num_funcs);
 
   inst->host_context_ = options.host_context;
-  if (absl::Status s = inst->ResolveImports(resolver, options.import_policy); !s.ok()) return s;
+  if (absl::Status s = inst->ResolveImports(resolver, options); !s.ok()) return s;
   if (absl::Status s = inst->CreateDefinitions(options); !s.ok()) return s;
   inst->WriteVmctxArrays();
   for (uint32_t i = 0; i < d.num_exports; ++i) {
@@ -131,7 +131,9 @@ absl::StatusOr<std::shared_ptr<Instance>> Instance::Instantiate(
 
 
 absl::Status Instance::ResolveImports(const ImportResolver& resolver,
-                                      const ImportPolicy* policy) {
+                                      const InstanceOptions& options) {
+  const ImportPolicy* policy = options.import_policy;
+  const std::vector<std::optional<Extern>>* resolved = options.resolved_funcs;
   const kiln_module_desc& d = artifact_->desc();
   host_functions_.reserve(d.num_imports);
   uint32_t func_imports = 0;
@@ -176,12 +178,20 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver,
                          artifact_->DescribeImport(i), ") is not approved: ", *why));
       }
     }
-    std::optional<Extern> found = resolver ? resolver(req) : std::nullopt;
-    if (!found.has_value()) {
-      return absl::NotFoundError(absl::StrCat("unknown import ", Quoted(req.module, req.name),
-                                              " (", artifact_->DescribeImport(i), ")"));
+    // Resolved in advance (borrowed, see InstanceOptions::resolved_funcs), or asked for.
+    const Extern* borrowed = nullptr;
+    if (resolved != nullptr && req.kind == ExternKind::kFunc && req.index < resolved->size() &&
+        (*resolved)[req.index].has_value())
+      borrowed = &*(*resolved)[req.index];
+    std::optional<Extern> found;
+    if (borrowed == nullptr) {
+      if (resolver) found = resolver(req);
+      if (!found.has_value()) {
+        return absl::NotFoundError(absl::StrCat("unknown import ", Quoted(req.module, req.name),
+                                                " (", artifact_->DescribeImport(i), ")"));
+      }
     }
-    const Extern& e = *found;
+    const Extern& e = borrowed != nullptr ? *borrowed : *found;
     auto incompatible = [&](const std::string& why) {
       return absl::InvalidArgumentError(absl::StrCat(
           "incompatible import type for ", Quoted(req.module, req.name), ": ", why));
@@ -219,12 +229,12 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver,
           funcrefs_[im.index] = &binding->funcref;
           func_a2n_[im.index] = td.array_to_native;
           func_callee_[im.index] = nullptr;
-          host_functions_.push_back(e.host_function);
+          if (borrowed == nullptr) host_functions_.push_back(e.host_function);
         } else {
           funcrefs_[im.index] = e.funcref;
           func_a2n_[im.index] = e.array_to_native ? e.array_to_native : td.array_to_native;
           func_callee_[im.index] = e.callee_instance;
-          if (e.host_function) host_functions_.push_back(e.host_function);
+          if (e.host_function && borrowed == nullptr) host_functions_.push_back(e.host_function);
         }
         break;
       }

@@ -682,14 +682,10 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   auto end_on_return = absl::MakeCleanup(end);
   std::optional<Trap> trap;
   {
+    // The route's functions were resolved once at load (the route outlives the request).
+    options.resolved_funcs = &route.funcs;
     absl::StatusOr<std::shared_ptr<Instance>> instance =
-        Instance::Instantiate(route.artifact,
-                              [&route](const ImportRequest& r) -> std::optional<Extern> {
-                                if (r.kind != ExternKind::kFunc || r.index >= route.funcs.size())
-                                  return std::nullopt;
-                                return route.funcs[r.index];
-                              },
-                              options);
+        Instance::Instantiate(route.artifact, nullptr, options);
     if (!instance.ok()) {
       trap = TrapFromStatus(instance.status());
       if (!trap) {

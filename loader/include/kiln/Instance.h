@@ -71,6 +71,12 @@ struct InstanceOptions {
   // HostCall::caller->host_context() (e.g. the WASI context of shared WASI functions, see
   // WasiModule::Shared). Not owned: it must outlive every call into the instance.
   void* host_context = nullptr;
+  // Function imports resolved in advance, by function index (an empty entry: ask the
+  // resolver). Used in place, without reference counting: the vector and its host
+  // functions must outlive the instance. For embedders that instantiate one artifact
+  // many times (a server: once per request) against the same functions: no copy per
+  // import, and no reference count shared by every thread that instantiates.
+  const std::vector<std::optional<Extern>>* resolved_funcs = nullptr;
 };
 
 struct HostBinding;
@@ -131,7 +137,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
  private:
   Instance() = default;
-  absl::Status ResolveImports(const ImportResolver& resolver, const ImportPolicy* policy);
+  absl::Status ResolveImports(const ImportResolver& resolver, const InstanceOptions& options);
   absl::Status CreateDefinitions(const InstanceOptions& options);
   absl::Status InitializeSegments(bool* wrote_imported_table);
   absl::StatusOr<ConstValue> Evaluate(const uint8_t* bytes, uint32_t len,
