@@ -309,6 +309,27 @@ absl::Status Instance::ResolveImports(const ImportResolver& resolver,
 absl::StatusOr<ConstValue> Instance::Evaluate(const uint8_t* bytes, uint32_t len,
                                              uint32_t readable_globals, uint8_t expected_type,
                                              const char* what, uint32_t index) {
+  // The usual case, `i32.const N end` with N in at most 4 LEB128 bytes (a stack pointer, a
+  // segment offset), decoded here: no evaluator set up for every instantiation.
+  if (expected_type == KILN_I32 && len >= 3 && len <= 6 && bytes[0] == 0x41 &&
+      bytes[len - 1] == 0x0B) {
+    uint32_t result = 0;
+    uint32_t shift = 0;
+    uint32_t i = 1;
+    for (; i < len - 1; ++i) {
+      result |= static_cast<uint32_t>(bytes[i] & 0x7F) << shift;
+      shift += 7;
+      if ((bytes[i] & 0x80) == 0) break;
+    }
+    if (i == len - 2 && (bytes[i] & 0x80) == 0) {  // the immediate ends right before `end`
+      if ((bytes[i] & 0x40) != 0) result |= ~uint32_t{0} << shift;  // sign-extend
+      ConstValue v;
+      v.type = KILN_I32;
+      v.value.i64 = 0;
+      v.value.i32 = result;
+      return v;
+    }
+  }
   ConstExprEnv env;
   env.num_readable_globals = readable_globals;
   env.read_global = [this](uint32_t g) {
