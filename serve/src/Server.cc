@@ -527,6 +527,7 @@ struct Exchange {
   std::string path_info;
   Clock::time_point start;
   // An offloaded handler's result, kept until libmicrohttpd resumes the connection.
+  std::string reply_body;  // the response body libmicrohttpd sends
   bool answered = false;
   bool counted = false;  // in Server::Impl::in_flight until completed
   std::atomic<bool> suspended{false};
@@ -608,8 +609,9 @@ struct Server::Impl {
   // it is answered. False if that was not possible (then nothing was suspended).
   bool Offload(MHD_Connection* conn, Exchange* ex);
 
+  // Queues `response`; its body moves into `ex` (libmicrohttpd sends it from there).
   MHD_Result Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
-                   const Response& response, const std::string& problem,
+                   Response& response, const std::string& problem,
                    std::chrono::nanoseconds wasm_time, bool trapped = false);
 };
 
@@ -743,10 +745,14 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
 }
 
 MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
-                               const Response& response, const std::string& problem,
+                               Response& response, const std::string& problem,
                                std::chrono::nanoseconds wasm_time, bool trapped) {
+  // Sent from the exchange, which lives until libmicrohttpd reports the request complete:
+  // no copy.
+  const size_t body_size = response.body.size();
+  ex->reply_body = std::move(response.body);
   MHD_Response* r = MHD_create_response_from_buffer(
-      response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
+      body_size, ex->reply_body.data(), MHD_RESPMEM_PERSISTENT);
   if (r == nullptr) return MHD_NO;
   for (const auto& [name, value] : response.headers)
     MHD_add_response_header(r, name.c_str(), value.c_str());
@@ -775,7 +781,7 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
                  request ? request->remote_addr.c_str() : "-",
                  request ? PrintableName(request->method).c_str() : "-",
                  PrintableName(ex->uri).c_str(), request ? request->protocol.c_str() : "-",
-                 response.status, response.body.size(), total.count() / 1000.0,
+                 response.status, body_size, total.count() / 1000.0,
                  std::chrono::duration<double, std::milli>(wasm_time).count(), route.c_str());
     std::fflush(access_log);
   }

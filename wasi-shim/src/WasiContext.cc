@@ -29,6 +29,7 @@ void WriteAll(int fd, const std::string& s) {
 }  // namespace
 
 WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
+  fds_.reserve(8);  // stdio and a few pre-opens without regrowing (one made per request)
   MemoryOutput* const memory_out[3] = {nullptr, config_.stdout_memory.get(),
                                        config_.stderr_memory.get()};
   int stream = 0;
