@@ -13,12 +13,12 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
-#include <functional>
-#include <list>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <iterator>
+#include <list>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -42,9 +42,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Watches every running handler: interrupts it at its deadline; asks a handler that keeps
-// an event loop busy to move off it; demotes an offloaded handler that keeps a core busy. Each thread that runs handlers has a slot,
-// registered once; starting and finishing a request only sets its slot's fields under
-// the slot's own (uncontended) lock. One thread scans the slots every kTick while
+// an event loop busy to move off it; demotes an offloaded handler that keeps a core busy.
+// Each thread that runs handlers has a slot, registered once; starting and finishing a
+// request only sets its slot's fields under the slot's own (uncontended) lock. One thread scans the slots every kTick while
 // handlers run, and sleeps while none does: a request costs no wakeup and no shared lock
 // (a wakeup per request would cost more than the request itself).
 class Watchdog {
@@ -324,90 +324,6 @@ class OffloadPool {
   std::vector<std::thread::id> finished_;
 };
 
-struct Route {
-  const RouteConfig* config = nullptr;
-  std::shared_ptr<const Artifact> artifact;
-  ImportPolicy policy;
-  // The artifact's function imports resolved once (by import index in the function index
-  // space) against the shared WASI module, whose functions find each request's WASI
-  // context through the instance: a request sets up no host functions. Unresolved ones
-  // stay empty and fail instantiation as unknown imports.
-  std::vector<std::optional<Extern>> funcs;
-  // A handler with a read-write pre-open may change files: it never runs twice, so it is
-  // never started on an event loop (where it would be stopped and run again offloaded).
-  bool replayable = true;
-  // Until when (steady clock, ns) its handlers start offloaded: one of them recently ran
-  // long on an event loop.
-  mutable std::atomic<int64_t> offload_until_ns{0};
-  mutable std::atomic<void*> metrics{nullptr};  // its Metrics::PerRoute, once known
-};
-
-// One version of the configuration: its routes, artifacts loaded and verified. A reload
-// makes a new one; a request keeps the one it started with until it is answered.
-struct Generation {
-  ServeConfig config;
-  std::vector<std::unique_ptr<Route>> routes;
-
-  const Route* Match(std::string_view path, std::string* path_info) const {
-    const RouteConfig* rc = config.Match(path, path_info);
-    for (const auto& r : routes)
-      if (r->config == rc) return r.get();
-    return nullptr;
-  }
-};
-
-// Loads and verifies every route's artifact; errors name the route.
-absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig config) {
-  auto gen = std::make_shared<Generation>();
-  gen->config = std::move(config);
-  for (const RouteConfig& rc : gen->config.routes) {
-    auto route = std::make_unique<Route>();
-    route->config = &rc;
-    const std::string where = absl::StrCat("route \"", rc.pattern.pattern(), "\"");
-    LoadOptions load;
-    if (!rc.require_signature.empty()) {
-      absl::StatusOr<PublicKey> key = ReadPublicKeyFile(rc.require_signature);
-      if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", key.status().message()));
-      load.required_signer = *key;
-    }
-    absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
-    if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
-    route->artifact = *a;
-    route->replayable = rc.dirs.empty();
-    const kiln_module_desc& d = (*a)->desc();
-    for (uint32_t i = 0; i < d.num_imports; ++i) {
-      if (d.imports[i].kind != KILN_EXTERN_FUNC) continue;
-      ImportRequest req;
-      req.module = (*a)->import_module(i);
-      req.name = (*a)->import_name(i);
-      req.kind = ExternKind::kFunc;
-      req.index = d.imports[i].index;
-      req.func_type = &(*a)->func_type(req.index);
-      if (route->funcs.size() <= req.index) route->funcs.resize(req.index + 1);
-      route->funcs[req.index] = wasi::WasiModule::Shared()->Resolve(req);
-    }
-    route->policy.Approve(wasi::kModuleName, "*");
-    route->policy.Approve(wasi::kSandboxModuleName, "*");
-    for (const auto& [list, approve] :
-         {std::pair{&rc.allow_imports, true}, std::pair{&rc.deny_imports, false}}) {
-      bool first = true;
-      for (const std::string& spec : *list) {
-        auto name = ImportPolicy::ParseName(spec);
-        if (!name.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", name.status().message()));
-        if (approve) {
-          if (first) route->policy.ClearApproved();
-          route->policy.Approve(name->first, name->second);
-        } else {
-          route->policy.Deny(name->first, name->second);
-        }
-        first = false;
-      }
-    }
-    gen->routes.push_back(std::move(route));
-  }
-  return std::shared_ptr<const Generation>(std::move(gen));
-}
-
 // What the metrics listener reports (Prometheus text format). Each route label has its
 // counters in atomics, found once per route (Route::metrics): recording a request takes
 // no lock (a lock shared by the event loops was contended on every request).
@@ -515,6 +431,90 @@ class Metrics {
   std::map<std::string, std::unique_ptr<PerRoute>> routes_;
 };
 
+struct Route {
+  const RouteConfig* config = nullptr;
+  std::shared_ptr<const Artifact> artifact;
+  ImportPolicy policy;
+  // The artifact's function imports resolved once (by import index in the function index
+  // space) against the shared WASI module, whose functions find each request's WASI
+  // context through the instance: a request sets up no host functions. Unresolved ones
+  // stay empty and fail instantiation as unknown imports.
+  std::vector<std::optional<Extern>> funcs;
+  // A handler with a read-write pre-open may change files: it never runs twice, so it is
+  // never started on an event loop (where it would be stopped and run again offloaded).
+  bool replayable = true;
+  // Until when (steady clock, ns) its handlers start offloaded: one of them recently ran
+  // long on an event loop.
+  mutable std::atomic<int64_t> offload_until_ns{0};
+  mutable std::atomic<Metrics::PerRoute*> metrics{nullptr};  // its counters, once known
+};
+
+// One version of the configuration: its routes, artifacts loaded and verified. A reload
+// makes a new one; a request keeps the one it started with until it is answered.
+struct Generation {
+  ServeConfig config;
+  std::vector<std::unique_ptr<Route>> routes;
+
+  const Route* Match(std::string_view path, std::string* path_info) const {
+    const RouteConfig* rc = config.Match(path, path_info);
+    for (const auto& r : routes)
+      if (r->config == rc) return r.get();
+    return nullptr;
+  }
+};
+
+// Loads and verifies every route's artifact; errors name the route.
+absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig config) {
+  auto gen = std::make_shared<Generation>();
+  gen->config = std::move(config);
+  for (const RouteConfig& rc : gen->config.routes) {
+    auto route = std::make_unique<Route>();
+    route->config = &rc;
+    const std::string where = absl::StrCat("route \"", rc.pattern.pattern(), "\"");
+    LoadOptions load;
+    if (!rc.require_signature.empty()) {
+      absl::StatusOr<PublicKey> key = ReadPublicKeyFile(rc.require_signature);
+      if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", key.status().message()));
+      load.required_signer = *key;
+    }
+    absl::StatusOr<std::shared_ptr<const Artifact>> a = Artifact::LoadFile(rc.artifact, load);
+    if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", a.status().message()));
+    route->artifact = *a;
+    route->replayable = rc.dirs.empty();
+    const kiln_module_desc& d = (*a)->desc();
+    for (uint32_t i = 0; i < d.num_imports; ++i) {
+      if (d.imports[i].kind != KILN_EXTERN_FUNC) continue;
+      ImportRequest req;
+      req.module = (*a)->import_module(i);
+      req.name = (*a)->import_name(i);
+      req.kind = ExternKind::kFunc;
+      req.index = d.imports[i].index;
+      req.func_type = &(*a)->func_type(req.index);
+      if (route->funcs.size() <= req.index) route->funcs.resize(req.index + 1);
+      route->funcs[req.index] = wasi::WasiModule::Shared()->Resolve(req);
+    }
+    route->policy.Approve(wasi::kModuleName, "*");
+    route->policy.Approve(wasi::kSandboxModuleName, "*");
+    for (const auto& [list, approve] :
+         {std::pair{&rc.allow_imports, true}, std::pair{&rc.deny_imports, false}}) {
+      bool first = true;
+      for (const std::string& spec : *list) {
+        auto name = ImportPolicy::ParseName(spec);
+        if (!name.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", name.status().message()));
+        if (approve) {
+          if (first) route->policy.ClearApproved();
+          route->policy.Approve(name->first, name->second);
+        } else {
+          route->policy.Deny(name->first, name->second);
+        }
+        first = false;
+      }
+    }
+    gen->routes.push_back(std::move(route));
+  }
+  return std::shared_ptr<const Generation>(std::move(gen));
+}
+
 // One request, from its URI to the response.
 struct Exchange {
   std::string uri;  // as sent, before any decoding
@@ -526,10 +526,10 @@ struct Exchange {
   const Route* route = nullptr;
   std::string path_info;
   Clock::time_point start;
-  // An offloaded handler's result, kept until libmicrohttpd resumes the connection.
   std::string reply_body;  // the response body libmicrohttpd sends
+  bool counted = false;    // in Server::Impl::in_flight until completed
+  // An offloaded handler's result, kept until libmicrohttpd resumes the connection.
   bool answered = false;
-  bool counted = false;  // in Server::Impl::in_flight until completed
   std::atomic<bool> suspended{false};
   Request request;
   Response response;
@@ -761,15 +761,13 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
   const auto total = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex->start);
   static const std::string kNoRoute = "-";
   const std::string& route = ex->route != nullptr ? ex->route->config->pattern.pattern() : kNoRoute;
-  Metrics::PerRoute* counters = nullptr;
+  Metrics::PerRoute* counters = no_route_metrics;
   if (ex->route != nullptr) {
-    counters = static_cast<Metrics::PerRoute*>(ex->route->metrics.load(std::memory_order_acquire));
+    counters = ex->route->metrics.load(std::memory_order_acquire);
     if (counters == nullptr) {
-      counters = metrics.For(route);
+      counters = metrics.For(route);  // the same counters for every generation's route
       ex->route->metrics.store(counters, std::memory_order_release);
     }
-  } else {
-    counters = no_route_metrics;
   }
   Metrics::Record(counters, response.status, total, trapped, response.status == 504, ex->demoted);
   if (!problem.empty())

@@ -126,15 +126,21 @@ uint32_t WriteStrings(const WasiCall& c, const std::vector<std::string>& strings
   return kSuccess;
 }
 
+// `count` strings of `total` bytes with their NULs.
+uint32_t WriteSizes(const WasiCall& c, uint64_t count, uint64_t total, uint32_t count_ptr,
+                    uint32_t size_ptr) {
+  if (total > UINT32_MAX) return kOverflow;
+  if (c.memory.At(count_ptr, 4) == nullptr || c.memory.At(size_ptr, 4) == nullptr) return kFault;
+  c.memory.Store<uint32_t>(count_ptr, static_cast<uint32_t>(count));
+  c.memory.Store<uint32_t>(size_ptr, static_cast<uint32_t>(total));
+  return kSuccess;
+}
+
 uint32_t WriteSizes(const WasiCall& c, const std::vector<std::string>& strings, uint32_t count_ptr,
                     uint32_t size_ptr) {
   uint64_t total = 0;
   for (const std::string& s : strings) total += s.size() + 1;
-  if (total > UINT32_MAX) return kOverflow;
-  if (c.memory.At(count_ptr, 4) == nullptr || c.memory.At(size_ptr, 4) == nullptr) return kFault;
-  c.memory.Store<uint32_t>(count_ptr, static_cast<uint32_t>(strings.size()));
-  c.memory.Store<uint32_t>(size_ptr, static_cast<uint32_t>(total));
-  return kSuccess;
+  return WriteSizes(c, strings.size(), total, count_ptr, size_ptr);
 }
 
 uint32_t ArgsGet(WasiCall& c) { return WriteStrings(c, c.ctx.args(), Arg32(c, 0), Arg32(c, 1)); }
@@ -164,14 +170,8 @@ uint32_t EnvironGet(WasiCall& c) {
 }
 uint32_t EnvironSizesGet(WasiCall& c) {
   if (!c.ctx.Has(kCapEnv)) return kNotcapable;
-  if (c.ctx.env_count() > 0) {
-    if (c.ctx.env_block().size() > UINT32_MAX) return kOverflow;
-    if (c.memory.At(Arg32(c, 0), 4) == nullptr || c.memory.At(Arg32(c, 1), 4) == nullptr)
-      return kFault;
-    c.memory.Store<uint32_t>(Arg32(c, 0), c.ctx.env_count());
-    c.memory.Store<uint32_t>(Arg32(c, 1), static_cast<uint32_t>(c.ctx.env_block().size()));
-    return kSuccess;
-  }
+  if (c.ctx.env_count() > 0)
+    return WriteSizes(c, c.ctx.env_count(), c.ctx.env_block().size(), Arg32(c, 0), Arg32(c, 1));
   return WriteSizes(c, c.ctx.env(), Arg32(c, 0), Arg32(c, 1));
 }
 
