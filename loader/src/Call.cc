@@ -6,6 +6,7 @@
 
 #include "TrapHandler.h"
 #include "absl/status/status.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/Artifact.h"
 #include "kiln/Instance.h"
@@ -112,13 +113,14 @@ absl::StatusOr<CallResult> Call(const Extern& func, std::span<const kiln_val> ar
     return absl::InvalidArgumentError(
         absl::StrCat("cannot call a ", ExternKindName(func.kind), ": not a function"));
   }
-  const FuncType type = TypeRegistry::Lookup(func.func_type_id);
+  const FuncType& type = TypeRegistry::Lookup(func.func_type_id);
   if (args.size() != type.params.size()) {
     return absl::InvalidArgumentError(absl::StrCat("function ", type.ToString(), " takes ",
                                                    type.params.size(), " arguments, got ",
                                                    args.size()));
   }
-  std::vector<kiln_val> values(std::max<size_t>({type.params.size(), type.results.size(), 1}));
+  absl::InlinedVector<kiln_val, 8> values(
+      std::max<size_t>({type.params.size(), type.results.size(), 1}));
   std::copy(args.begin(), args.end(), values.begin());
   CallResult result;
 

@@ -1,11 +1,11 @@
 #include "kiln/Types.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <map>
-#include <tuple>
 #include <mutex>
+#include <tuple>
 
 namespace kiln {
 
@@ -72,13 +72,18 @@ bool RefMatches(CanonicalRef a, CanonicalRef b) {
 
 namespace {
 
+// Ids index fixed-size chunks that are never moved or freed, so a lookup reads without the
+// lock (calls and instantiations look types up on every request); interning takes it.
+constexpr uint32_t kChunkBits = 10, kChunkSize = 1u << kChunkBits, kMaxChunks = 4096;
+
 struct Registry {
   std::mutex mu;
   std::map<std::tuple<std::vector<uint8_t>, std::vector<uint8_t>, std::vector<CanonicalRef>,
                       std::vector<uint64_t>>,
            uint32_t>
       ids;
-  std::deque<FuncType> by_id;
+  std::atomic<FuncType*> chunks[kMaxChunks] = {};
+  std::atomic<uint32_t> size{0};  // ids below it are complete (published with release)
 };
 
 Registry& GetRegistry() {
@@ -91,21 +96,31 @@ Registry& GetRegistry() {
 uint32_t TypeRegistry::Intern(const FuncType& type) {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
+  const uint32_t next = r.size.load(std::memory_order_relaxed);
   auto [it, inserted] =
-      r.ids.try_emplace({type.params, type.results, type.refs, type.group},
-                        static_cast<uint32_t>(r.by_id.size()));
-  if (inserted) r.by_id.push_back(type);
+      r.ids.try_emplace({type.params, type.results, type.refs, type.group}, next);
+  if (inserted) {
+    if ((next >> kChunkBits) >= kMaxChunks) {
+      std::fprintf(stderr, "kiln: internal error: more than %u function types\n",
+                   kMaxChunks * kChunkSize);
+      std::abort();
+    }
+    std::atomic<FuncType*>& chunk = r.chunks[next >> kChunkBits];
+    if (chunk.load(std::memory_order_relaxed) == nullptr)
+      chunk.store(new FuncType[kChunkSize], std::memory_order_release);
+    chunk.load(std::memory_order_relaxed)[next & (kChunkSize - 1)] = type;
+    r.size.store(next + 1, std::memory_order_release);
+  }
   return it->second;
 }
 
-FuncType TypeRegistry::Lookup(uint32_t id) {
+const FuncType& TypeRegistry::Lookup(uint32_t id) {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  if (id >= r.by_id.size()) {
+  if (id >= r.size.load(std::memory_order_acquire)) {
     std::fprintf(stderr, "kiln: internal error: unknown canonical type id %u\n", id);
     std::abort();
   }
-  return r.by_id[id];
+  return r.chunks[id >> kChunkBits].load(std::memory_order_acquire)[id & (kChunkSize - 1)];
 }
 
 }  // namespace kiln

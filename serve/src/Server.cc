@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/Artifact.h"
@@ -443,6 +444,8 @@ struct Route {
   // A handler with a read-write pre-open may change files: it never runs twice, so it is
   // never started on an event loop (where it would be stopped and run again offloaded).
   bool replayable = true;
+  // Every import of the artifact passes the route's policy (then a request does not check).
+  bool imports_approved = false;
   // Until when (steady clock, ns) its handlers start offloaded: one of them recently ran
   // long on an event loop.
   mutable std::atomic<int64_t> offload_until_ns{0};
@@ -509,6 +512,11 @@ absl::StatusOr<std::shared_ptr<const Generation>> LoadGeneration(ServeConfig con
         }
         first = false;
       }
+    }
+    route->imports_approved = true;
+    for (uint32_t i = 0; i < d.num_imports; ++i) {
+      if (route->policy.Check((*a)->import_module(i), (*a)->import_name(i)).has_value())
+        route->imports_approved = false;
     }
     gen->routes.push_back(std::move(route));
   }
@@ -623,10 +631,14 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
   const Limits& limits = rc.limits;
   ++live;
   auto not_live = absl::MakeCleanup([this] { --live; });
-  Response fail;
-  fail.status = 500;
-  fail.headers = {{"Content-Type", "text/plain"}};
-  fail.body = StatusText(500);
+  // Made only when needed (most requests succeed).
+  auto fail = [](int status = 500) {
+    Response r;
+    r.status = status;
+    r.headers = {{"Content-Type", "text/plain"}};
+    r.body = StatusText(status);
+    return r;
+  };
 
   const uint64_t max_response = limits.max_response_bytes.value_or(uint64_t{16} << 20);
   // stdio in memory: the body in, the response and at most 64 KiB of stderr out.
@@ -648,13 +660,14 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
     for (const auto& [guest, host] : *list) {
       if (absl::Status s = context->PreopenDirectory(host, guest, read_only); !s.ok()) {
         *problem = std::string(s.message());
-        return fail;
+        return fail();
       }
     }
   }
   InstanceOptions options;
   options.host_context = context.get();  // what the route's shared WASI functions use
-  options.import_policy = &route.policy;
+  // Checked once at load where every import is approved (the usual case).
+  if (!route.imports_approved) options.import_policy = &route.policy;
   if (limits.max_memory_bytes) options.max_memory_pages = *limits.max_memory_bytes / 65536;
   if (limits.fuel) options.fuel = static_cast<int64_t>(*limits.fuel);
   if (limits.max_stack_bytes) options.max_stack_bytes = *limits.max_stack_bytes;
@@ -692,18 +705,18 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
       trap = TrapFromStatus(instance.status());
       if (!trap) {
         *problem = std::string(instance.status().message());
-        return fail;
+        return fail();
       }
     } else {
       std::optional<Extern> entry = (*instance)->GetExport(rc.entrypoint);
       if (!entry || entry->kind != ExternKind::kFunc) {
         *problem = absl::StrCat("the artifact exports no function '", rc.entrypoint, "'");
-        return fail;
+        return fail();
       }
       absl::StatusOr<CallResult> r = Call(*entry, {});
       if (!r.ok()) {
         *problem = std::string(r.status().message());
-        return fail;
+        return fail();
       }
       trap = r->trap;
     }
@@ -715,12 +728,10 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
     if (trap->code == KILN_TRAP_INTERRUPTED) {
       if (migrated && migrate != nullptr && Clock::now() < deadline) {
         *migrate = true;
-        return fail;
+        return fail();
       }
-      fail.status = 504;
-      fail.body = StatusText(504);
       *problem = "past its timeout";
-      return fail;
+      return fail(504);
     }
     *trapped = true;
     *problem = trap->is_exit() ? absl::StrCat("exited with code ", trap->exit_code)
@@ -729,20 +740,44 @@ Response Server::Impl::Handle(const Route& route, const Request& request, const 
       absl::StrAppend(problem, i == 1 ? "; called from " : ", ",
                       Trap::DescribeFrame(trap->frames[i]));
     if (!err_text.empty()) absl::StrAppend(problem, "; stderr: ", PrintableName(err_text.substr(0, 512)));
-    return fail;
+    return fail();
   }
   if (out->overflowed) {
     *problem = absl::StrCat("wrote more than max_response (", max_response, " bytes)");
-    return fail;
+    return fail();
   }
   const std::string& output = out->data;
   absl::StatusOr<Response> response = ParseResponse(output);
   if (!response.ok()) {
     *problem = std::string(response.status().message());
-    return fail;
+    return fail();
   }
   return *std::move(response);
 }
+
+namespace {
+
+// libmicrohttpd's memory per connection: the request line and headers must fit (a request
+// whose headers take more than about 12 KiB is answered 431), and it is cleared for every
+// request, so its default (32 KiB) costs a visible part of a small request's time.
+constexpr size_t kConnectionMemoryBytes = size_t{16} << 10;
+
+// The Date header (RFC 9110 5.6.7), formatted once a second per thread rather than by
+// libmicrohttpd for every response.
+const char* HttpDate() {
+  thread_local time_t made = -1;
+  thread_local char text[40];
+  const time_t now = time(nullptr);
+  if (now != made) {
+    tm parts{};
+    gmtime_r(&now, &parts);
+    if (strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &parts) == 0) text[0] = 0;
+    made = now;
+  }
+  return text;
+}
+
+}  // namespace
 
 MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request* request,
                                Response& response, const std::string& problem,
@@ -754,8 +789,12 @@ MHD_Result Server::Impl::Reply(MHD_Connection* conn, Exchange* ex, const Request
   MHD_Response* r = MHD_create_response_from_buffer(
       body_size, ex->reply_body.data(), MHD_RESPMEM_PERSISTENT);
   if (r == nullptr) return MHD_NO;
-  for (const auto& [name, value] : response.headers)
+  bool dated = false;  // a handler may send its own
+  for (const auto& [name, value] : response.headers) {
     MHD_add_response_header(r, name.c_str(), value.c_str());
+    dated = dated || absl::EqualsIgnoreCase(name, MHD_HTTP_HEADER_DATE);
+  }
+  if (!dated) MHD_add_response_header(r, MHD_HTTP_HEADER_DATE, HttpDate());
   const MHD_Result queued = MHD_queue_response(conn, static_cast<unsigned>(response.status), r);
   MHD_destroy_response(r);
   const auto total = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ex->start);
@@ -836,13 +875,16 @@ std::string RemoteAddress(MHD_Connection* conn) {
   const MHD_ConnectionInfo* info =
       MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (info == nullptr || info->client_addr == nullptr) return "";
-  char buf[INET6_ADDRSTRLEN] = {0};
   const sockaddr* sa = info->client_addr;
-  if (sa->sa_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
-  } else if (sa->sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+  if (sa->sa_family == AF_INET) {  // formatted here: inet_ntop goes through printf
+    const auto* b = reinterpret_cast<const uint8_t*>(
+        &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+    return absl::StrCat(unsigned{b[0]}, ".", unsigned{b[1]}, ".", unsigned{b[2]}, ".",
+                        unsigned{b[3]});
   }
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
   return buf;
 }
 
@@ -905,6 +947,7 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const cha
   request.path = ex->uri.substr(0, q);
   request.query = q == std::string::npos ? "" : ex->uri.substr(q + 1);
   request.query = request.query.substr(0, request.query.find('#'));
+  request.headers.reserve(16);
   MHD_get_connection_values(conn, MHD_HEADER_KIND, CollectHeader, &request.headers);
   request.body_size = ex->body.size();
   ++impl->in_flight;
@@ -1078,7 +1121,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
   StartInterruptResender();
   impl->watchdog.Start();
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                   MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+                   MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                   MHD_USE_SUPPRESS_DATE_NO_CLOCK;  // Reply adds a Date made once a second
   if (addr->ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   // One loop: libmicrohttpd's thread pool option is for two or more.
   MHD_OptionItem pool[] = {
@@ -1096,6 +1140,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServeConfig config, Restri
       MHD_OPTION_UNESCAPE_CALLBACK, &NoUnescape, impl.get(),
       MHD_OPTION_CONNECTION_TIMEOUT, 60u,
       MHD_OPTION_CONNECTION_LIMIT, 1000u,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemoryBytes,
       MHD_OPTION_END);
   if (impl->daemon == nullptr)
     return absl::UnavailableError(absl::StrCat("cannot serve on ", impl->config.listen));

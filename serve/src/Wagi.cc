@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -107,33 +108,27 @@ std::string PercentDecode(std::string_view s) {
 EnvBlock EnvironmentBlock(const Request& request, const RoutePattern& route,
                           const std::string& path_info, const ServerInfo& server,
                           const std::vector<std::string>& route_env) {
-  // Every variable as "KEY=VALUE" with a rank: the route's environment, then the request's
-  // headers (HTTP_*), then the CGI variables; for a key given more than once the highest
-  // rank (then the latest) wins. Sorted by key for a stable order. The texts go into one
-  // scratch buffer and the result is one block (this runs for every request: a string
-  // per variable was a third of a request's allocations).
-  struct Var {
-    size_t at, len, key_len;
-    int rank;
+  // The CGI variables, then one HTTP_* per header, then the route's environment where it
+  // names neither (CGI variables win over headers, headers over the route; no CGI name
+  // starts with HTTP_). Written straight into one block: this runs for every request.
+  EnvBlock out;
+  std::string& block = out.block;
+  block.reserve(1024);
+  auto add = [&](std::string_view key, std::string_view value) {
+    if (key.find('\0') != std::string_view::npos || value.find('\0') != std::string_view::npos)
+      return;  // not a C string
+    block.append(key).append(1, '=').append(value).append(1, '\0');
+    ++out.count;
   };
-  std::string text;
-  text.reserve(1024);
-  std::vector<Var> vars;
-  vars.reserve(route_env.size() + request.headers.size() + 24);
-  auto add = [&](std::string_view key, std::string_view value, int rank) {
-    vars.push_back({text.size(), key.size() + 1 + value.size(), key.size(), rank});
-    text.append(key).append(1, '=').append(value);
+
+  // Headers first into a scratch list: one sent more than once becomes one variable, the
+  // values joined (as CGI does).
+  struct Header {
+    std::string key, value;
   };
-  auto view = [&](const Var& v) { return std::string_view(text).substr(v.at, v.len); };
-  auto key = [&](const Var& v) { return std::string_view(text).substr(v.at, v.key_len); };
-  for (const std::string& kv : route_env) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    add(std::string_view(kv).substr(0, eq), std::string_view(kv).substr(eq + 1), 0);
-  }
+  absl::InlinedVector<Header, 16> headers;
   std::string_view host_header, content_type;
   bool have_host = false, have_type = false;
-  const size_t first_http = vars.size();
   std::string name_key;
   for (const auto& [name, value] : request.headers) {
     if (!have_host && absl::EqualsIgnoreCase(A(name), "host")) {
@@ -153,19 +148,13 @@ EnvBlock EnvironmentBlock(const Request& request, const RoutePattern& route,
       name_key.push_back(u);
     }
     if (!valid || name_key == "HTTP_AUTHORIZATION" || name_key == "HTTP_CONNECTION") continue;
-    // A header sent more than once: one variable, the values joined (as CGI does): the
-    // joined text is appended anew and the variable points at it.
-    bool joined = false;
-    for (size_t i = first_http; i < vars.size() && !joined; ++i) {
-      if (key(vars[i]) == name_key) {
-        const std::string previous(view(vars[i]));
-        vars[i].at = text.size();
-        text.append(previous).append(", ").append(value);
-        vars[i].len = text.size() - vars[i].at;
-        joined = true;
-      }
+    auto same = std::find_if(headers.begin(), headers.end(),
+                             [&](const Header& h) { return h.key == name_key; });
+    if (same != headers.end()) {
+      same->value.append(", ").append(value);
+    } else {
+      headers.push_back({name_key, value});
     }
-    if (!joined) add(name_key, value, 1);
   }
 
   auto [host, port] = SplitHost(host_header);
@@ -173,44 +162,52 @@ EnvBlock EnvironmentBlock(const Request& request, const RoutePattern& route,
   const std::string server_port = std::to_string(server.port);
   if (port.empty()) port = server_port;
   const std::string decoded = PercentDecode(path_info);
-  add("AUTH_TYPE", "", 2);
-  char length[24];
-  const int length_size = std::snprintf(length, sizeof length, "%llu",
-                                        static_cast<unsigned long long>(request.body_size));
-  add("CONTENT_LENGTH", std::string_view(length, static_cast<size_t>(length_size)), 2);
-  add("CONTENT_TYPE", content_type, 2);
-  add("GATEWAY_INTERFACE", "CGI/1.1", 2);
-  add("PATH_INFO", decoded, 2);
-  add("PATH_TRANSLATED", decoded, 2);
-  add("QUERY_STRING", request.query, 2);
-  add("REMOTE_ADDR", request.remote_addr, 2);
-  add("REMOTE_HOST", request.remote_addr, 2);
-  add("REMOTE_USER", "", 2);
-  add("REQUEST_METHOD", request.method, 2);
-  add("SCRIPT_NAME", route.prefix().empty() ? "/" : route.prefix(), 2);
-  add("SERVER_NAME", host, 2);
-  add("SERVER_PORT", port, 2);
-  add("SERVER_PROTOCOL", request.protocol, 2);
-  add("SERVER_SOFTWARE", server.software, 2);
-  // X_FULL_URL, assembled in place.
-  vars.push_back({text.size(), 0, std::strlen("X_FULL_URL"), 2});
-  text.append("X_FULL_URL=http://").append(host).append(1, ':').append(port).append(request.path);
-  if (!request.query.empty()) text.append(1, '?').append(request.query);
-  vars.back().len = text.size() - vars.back().at;
-  add("X_MATCHED_ROUTE", route.pattern(), 2);
-  add("X_RAW_PATH_INFO", path_info, 2);
+  static constexpr std::string_view kCgiNames[] = {
+      "AUTH_TYPE",       "CONTENT_LENGTH", "CONTENT_TYPE",    "GATEWAY_INTERFACE",
+      "PATH_INFO",       "PATH_TRANSLATED", "QUERY_STRING",   "REMOTE_ADDR",
+      "REMOTE_HOST",     "REMOTE_USER",    "REQUEST_METHOD",  "SCRIPT_NAME",
+      "SERVER_NAME",     "SERVER_PORT",    "SERVER_PROTOCOL", "SERVER_SOFTWARE",
+      "X_FULL_URL",      "X_MATCHED_ROUTE", "X_RAW_PATH_INFO"};
+  add("AUTH_TYPE", "");
+  add("CONTENT_LENGTH", absl::StrCat(request.body_size));  // (printf is slow)
+  add("CONTENT_TYPE", content_type);
+  add("GATEWAY_INTERFACE", "CGI/1.1");
+  add("PATH_INFO", decoded);
+  add("PATH_TRANSLATED", decoded);
+  add("QUERY_STRING", request.query);
+  add("REMOTE_ADDR", request.remote_addr);
+  add("REMOTE_HOST", request.remote_addr);
+  add("REMOTE_USER", "");
+  add("REQUEST_METHOD", request.method);
+  add("SCRIPT_NAME", route.prefix().empty() ? "/" : route.prefix());
+  add("SERVER_NAME", host);
+  add("SERVER_PORT", port);
+  add("SERVER_PROTOCOL", request.protocol);
+  add("SERVER_SOFTWARE", server.software);
+  {
+    std::string url = absl::StrCat("http://", host, ":", port, request.path);
+    if (!request.query.empty()) absl::StrAppend(&url, "?", request.query);
+    add("X_FULL_URL", url);
+  }
+  add("X_MATCHED_ROUTE", route.pattern());
+  add("X_RAW_PATH_INFO", path_info);
+  for (const Header& h : headers) add(h.key, h.value);
 
-  std::stable_sort(vars.begin(), vars.end(), [&](const Var& x, const Var& y) {
-    const int c = key(x).compare(key(y));
-    return c != 0 ? c < 0 : x.rank < y.rank;
-  });
-  EnvBlock out;
-  out.block.reserve(text.size() + vars.size());
-  for (size_t i = 0; i < vars.size(); ++i) {
-    if (i + 1 < vars.size() && key(vars[i]) == key(vars[i + 1])) continue;  // a later one wins
-    if (view(vars[i]).find('\0') != std::string_view::npos) continue;  // not a C string
-    out.block.append(view(vars[i])).push_back('\0');
-    ++out.count;
+  for (size_t i = 0; i < route_env.size(); ++i) {
+    const std::string_view kv = route_env[i];
+    const size_t eq = kv.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    const std::string_view key = kv.substr(0, eq);
+    auto named = [&](std::string_view other) { return other == key; };
+    if (std::any_of(std::begin(kCgiNames), std::end(kCgiNames), named)) continue;
+    if (std::any_of(headers.begin(), headers.end(),
+                    [&](const Header& h) { return named(h.key); }))
+      continue;
+    bool later = false;  // given again later: the later one wins
+    for (size_t j = i + 1; j < route_env.size() && !later; ++j)
+      later = route_env[j].size() > key.size() && route_env[j].compare(0, key.size(), key) == 0 &&
+              route_env[j][key.size()] == '=';
+    if (!later) add(key, kv.substr(eq + 1));
   }
   return out;
 }

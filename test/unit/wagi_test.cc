@@ -106,6 +106,26 @@ TEST(Environment, CgiMetaVariables) {
   EXPECT_EQ(env.count("REMOTE_USER"), 1u);
 }
 
+TEST(Environment, EachNameOnceHeadersOverRouteLaterRouteEntryWins) {
+  auto route = RoutePattern::Parse("/api/...");
+  ASSERT_TRUE(route.ok());
+  const Request req = SampleRequest();
+  const std::vector<std::string> env =
+      Environment(req, *route, *route->Match(req.path), ServerInfo{},
+                  {"HTTP_USER_AGENT=mine", "A=1", "SERVER_PORT=1", "A=2",
+                   std::string("NUL=a\0b", 7)});
+  std::map<std::string, int> seen;
+  for (const std::string& kv : env) ++seen[kv.substr(0, kv.find('='))];
+  for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
+  auto map = AsMap(env);
+  EXPECT_EQ(map["HTTP_USER_AGENT"], "curl/8");
+  EXPECT_EQ(map["A"], "2");
+  EXPECT_EQ(map["SERVER_PORT"], "8080");
+  EXPECT_EQ(seen.count("NUL"), 0u);  // "NUL=a" would not be what was configured
+  EnvBlock block = EnvironmentBlock(req, *route, *route->Match(req.path), ServerInfo{});
+  EXPECT_EQ(block.count, std::count(block.block.begin(), block.block.end(), '\0'));
+}
+
 TEST(Environment, ExactRouteWithoutHost) {
   auto route = RoutePattern::Parse("/");
   ASSERT_TRUE(route.ok());

@@ -55,7 +55,7 @@ struct Extern {
   static Extern FromGlobal(std::shared_ptr<Global> g);
   static Extern FromTag(std::shared_ptr<kiln_tag> t);
 
-  FuncType func_type() const { return TypeRegistry::Lookup(func_type_id); }
+  const FuncType& func_type() const { return TypeRegistry::Lookup(func_type_id); }
 };
 
 }  // namespace kiln

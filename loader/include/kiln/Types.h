@@ -78,8 +78,9 @@ struct GlobalType {
 class TypeRegistry {
  public:
   static uint32_t Intern(const FuncType& type);
-  // The signature of a registered id; aborts on an id that was never handed out.
-  static FuncType Lookup(uint32_t id);
+  // The signature of a registered id (it never moves or changes: the reference stays
+  // valid); aborts on an id that was never handed out. Lock-free.
+  static const FuncType& Lookup(uint32_t id);
 };
 
 }  // namespace kiln

@@ -64,9 +64,9 @@ struct ServerInfo {
 // as it is.
 std::string PercentDecode(std::string_view s);
 
-// The handler's environment, "KEY=VALUE" each: `route_env` first (the route's configured
-// variables), then the CGI meta-variables, which take precedence over a configured
-// variable of the same name. Headers become HTTP_NAME (upper case, '-' as '_'); repeated
+// The handler's environment, "KEY=VALUE" each: the CGI meta-variables, the headers, and
+// `route_env` (the route's configured variables) where it names neither: a meta-variable
+// or header takes precedence over a configured variable of the same name. Headers become HTTP_NAME (upper case, '-' as '_'); repeated
 // headers are joined with ", "; Authorization and Connection are left out (RFC 3875
 // 4.1.18), and so is a header whose name would not make a plain variable name.
 std::vector<std::string> Environment(const Request& request, const RoutePattern& route,
