@@ -16,6 +16,7 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/PatternMatch.h"
+#include "llvm/IR/ValueHandle.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
@@ -38,6 +39,8 @@ constexpr unsigned kMaxExpressionDepth = 6;      // nested zext/add/addrec of an
 constexpr int64_t kMaxStep = int64_t{1} << 16;   // bytes an operand moves per iteration
 constexpr uint64_t kMaxFactor = uint64_t{1} << 12;  // a constant an operand is scaled by
 constexpr uint64_t kMaxSplitConstant = uint64_t{1} << 16;  // a constant offset taken apart
+constexpr unsigned kMaxWidenings = 32;           // address recurrences widened per loop
+constexpr int64_t kMaxDelta = int64_t{1} << 16;  // between the starts of one group's members
 // The loop copy that keeps its checks: it runs only when some access may trap, at most
 // up to the trap, so it is neither versioned again nor vectorised nor unrolled.
 constexpr char kSlowCopy[] = "kiln.bounds.checked";
@@ -53,6 +56,22 @@ struct Requirement {
 struct Check {
   llvm::BranchInst* branch;
   unsigned trapSuccessor;
+};
+
+// An address `zext i32 {start,+,step} to i64` of the loop, which the fast copy computes as
+// an i64 recurrence instead. Wasm addresses are i32 sums that may wrap, so LLVM cannot see
+// zext({s,+,t}) as {zext(s),+,t}, nor zext(x + 8) as zext(x) + 8: to its dependence and
+// vectoriser analyses, C[i][j] and C[i][j+1] of a row-major array are unrelated pointers,
+// and a loop over them is not vectorised. The preheader test proves that none of these
+// sums wraps in any iteration, so in the fast copy each is its exact i64 value: one
+// recurrence per group of addresses whose starts differ by a constant, and the members
+// as that recurrence plus their difference.
+struct Widening {
+  llvm::WeakVH zext;  // (null once deleted: a zext that only a removed check used)
+  const llvm::SCEVAddRecExpr* rec;  // the i32 recurrence it extends
+  size_t group;                     // the index of its group's first member (itself: 0)
+  int64_t delta;                    // its start minus the first member's, exactly
+  const SCEV* start64 = nullptr;    // for a group's first member: zext(start), as i64
 };
 
 // Whether and how one loop can be versioned.
@@ -88,11 +107,14 @@ class LoopPlan {
       require(iterations_, ICmpInst::ICMP_ULE, constant(UINT32_MAX));
     for (const Check& c : checks_)
       if (!mustBe(c.branch->getCondition(), /*value=*/c.trapSuccessor == 1, 0)) return false;
+    planWidenings();
     dedupe();
     return true;
   }
 
   const llvm::SmallVector<Check, 8>& checks() const { return checks_; }
+  const llvm::SmallVector<Widening, 8>& widenings() const { return widenings_; }
+  llvm::SmallVector<Widening, 8>& widenings() { return widenings_; }
   const llvm::SmallVector<Requirement, 16>& requirements() const { return requirements_; }
   llvm::SmallVector<Requirement, 16>& requirements() { return requirements_; }
 
@@ -111,18 +133,10 @@ class LoopPlan {
     requirements_.push_back({lhs, pred, rhs});
   }
 
-  // Of the requirements `x + c <= y` (`x + c - 1 < y`) that differ only in c, the one
-  // with the largest c implies the others: the bounds here are sums of zero-extended
-  // narrow values and products of small ones, far from wrapping in i64.
+  // Of the requirements `x + c <= y` (`x + c - 1 < y`) that differ only in a constant c,
+  // the one with the largest c implies the others: the bounds here are sums of
+  // zero-extended narrow values and products of small ones, far from wrapping in i64.
   void dedupe() {
-    struct Best {
-      const SCEV* rest;
-      ICmpInst::Predicate pred;
-      const SCEV* rhs;
-      uint64_t c;
-      size_t at;
-    };
-    llvm::SmallVector<Best, 16> best;
     llvm::SmallVector<Requirement, 16> kept;
     for (Requirement r : requirements_) {
       // a < b as a + 1 <= b.
@@ -130,19 +144,89 @@ class LoopPlan {
         r.lhs = se_.getAddExpr(r.lhs, constant(1));
         r.pred = ICmpInst::ICMP_ULE;
       }
-      auto [rest, c] = splitConstant(r.lhs);
-      Best* same = nullptr;
-      for (Best& b : best)
-        if (b.rest == rest && b.pred == r.pred && b.rhs == r.rhs) same = &b;
-      if (!same) {
-        best.push_back({rest, r.pred, r.rhs, c, kept.size()});
-        kept.push_back(r);
-      } else if (c > same->c) {
-        same->c = c;
-        kept[same->at] = r;
+      // Against the same bound, of two sides that differ by a constant the larger one
+      // implies the other (x, x + 8 and x + 16 of an unrolled loop; the rows of a stencil).
+      bool merged = false;
+      for (Requirement& k : kept) {
+        if (k.pred != r.pred || k.rhs != r.rhs) continue;
+        auto* d = llvm::dyn_cast<llvm::SCEVConstant>(se_.getMinusSCEV(r.lhs, k.lhs));
+        if (!d || d->getAPInt().sge(int64_t{1} << 40) || d->getAPInt().sle(-(int64_t{1} << 40)))
+          continue;
+        if (d->getAPInt().isStrictlyPositive()) k = r;
+        merged = true;
+        break;
       }
+      if (!merged) kept.push_back(r);
     }
     requirements_ = std::move(kept);
+  }
+
+  // The loop's zero-extended i32 recurrences (addresses, see Widening), each with the
+  // requirements under which its i32 arithmetic is exact in every iteration (maxOf) and,
+  // for a member of a group, its start is the first member's plus a small constant
+  // without wrapping. Requirements are only ever added: a test that asks more is still
+  // sound, and one whose recurrence cannot be bounded is not widened.
+  void planWidenings() {
+    for (llvm::BasicBlock* bb : loop_.blocks()) {
+      for (llvm::Instruction& i : *bb) {
+        auto* zext = llvm::dyn_cast<llvm::ZExtInst>(&i);
+        if (!zext || !zext->getSrcTy()->isIntegerTy(32) ||
+            !zext->getDestTy()->isIntegerTy(64) || !isAddress(zext))
+          continue;
+        if (widenings_.size() >= kMaxWidenings) return;
+        auto* rec = llvm::dyn_cast<llvm::SCEVAddRecExpr>(se_.getSCEV(zext->getOperand(0)));
+        if (!rec || rec->getLoop() != &loop_ || !rec->isAffine()) continue;
+        auto* step = llvm::dyn_cast<llvm::SCEVConstant>(rec->getStepRecurrence(se_));
+        if (!step) continue;
+        const int64_t t = step->getAPInt().getSExtValue();
+        if (t == 0 || t > kMaxStep || t < -kMaxStep) continue;
+        const size_t mark = requirements_.size();
+        if (!maxOf(rec, 32, 0)) {
+          requirements_.resize(mark);
+          continue;
+        }
+        Widening w{llvm::WeakVH(zext), rec, widenings_.size(), 0};
+        for (const Widening& first : widenings_) {
+          if (first.group != static_cast<size_t>(&first - widenings_.data()) ||
+              first.rec->getStepRecurrence(se_) != rec->getStepRecurrence(se_))
+            continue;
+          auto* d = llvm::dyn_cast<llvm::SCEVConstant>(
+              se_.getMinusSCEV(rec->getStart(), first.rec->getStart()));
+          if (!d) continue;
+          const int64_t delta = d->getAPInt().getSExtValue();
+          if (delta <= -kMaxDelta || delta >= kMaxDelta) continue;
+          // start = first start + delta modulo 2^32; exactly, if the sum stays in range.
+          const SCEV* from = se_.getZeroExtendExpr(first.rec->getStart(), i64_);
+          if (delta > 0) {
+            require(se_.getAddExpr(from, constant(static_cast<uint64_t>(delta))),
+                    ICmpInst::ICMP_ULE, constant(UINT32_MAX));
+          } else if (delta < 0) {
+            require(constant(static_cast<uint64_t>(-delta)), ICmpInst::ICMP_ULE, from);
+          }
+          w.group = first.group;
+          w.delta = delta;
+          break;
+        }
+        if (w.group == widenings_.size()) w.start64 = se_.getZeroExtendExpr(rec->getStart(), i64_);
+        widenings_.push_back(w);
+      }
+    }
+  }
+
+  // Whether `v` indexes a pointer: a GEP's index, directly or plus a constant offset (the
+  // lowering's memory addresses). Other extended values are left alone: widening them
+  // would only add tests before the loop.
+  static bool isAddress(const llvm::Value* v, unsigned depth = 0) {
+    for (const llvm::User* u : v->users()) {
+      if (auto* gep = llvm::dyn_cast<llvm::GetElementPtrInst>(u)) {
+        if (gep->getPointerOperand() != v) return true;
+      } else if (depth == 0 && llvm::isa<llvm::BinaryOperator>(u) &&
+                 llvm::cast<llvm::BinaryOperator>(u)->getOpcode() == llvm::Instruction::Add &&
+                 llvm::isa<llvm::ConstantInt>(u->getOperand(1)) && isAddress(u, depth + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // `cond` must evaluate to `value` in every iteration in which it is evaluated.
@@ -275,6 +359,7 @@ class LoopPlan {
   const SCEV* iterations_ = nullptr;  // an upper bound on the backedges taken, as i64
   llvm::SmallVector<Check, 8> checks_;
   llvm::SmallVector<Requirement, 16> requirements_;
+  llvm::SmallVector<Widening, 8> widenings_;
 };
 
 // The test sits in the loop's preheader, and an outer loop's recurrence in it would
@@ -393,6 +478,12 @@ void version(llvm::Function& f, llvm::Loop& loop, const LoopPlan& plan, llvm::Do
     b.SetInsertPoint(test->getTerminator());
     inBounds = b.CreateAnd(inBounds, b.CreateICmp(r.pred, lhs, rhs));
   }
+  // The start of each widened recurrence (used by the fast copy only).
+  llvm::SmallVector<llvm::Value*, 8> starts(plan.widenings().size(), nullptr);
+  for (size_t k = 0; k < plan.widenings().size(); ++k) {
+    const Widening& w = plan.widenings()[k];
+    if (w.group == k) starts[k] = expander.expandCodeFor(w.start64, i64, test->getTerminator());
+  }
   // The expander puts what it can as high as it can: in an outer loop's header, computed
   // on every outer iteration although only this test uses it. Back down it goes.
   llvm::SmallVector<llvm::Instruction*, 32> inserted = expander.getAllInsertedInstructions();
@@ -452,6 +543,45 @@ void version(llvm::Function& f, llvm::Loop& loop, const LoopPlan& plan, llvm::Do
   llvm::SmallVector<llvm::BasicBlock*, 16> blocks(loop.blocks());
   for (llvm::BasicBlock* bb : blocks)
     if (bb != loop.getHeader()) llvm::MergeBlockIntoPredecessor(bb, nullptr, &li);
+
+  // Its addresses as exact i64 recurrences (see Widening): valid because the test above
+  // holds whenever this copy runs.
+  llvm::BasicBlock* header = loop.getHeader();
+  llvm::BasicBlock* latch = loop.getLoopLatch();
+  if (plan.widenings().empty() || latch == nullptr || loop.getLoopPreheader() != preheader)
+    return;
+  llvm::SmallVector<llvm::Value*, 8> values(plan.widenings().size(), nullptr);
+  for (size_t k = 0; k < plan.widenings().size(); ++k) {
+    const Widening& w = plan.widenings()[k];
+    if (w.group != k) continue;
+    const int64_t t =
+        llvm::cast<llvm::SCEVConstant>(w.rec->getStepRecurrence(se))->getAPInt().getSExtValue();
+    llvm::IRBuilder<> at(header, header->begin());
+    llvm::PHINode* phi = at.CreatePHI(i64, 2, "kiln.addr");
+    phi->addIncoming(starts[k], preheader);
+    b.SetInsertPoint(latch->getTerminator());
+    llvm::Value* next = b.CreateAdd(phi, llvm::ConstantInt::getSigned(i64, t), "kiln.addr.next",
+                                    /*HasNUW=*/t > 0, /*HasNSW=*/true);
+    phi->addIncoming(next, latch);
+    values[k] = phi;
+  }
+  for (const Widening& w : plan.widenings()) {
+    auto* zext = llvm::dyn_cast_or_null<llvm::ZExtInst>(static_cast<llvm::Value*>(w.zext));
+    if (zext == nullptr) continue;
+    llvm::Value* v = values[w.group];
+    // Exact, so without unsigned wrap either way (the vectoriser needs the flags to take
+    // the member for a recurrence that does not wrap).
+    b.SetInsertPoint(zext);
+    if (w.delta > 0) {
+      v = b.CreateAdd(v, llvm::ConstantInt::get(i64, static_cast<uint64_t>(w.delta)),
+                      "kiln.addr.at", /*HasNUW=*/true, /*HasNSW=*/true);
+    } else if (w.delta < 0) {
+      v = b.CreateSub(v, llvm::ConstantInt::get(i64, static_cast<uint64_t>(-w.delta)),
+                      "kiln.addr.at", /*HasNUW=*/true, /*HasNSW=*/true);
+    }
+    zext->replaceAllUsesWith(v);
+    zext->eraseFromParent();
+  }
 }
 
 }  // namespace
@@ -544,12 +674,16 @@ llvm::PreservedAnalyses BoundsVersioningPass::run(llvm::Function& f,
         r.lhs = outer.visit(r.lhs);
         r.rhs = outer.visit(r.rhs);
       }
+      for (Widening& w : plan.widenings())
+        if (w.start64 != nullptr) w.start64 = outer.visit(w.start64);
       bool expandable = true;
       llvm::Instruction* at = loop->getLoopPreheader()->getTerminator();
       llvm::SCEVExpander expander(se, f.getDataLayout(), "kiln.bounds");
       for (const Requirement& r : plan.requirements())
         expandable = expandable && expander.isSafeToExpandAt(r.lhs, at) &&
                      expander.isSafeToExpandAt(r.rhs, at);
+      for (const Widening& w : plan.widenings())
+        expandable = expandable && (w.start64 == nullptr || expander.isSafeToExpandAt(w.start64, at));
       if (!expandable) continue;
       version(f, *loop, plan, dt, li, se);
       versioned = changed = true;
