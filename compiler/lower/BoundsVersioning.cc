@@ -550,20 +550,29 @@ void version(llvm::Function& f, llvm::Loop& loop, const LoopPlan& plan, llvm::Do
   llvm::BasicBlock* latch = loop.getLoopLatch();
   if (plan.widenings().empty() || latch == nullptr || loop.getLoopPreheader() != preheader)
     return;
+  // One counter of iterations, and each group's address start + step * counter: the
+  // vectoriser takes accesses based on another recurrence of its own for scalars (it
+  // gathers them element by element instead of forming interleaved groups).
+  llvm::IRBuilder<> at(header, header->begin());
+  llvm::PHINode* counter = at.CreatePHI(i64, 2, "kiln.iter");
+  counter->addIncoming(llvm::ConstantInt::get(i64, 0), preheader);
+  b.SetInsertPoint(latch->getTerminator());
+  counter->addIncoming(b.CreateAdd(counter, llvm::ConstantInt::get(i64, 1), "kiln.iter.next",
+                                   /*HasNUW=*/true, /*HasNSW=*/true),
+                       latch);
   llvm::SmallVector<llvm::Value*, 8> values(plan.widenings().size(), nullptr);
+  b.SetInsertPoint(header, header->getFirstInsertionPt());
   for (size_t k = 0; k < plan.widenings().size(); ++k) {
     const Widening& w = plan.widenings()[k];
     if (w.group != k) continue;
     const int64_t t =
         llvm::cast<llvm::SCEVConstant>(w.rec->getStepRecurrence(se))->getAPInt().getSExtValue();
-    llvm::IRBuilder<> at(header, header->begin());
-    llvm::PHINode* phi = at.CreatePHI(i64, 2, "kiln.addr");
-    phi->addIncoming(starts[k], preheader);
-    b.SetInsertPoint(latch->getTerminator());
-    llvm::Value* next = b.CreateAdd(phi, llvm::ConstantInt::getSigned(i64, t), "kiln.addr.next",
-                                    /*HasNUW=*/t > 0, /*HasNSW=*/true);
-    phi->addIncoming(next, latch);
-    values[k] = phi;
+    // Exact: start + i*t stays in [0, 2^32) for every iteration i that runs (the test).
+    const uint64_t size = static_cast<uint64_t>(t < 0 ? -t : t);
+    llvm::Value* moved = b.CreateMul(counter, llvm::ConstantInt::get(i64, size), "",
+                                     /*HasNUW=*/true, /*HasNSW=*/true);
+    values[k] = t > 0 ? b.CreateAdd(starts[k], moved, "kiln.addr", true, true)
+                      : b.CreateSub(starts[k], moved, "kiln.addr", true, true);
   }
   for (const Widening& w : plan.widenings()) {
     auto* zext = llvm::dyn_cast_or_null<llvm::ZExtInst>(static_cast<llvm::Value*>(w.zext));

@@ -4,8 +4,9 @@
 ;; zext(x + 8) for zext(x) + 8, so to its vectoriser the accesses of one row are unrelated
 ;; pointers. In the copy of the loop that the bounds versioning selects (a test before the
 ;; loop shows that no access traps and that none of these i32 sums wraps), the addresses
-;; are exact i64 recurrences (`kiln.addr`), one per row, the others at constant distances
-;; from it (lower/BoundsVersioning.h). The copy that keeps its checks keeps the i32 sums.
+;; are exact i64 values (start + step * iteration), one per row, the others at constant
+;; distances from it (lower/BoundsVersioning.h). The copy that keeps its checks keeps the
+;; i32 sums.
 ;; RUN: %wat2wasm --debug-names %s -o %t.wasm
 ;; RUN: %kilnc %t.wasm -O2 --target-cpu=x86-64-v3 --emit=llvm -o - | FileCheck %s
 ;; Addresses that wrap around 2^32 in a 4 GiB memory: the test before the loop fails and
@@ -17,7 +18,6 @@
   (memory 1 65536)
   ;; for (i = 0; i != n; ++i) { C[2i] += a * B[2i]; C[2i+1] += a * B[2i+1]; }, rows at c, b.
   ;; CHECK-LABEL: define {{.*}}@"wasm[0]:row_update"
-  ;; CHECK: phi i64 {{.*}}%kiln.addr
   ;; CHECK: fmul <{{[0-9]+}} x double>
   ;; CHECK: fadd <{{[0-9]+}} x double>
   ;; CHECK: store <{{[0-9]+}} x double>
@@ -36,7 +36,6 @@
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
   ;; Floyd-Warshall's row: d[i][j] = min(d[i][j], dik + d[k][j]) over i32.
   ;; CHECK-LABEL: define {{.*}}@"wasm[1]:min_row"
-  ;; CHECK: phi i64 {{.*}}%kiln.addr
   ;; CHECK: <8 x i32>
   ;; CHECK: smin
   ;; CHECK: }
